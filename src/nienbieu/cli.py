@@ -1,0 +1,182 @@
+"""Command-line interface: each command is one call into the library, then rendering."""
+
+from __future__ import annotations
+
+import json
+import sys
+from enum import IntEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from nienbieu import export, summarize, timeline
+from nienbieu.pipeline import IngestReport, ingest_paths
+from nienbieu.store import DEFAULT_DB, Store
+
+
+class Exit(IntEnum):
+    OK = 0
+    ERROR = 1  # the command could not run (bad database, unwritable output)
+    USAGE = 2  # wrong arguments (Typer's own code)
+    SKIPPED = 3  # the batch finished, but some input items were skipped
+    EMPTY = 4  # nothing to work on: no article in the store
+
+
+app = typer.Typer(
+    help="Niên Biểu: turn Vietnamese news articles into a dated, sourced timeline and briefing.",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode=None,
+)
+err = Console(stderr=True)
+
+DbOption = Annotated[Path, typer.Option("--db", help="SQLite database file.", show_default=True)]
+FormatOption = Annotated[str, typer.Option("--format", "-f", help="Output format: md, json or html.")]
+OutputOption = Annotated[
+    Path | None, typer.Option("--output", "-o", help="Write to this file instead of stdout.")
+]
+
+
+def _open(db: Path) -> Store:
+    try:
+        return Store(db)
+    except Exception as exc:  # a corrupt or foreign file must give a message, not a traceback
+        err.print(f"[red]error:[/] cannot open database {db}: {exc}")
+        raise typer.Exit(Exit.ERROR) from exc
+
+
+def _emit(text: str, output: Path | None) -> None:
+    if output is None:
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+        return
+    try:
+        output.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        err.print(f"[red]error:[/] cannot write {output}: {exc.strerror}")
+        raise typer.Exit(Exit.ERROR) from exc
+    err.print(f"wrote {output}")
+
+
+def _check_format(fmt: str) -> str:
+    if fmt not in export.FORMATS:
+        raise typer.BadParameter(f"'{fmt}' is not one of {', '.join(export.FORMATS)}", param_hint="--format")
+    return fmt
+
+
+def _load_articles(db: Path) -> list:
+    with _open(db) as store:
+        articles = store.articles()
+    if not articles:
+        err.print(f"[yellow]no articles in {db}[/]: run `nienbieu ingest PATH --db {db}` first")
+        raise typer.Exit(Exit.EMPTY)
+    return articles
+
+
+@app.command()
+def ingest(
+    paths: Annotated[list[Path], typer.Argument(help="Files or folders (.txt, .html, .htm, .jsonl).")],
+    db: DbOption = Path(DEFAULT_DB),
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+) -> None:
+    """Read, clean and store articles. Re-ingesting the same files adds nothing."""
+    with (
+        _open(db) as store,
+        Progress(
+            TextColumn("ingesting"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=err,
+            transient=True,
+            disable=as_json,
+        ) as progress,
+    ):
+        task = progress.add_task("ingest", total=None)
+        report = ingest_paths(
+            paths, store, progress=lambda done, total: progress.update(task, completed=done, total=total)
+        )
+        total = store.count()
+    _report(report, total, as_json)
+    raise typer.Exit(Exit.SKIPPED if report.skipped else Exit.OK)
+
+
+def _report(report: IngestReport, total: int, as_json: bool) -> None:
+    if as_json:
+        payload = {
+            "files": report.files,
+            "added": report.added,
+            "already_stored": report.already_stored,
+            "replaced": report.replaced,
+            "articles_in_store": total,
+            "problems": [
+                {"source": p.source, "severity": str(p.severity), "code": p.code, "message": p.message}
+                for p in report.problems
+            ],
+        }
+        sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
+        return
+    for p in report.problems:
+        colour = "red" if p.severity == "error" else "yellow"
+        err.print(f"[{colour}]{p.severity}:[/] {p.source}: {p.message} [dim]({p.code})[/]", highlight=False)
+    err.print(
+        f"{report.files} files: {len(report.added)} new articles, "
+        f"{len(report.already_stored)} already stored, {len(report.skipped)} skipped; "
+        f"{total} articles in store",
+        highlight=False,
+    )
+
+
+@app.command("timeline")
+def timeline_cmd(
+    db: DbOption = Path(DEFAULT_DB),
+    fmt: FormatOption = "md",
+    dates: Annotated[int, typer.Option("--dates", "-n", min=1, help="How many dates.")] = 10,
+    sentences: Annotated[int, typer.Option("--sentences", "-k", min=1, help="Sentences per date.")] = 2,
+    output: OutputOption = None,
+) -> None:
+    """Print a dated timeline of the stored articles, each line citing its source."""
+    _check_format(fmt)
+    entries = timeline.build(_load_articles(db), dates=dates, sentences=sentences)
+    _emit(export.render_timeline(entries, fmt), output)
+
+
+@app.command()
+def brief(
+    db: DbOption = Path(DEFAULT_DB),
+    fmt: FormatOption = "md",
+    words: Annotated[int, typer.Option("--words", "-w", min=20, help="Word budget.")] = 150,
+    output: OutputOption = None,
+) -> None:
+    """Print a short multi-document summary, each sentence citing its article."""
+    _check_format(fmt)
+    _emit(export.render_brief(summarize.brief(_load_articles(db), words=words), fmt), output)
+
+
+@app.command()
+def articles(
+    db: DbOption = Path(DEFAULT_DB),
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+) -> None:
+    """List stored articles: id, outlet, title, publication date and where it came from."""
+    rows = export.article_rows(_load_articles(db))
+    if as_json:
+        sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
+        return
+    table = Table("id", "outlet", "title", "published", "date from", show_lines=False)
+    for r in rows:
+        table.add_row(
+            r["id"],
+            r["outlet"] or "—",
+            r["title"] if r["title_stated"] else f"({r['title']})",
+            r["published"] or "—",
+            r["published_provenance"],
+        )
+    Console(width=200).print(table)
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,176 @@
+"""Render timelines, briefings and article lists as Markdown, JSON or standalone HTML."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import asdict
+from html import escape
+from typing import Any
+
+from nienbieu.models import Article, Briefing, Citation, TimelineEntry
+
+FORMATS = ("md", "json", "html")
+
+
+def date_label(value: str, granularity: str) -> str:
+    """Vietnamese reading order: 18/02/2021, 14–15/07/2025, tháng 07/2025, năm 2014."""
+    if granularity == "range" and "/" in value:
+        start, end = value.split("/", 1)
+        if start[:7] == end[:7]:
+            return f"{start[8:10]}–{end[8:10]}/{start[5:7]}/{start[:4]}"
+        return f"{date_label(start, 'day')} – {date_label(end, 'day')}"
+    if granularity == "day" and len(value) >= 10:
+        return f"{value[8:10]}/{value[5:7]}/{value[:4]}"
+    if granularity == "month" and len(value) >= 7:
+        return f"tháng {value[5:7]}/{value[:4]}"
+    if granularity == "year":
+        return f"năm {value}"
+    return value
+
+
+def source_label(c: Citation) -> str:
+    parts = [c.outlet or "nguồn không rõ"]
+    if c.published:
+        parts.append(c.published[:10])
+    return ", ".join(parts) + f" — {c.title}"
+
+
+def _numbering(citations: Sequence[Citation]) -> dict[str, int]:
+    numbers: dict[str, int] = {}
+    for c in citations:
+        numbers.setdefault(c.article_id, len(numbers) + 1)
+    return numbers
+
+
+def _first_by_article(citations: Sequence[Citation]) -> dict[str, Citation]:
+    first: dict[str, Citation] = {}
+    for c in citations:
+        first.setdefault(c.article_id, c)
+    return first
+
+
+# --- timeline ------------------------------------------------------------------
+
+
+def timeline_json(entries: Sequence[TimelineEntry]) -> str:
+    rows = [{**asdict(e), "label": date_label(e.date, e.granularity), "sources": e.sources} for e in entries]
+    return json.dumps({"timeline": rows}, ensure_ascii=False, indent=2)
+
+
+def timeline_markdown(entries: Sequence[TimelineEntry], title: str = "Dòng thời gian") -> str:
+    all_citations = [c for e in entries for c in e.citations]
+    numbers = _numbering(all_citations)
+    lines = [f"# {title}", ""]
+    for e in entries:
+        flag = " *(dự kiến)*" if e.planned else ""
+        lines.append(f"## {date_label(e.date, e.granularity)}{flag}")
+        lines.append("")
+        for text, c in zip(e.sentences, e.citations, strict=True):
+            lines.append(f"- {text} [{numbers[c.article_id]}]")
+        lines.append("")
+    lines += _sources_markdown(all_citations, numbers)
+    return "\n".join(lines)
+
+
+def _sources_markdown(citations: Sequence[Citation], numbers: dict[str, int]) -> list[str]:
+    lines = ["## Nguồn", ""]
+    for article_id, c in _first_by_article(citations).items():
+        lines.append(f"{numbers[article_id]}. {source_label(c)} (`{article_id}`)")
+    return lines
+
+
+_PAGE = """<!doctype html>
+<html lang="vi"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{title}</title>
+<style>
+body{{font-family:system-ui,sans-serif;max-width:52rem;margin:2rem auto;padding:0 1rem;
+  line-height:1.5;color:#1d1d1f}}
+h1{{font-size:1.6rem}} .entry{{border-left:3px solid #b3261e;padding:.2rem 0 .2rem 1rem;margin:1.2rem 0}}
+.date{{font-weight:700;font-size:1.1rem}} .planned{{color:#8a5a00;font-size:.85rem;margin-left:.5rem}}
+.src{{color:#555;font-size:.85rem}} ol.sources{{font-size:.9rem;color:#333}} sup a{{text-decoration:none}}
+</style></head><body>
+<h1>{title}</h1>
+{body}
+</body></html>
+"""
+
+
+def _sources_html(citations: Sequence[Citation], numbers: dict[str, int]) -> str:
+    items = "".join(
+        f'<li id="src-{numbers[aid]}">{escape(source_label(c))} <code>{escape(aid)}</code></li>'
+        for aid, c in _first_by_article(citations).items()
+    )
+    return f'<h2>Nguồn</h2><ol class="sources">{items}</ol>'
+
+
+def _cite_html(c: Citation, numbers: dict[str, int]) -> str:
+    n = numbers[c.article_id]
+    return f'<sup><a href="#src-{n}" title="{escape(source_label(c))}">[{n}]</a></sup>'
+
+
+def timeline_html(entries: Sequence[TimelineEntry], title: str = "Dòng thời gian") -> str:
+    all_citations = [c for e in entries for c in e.citations]
+    numbers = _numbering(all_citations)
+    blocks = []
+    for e in entries:
+        planned = '<span class="planned">dự kiến</span>' if e.planned else ""
+        items = "".join(
+            f"<li>{escape(t)} {_cite_html(c, numbers)}</li>"
+            for t, c in zip(e.sentences, e.citations, strict=True)
+        )
+        blocks.append(
+            f'<section class="entry"><div class="date">{escape(date_label(e.date, e.granularity))}'
+            f"{planned}</div><ul>{items}</ul></section>"
+        )
+    body = "\n".join(blocks) + _sources_html(all_citations, numbers)
+    return _PAGE.format(title=escape(title), body=body)
+
+
+def render_timeline(entries: Sequence[TimelineEntry], fmt: str) -> str:
+    return {"md": timeline_markdown, "json": timeline_json, "html": timeline_html}[fmt](entries)
+
+
+# --- briefing ------------------------------------------------------------------
+
+
+def brief_markdown(b: Briefing, title: str = "Tóm tắt") -> str:
+    numbers = _numbering(b.articles)
+    text = " ".join(f"{s.text} [{numbers[s.citation.article_id]}]" for s in b.sentences)
+    return "\n".join([f"# {title}", "", text, "", *_sources_markdown(b.articles, numbers)])
+
+
+def brief_json(b: Briefing) -> str:
+    return json.dumps(asdict(b), ensure_ascii=False, indent=2)
+
+
+def brief_html(b: Briefing, title: str = "Tóm tắt") -> str:
+    numbers = _numbering(b.articles)
+    text = " ".join(f"{escape(s.text)} {_cite_html(s.citation, numbers)}" for s in b.sentences)
+    return _PAGE.format(title=escape(title), body=f"<p>{text}</p>" + _sources_html(b.articles, numbers))
+
+
+def render_brief(b: Briefing, fmt: str) -> str:
+    return {"md": brief_markdown, "json": brief_json, "html": brief_html}[fmt](b)
+
+
+# --- article list -------------------------------------------------------------
+
+
+def article_rows(articles: Sequence[Article]) -> list[dict[str, Any]]:
+    return [
+        {
+            "id": a.id,
+            "outlet": a.outlet,
+            "title": a.display_title,
+            "title_stated": a.title is not None,
+            "published": a.published.isoformat() if a.published else None,
+            "published_provenance": str(a.published_provenance),
+            "published_evidence": a.published_evidence,
+            "author": a.author,
+            "sentences": len(a.sentences),
+            "source": a.source,
+        }
+        for a in articles
+    ]

@@ -1,0 +1,149 @@
+"""Small typed records passed between pipeline stages.
+
+Every stage is a set of plain functions over these records, so a notebook can
+run any stage by itself and the CLI stays a thin layer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+
+class DateProvenance(StrEnum):
+    STATED = "stated"  # printed by the page itself (dateline, metadata)
+    INFERRED = "inferred"  # estimated from the text, with a confidence
+    UNKNOWN = "unknown"
+
+
+class Severity(StrEnum):
+    WARNING = "warning"  # the item was ingested, but something was off
+    ERROR = "error"  # the item was skipped
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """Something wrong with one input item; the batch goes on."""
+
+    source: str
+    severity: Severity
+    code: str  # stable machine-readable name, e.g. "binary-file"
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.severity}: {self.source}: {self.message} [{self.code}]"
+
+
+@dataclass(slots=True)
+class RawDocument:
+    """One article as read from disk, before cleaning."""
+
+    source: str  # file path, with "#L<n>" for a JSONL line
+    text: str  # decoded, NFC-normalised plain text with line breaks
+    url: str | None = None
+    title: str | None = None
+    published: str | None = None  # as given by metadata (ISO or free text)
+    outlet: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Paragraph:
+    text: str
+    kind: str = "body"  # "body" | "heading" | "list"
+
+
+@dataclass(frozen=True, slots=True)
+class TimeExpression:
+    """A time expression found in a sentence, normalised TIMEX3-style."""
+
+    start: int
+    end: int
+    text: str
+    type: str  # DATE | TIME | DURATION | SET
+    value: str | None  # "2021-02-18", "2021-02", "2021", "P4Y", "2023-07-11/2023-07-12"
+    granularity: str  # day | month | quarter | year | decade | century | week | duration | set
+    modifier: str | None = None  # START | MID | END | APPROX | BEFORE | AFTER
+    anchor: str | None = None  # the date this value was resolved against, if any
+    tense: str | None = None  # "future" | "past" when a tense cue governs it
+
+
+@dataclass(frozen=True, slots=True)
+class Mention:
+    """A named-entity mention inside one sentence."""
+
+    start: int
+    end: int
+    text: str
+    type: str  # PER | ORG | LOC | MISC
+    canonical: str | None = None
+
+
+@dataclass(slots=True)
+class Sentence:
+    index: int  # position in the article
+    text: str
+    paragraph: int
+    in_quote: bool = False  # starts inside a quotation opened by an earlier sentence
+    timexes: list[TimeExpression] = field(default_factory=list)
+    mentions: list[Mention] = field(default_factory=list)
+    article_id: str = ""
+
+
+@dataclass(slots=True)
+class Article:
+    id: str  # content hash of the cleaned body: equal bodies are one article
+    source: str
+    body: list[Paragraph]
+    title: str | None = None
+    outlet: str | None = None
+    url: str | None = None
+    author: str | None = None
+    published: datetime | None = None
+    published_provenance: DateProvenance = DateProvenance.UNKNOWN
+    published_evidence: str | None = None
+    sentences: list[Sentence] = field(default_factory=list)
+
+    @property
+    def display_title(self) -> str:
+        if self.title:
+            return self.title
+        first = self.sentences[0].text if self.sentences else ""
+        words = first.split()
+        return " ".join(words[:14]) + (" …" if len(words) > 14 else "")
+
+
+@dataclass(frozen=True, slots=True)
+class Citation:
+    article_id: str
+    sentence_index: int
+    outlet: str | None
+    title: str
+    published: str | None
+
+
+@dataclass(slots=True)
+class TimelineEntry:
+    date: str  # ISO value at its granularity: "2021-02-18", "2021-02", "2021"
+    granularity: str
+    sentences: list[str]
+    citations: list[Citation]
+    score: float = 0.0
+    planned: bool = False  # described as future/planned by the sources
+
+    @property
+    def sources(self) -> list[str]:
+        return sorted({c.article_id for c in self.citations})
+
+
+@dataclass(slots=True)
+class BriefSentence:
+    text: str
+    citation: Citation
+
+
+@dataclass(slots=True)
+class Briefing:
+    sentences: list[BriefSentence]
+    articles: list[Citation]
+    word_budget: int

@@ -1,0 +1,135 @@
+"""Text normalisation and sentence splitting for Vietnamese news.
+
+Word segmentation, POS and NER come later behind the same module; what is here
+has no dependency beyond the standard library.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+import unicodedata
+from functools import cache
+from importlib import resources
+
+_TONE_MARKS = "\u0300\u0301\u0303\u0309\u0323"  # huyền, sắc, ngã, hỏi, nặng
+_TONED_WORD = re.compile(r"\w*[\u0300\u0301\u0303\u0309\u0323]\w*")
+# Open syllables ending in these clusters carry the tone on the first vowel in the
+# spelling most Vietnamese newsrooms use ("hòa", "thủy"), the other one ("hoà",
+# "thuỷ") is just as common in the wild; we pick one so that search and dedup
+# see a single form.
+_OPEN_CLUSTER = re.compile(r"(?<!q)(oa|oe|uy)$")
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
+_SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
+
+
+def _retone(word_nfd: str) -> str:
+    tones = [c for c in word_nfd if c in _TONE_MARKS]
+    if len(tones) != 1:
+        return word_nfd
+    base = "".join(c for c in word_nfd if c not in _TONE_MARKS)
+    match = _OPEN_CLUSTER.search(base.lower())
+    if not match:
+        return word_nfd
+    pos = match.start() + 1
+    return base[:pos] + tones[0] + base[pos:]
+
+
+def normalize_tone_placement(text: str) -> str:
+    """Move tone marks of open oa/oe/uy syllables to the first vowel ("hoà" -> "hòa")."""
+    decomposed = unicodedata.normalize("NFD", text)
+    fixed = _TONED_WORD.sub(lambda m: _retone(m.group(0)), decomposed)
+    return unicodedata.normalize("NFC", fixed)
+
+
+def normalize_text(text: str) -> str:
+    """NFC, one tone-mark placement, no invisible characters, tidy spaces within lines."""
+    text = text.translate(_INVISIBLE).replace("\r\n", "\n").replace("\r", "\n")
+    text = normalize_tone_placement(text)
+    lines = (_SPACES.sub(" ", line).strip() for line in text.split("\n"))
+    return "\n".join(lines)
+
+
+@cache
+def _sentence_rules() -> tuple[frozenset[str], frozenset[str]]:
+    data = tomllib.loads(resources.files("nienbieu.data").joinpath("sentences.toml").read_text())
+    return frozenset(data["abbreviations"]), frozenset(data["sentence_final_abbreviations"])
+
+
+# A candidate boundary: terminal punctuation, optional closing quotes/brackets, then space.
+_BOUNDARY = re.compile(r"(?:[.!?…]+|\.\s\.)[\"”’»)\]]*(?=\s)")
+_OPENERS = '"“‘«([-–—•*'
+_TOKEN_BEFORE = re.compile(r"([\w.]+)\.$")
+
+
+def _starts_sentence(following: str) -> bool:
+    first = following.lstrip()[:1]
+    return bool(first) and (first.isupper() or first.isdigit() or first in _OPENERS)
+
+
+def _is_abbreviation(head: str) -> bool:
+    """Whether the period that ends `head` belongs to an abbreviation."""
+    match = _TOKEN_BEFORE.search(head)
+    if not match:
+        return False
+    token = match.group(1)
+    abbreviations, final_ok = _sentence_rules()
+    if token in final_ok:
+        return False
+    last = token.rsplit(".", 1)[-1]
+    # Single capital letters are initials ("J. Biden"), not sentence ends.
+    return token in abbreviations or last in abbreviations or (len(last) == 1 and last.isupper())
+
+
+def split_sentences(paragraph: str) -> list[str]:
+    """Split one paragraph into sentences.
+
+    Closing quotes stay with the sentence they close; an attribution that follows
+    a quote in lower case ("…,” ông Stoltenberg nói.") stays in the same sentence;
+    "1.000", "2%", "TP. Hồ Chí Minh" and initials do not split.
+    """
+    text = paragraph.strip()
+    sentences: list[str] = []
+    start = 0
+    for match in _BOUNDARY.finditer(text):
+        end = match.end()
+        if not _starts_sentence(text[end:]):
+            continue
+        if match.group(0).startswith(".") and _is_abbreviation(text[start : match.start() + 1]):
+            continue
+        piece = _tidy(text[start:end])
+        if piece:
+            sentences.append(piece)
+        start = end
+    tail = _tidy(text[start:])
+    if tail:
+        sentences.append(tail)
+    return sentences
+
+
+def _tidy(sentence: str) -> str:
+    # Stray duplicate periods (". .") are an artefact of copy-paste, not content.
+    return re.sub(r"\s+\.(?=\s*$)", "", sentence.strip()).strip()
+
+
+_OPEN_QUOTES = "“«"
+_CLOSE_QUOTES = "”»"
+
+
+def quote_states(sentences: list[str]) -> list[bool]:
+    """For each sentence of a paragraph: does it start inside a quotation opened earlier?
+
+    Curly quotes open and close explicitly; straight double quotes toggle.
+    """
+    states = []
+    inside = False
+    for sentence in sentences:
+        states.append(inside)
+        for ch in sentence:
+            if ch in _OPEN_QUOTES:
+                inside = True
+            elif ch in _CLOSE_QUOTES:
+                inside = False
+            elif ch == '"':
+                inside = not inside
+    return states

@@ -1,0 +1,229 @@
+"""Embedded SQLite store: versioned forward-only migrations, WAL, one transaction per batch."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from nienbieu.models import Article, DateProvenance, Paragraph, Sentence, TimeExpression
+
+DEFAULT_DB = "nienbieu.db"
+
+# Each entry upgrades the schema by one version. Never edit a released entry: add one.
+MIGRATIONS: tuple[str, ...] = (
+    """
+    CREATE TABLE articles (
+        id TEXT PRIMARY KEY,
+        source TEXT NOT NULL,
+        url TEXT,
+        title TEXT,
+        outlet TEXT,
+        author TEXT,
+        published TEXT,
+        published_provenance TEXT NOT NULL,
+        published_evidence TEXT,
+        body TEXT NOT NULL,
+        ingested_at TEXT NOT NULL
+    );
+    CREATE TABLE sources (
+        path TEXT PRIMARY KEY,
+        article_id TEXT NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+        ingested_at TEXT NOT NULL
+    );
+    CREATE TABLE sentences (
+        article_id TEXT NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+        idx INTEGER NOT NULL,
+        paragraph INTEGER NOT NULL,
+        in_quote INTEGER NOT NULL,
+        text TEXT NOT NULL,
+        PRIMARY KEY (article_id, idx)
+    );
+    CREATE TABLE timexes (
+        article_id TEXT NOT NULL,
+        sentence_idx INTEGER NOT NULL,
+        start INTEGER NOT NULL,
+        end INTEGER NOT NULL,
+        text TEXT NOT NULL,
+        type TEXT NOT NULL,
+        value TEXT,
+        granularity TEXT NOT NULL,
+        modifier TEXT,
+        anchor TEXT,
+        tense TEXT,
+        FOREIGN KEY (article_id, sentence_idx) REFERENCES sentences(article_id, idx) ON DELETE CASCADE
+    );
+    CREATE INDEX timexes_value ON timexes(value);
+    CREATE INDEX sources_article ON sources(article_id);
+    """,
+)
+
+
+@dataclass(slots=True)
+class AddResult:
+    added: list[str]
+    already_stored: list[str]
+    replaced: list[str]
+
+
+def schema_version(conn: sqlite3.Connection) -> int:
+    return conn.execute("PRAGMA user_version").fetchone()[0]
+
+
+def migrate(conn: sqlite3.Connection) -> int:
+    """Apply every migration newer than the database, each in its own transaction."""
+    current = schema_version(conn)
+    if current > len(MIGRATIONS):
+        raise RuntimeError(f"database schema v{current} is newer than this nienbieu (v{len(MIGRATIONS)})")
+    for version, script in enumerate(MIGRATIONS[current:], start=current + 1):
+        conn.executescript(f"BEGIN;\n{script}\nPRAGMA user_version = {version};\nCOMMIT;")
+    return len(MIGRATIONS)
+
+
+class Store:
+    def __init__(self, path: str | Path = DEFAULT_DB) -> None:
+        self.path = str(path)
+        self.conn = sqlite3.connect(self.path, isolation_level=None)
+        self.conn.execute("PRAGMA journal_mode=WAL")
+        self.conn.execute("PRAGMA foreign_keys=ON")
+        self.conn.execute("PRAGMA synchronous=NORMAL")
+        migrate(self.conn)
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.conn
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        self.conn.execute("COMMIT")
+
+    # --- writing -------------------------------------------------------------
+
+    def add(self, articles: Iterable[Article]) -> AddResult:
+        """Store a batch atomically. Known content is not stored twice; an edited file
+        replaces the article it produced before when nothing else refers to it."""
+        result = AddResult([], [], [])
+        now = datetime.now(UTC).isoformat(timespec="seconds")
+        with self.transaction() as conn:
+            for article in articles:
+                previous = conn.execute(
+                    "SELECT article_id FROM sources WHERE path = ?", (article.source,)
+                ).fetchone()
+                exists = conn.execute("SELECT 1 FROM articles WHERE id = ?", (article.id,)).fetchone()
+                if exists:
+                    result.already_stored.append(article.id)
+                else:
+                    self._insert(conn, article, now)
+                    result.added.append(article.id)
+                conn.execute(
+                    "INSERT INTO sources(path, article_id, ingested_at) VALUES (?, ?, ?) "
+                    "ON CONFLICT(path) DO UPDATE SET article_id = excluded.article_id, "
+                    "ingested_at = excluded.ingested_at",
+                    (article.source, article.id, now),
+                )
+                if previous and previous[0] != article.id and self._orphan(conn, previous[0]):
+                    conn.execute("DELETE FROM articles WHERE id = ?", (previous[0],))
+                    result.replaced.append(previous[0])
+        return result
+
+    @staticmethod
+    def _orphan(conn: sqlite3.Connection, article_id: str) -> bool:
+        return conn.execute("SELECT 1 FROM sources WHERE article_id = ?", (article_id,)).fetchone() is None
+
+    @staticmethod
+    def _insert(conn: sqlite3.Connection, a: Article, now: str) -> None:
+        conn.execute(
+            "INSERT INTO articles VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            (
+                a.id,
+                a.source,
+                a.url,
+                a.title,
+                a.outlet,
+                a.author,
+                a.published.isoformat() if a.published else None,
+                str(a.published_provenance),
+                a.published_evidence,
+                json.dumps([[p.kind, p.text] for p in a.body], ensure_ascii=False),
+                now,
+            ),
+        )
+        conn.executemany(
+            "INSERT INTO sentences VALUES (?,?,?,?,?)",
+            [(a.id, s.index, s.paragraph, s.in_quote, s.text) for s in a.sentences],
+        )
+        conn.executemany(
+            "INSERT INTO timexes VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            [
+                (
+                    a.id,
+                    s.index,
+                    t.start,
+                    t.end,
+                    t.text,
+                    t.type,
+                    t.value,
+                    t.granularity,
+                    t.modifier,
+                    t.anchor,
+                    t.tense,
+                )
+                for s in a.sentences
+                for t in s.timexes
+            ],
+        )
+
+    # --- reading -------------------------------------------------------------
+
+    def count(self) -> int:
+        return self.conn.execute("SELECT count(*) FROM articles").fetchone()[0]
+
+    def articles(self) -> list[Article]:
+        """All articles with sentences and time expressions, oldest publication first."""
+        rows = self.conn.execute(
+            "SELECT id, source, url, title, outlet, author, published, published_provenance, "
+            "published_evidence, body FROM articles ORDER BY published IS NULL, published, source"
+        ).fetchall()
+        sentences: dict[str, list[Sentence]] = {}
+        for article_id, idx, paragraph, in_quote, text in self.conn.execute(
+            "SELECT article_id, idx, paragraph, in_quote, text FROM sentences ORDER BY article_id, idx"
+        ):
+            sentences.setdefault(article_id, []).append(
+                Sentence(idx, text, paragraph, bool(in_quote), article_id=article_id)
+            )
+        for row in self.conn.execute(
+            "SELECT article_id, sentence_idx, start, end, text, type, value, granularity, modifier, "
+            "anchor, tense FROM timexes ORDER BY article_id, sentence_idx, start"
+        ):
+            sentences[row[0]][row[1]].timexes.append(TimeExpression(*row[2:]))
+        return [
+            Article(
+                id=r[0],
+                source=r[1],
+                url=r[2],
+                title=r[3],
+                outlet=r[4],
+                author=r[5],
+                published=datetime.fromisoformat(r[6]) if r[6] else None,
+                published_provenance=DateProvenance(r[7]),
+                published_evidence=r[8],
+                body=[Paragraph(text, kind) for kind, text in json.loads(r[9])],
+                sentences=sentences.get(r[0], []),
+            )
+            for r in rows
+        ]

@@ -1,0 +1,491 @@
+"""Rule-based Vietnamese temporal tagger.
+
+Patterns and word lists live in ``data/timex.toml``; this module only expands
+them, finds the longest non-overlapping matches and turns each one into a
+TIMEX3-style value anchored to the document creation time (DCT).
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+import tomllib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from nienbieu.models import TimeExpression
+
+Groups = dict[str, str | None]
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    name: str
+    handler: str
+    regex: re.Pattern[str]
+    examples: tuple[tuple[str, str, str], ...]
+
+
+@dataclass(slots=True)
+class Context:
+    """What earlier sentences of the same article said, for "cùng ngày", "trước đó"."""
+
+    dct: date | None
+    last_day: str | None = None
+    seen: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class Resolved:
+    type: str
+    value: str | None
+    granularity: str
+    modifier: str | None = None
+    anchor: str | None = None
+
+
+# --- loading the tables ------------------------------------------------------
+
+
+@cache
+def tables() -> dict[str, Any]:
+    text = resources.files("nienbieu.data").joinpath("timex.toml").read_text(encoding="utf-8")
+    return tomllib.loads(text)
+
+
+def _alternation(words: Iterable[str]) -> str:
+    return "|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True))
+
+
+def _macros() -> dict[str, str]:
+    t = tables()
+    words, cues = t["words"], t["cues"]
+    macros = dict(t["macros"])
+    macros.update(
+        BARE_DM_CUE=_alternation(cues["bare_day_month"]),
+        BARE_YEAR_CUE=_alternation(cues["bare_year"]),
+        MONTH_NAME=_alternation(words["month_name"]),
+        DAY_OFFSET=_alternation(words["day_offset"]),
+        APPROX=_alternation(words["approx"]),
+        UNIT=_alternation(words["unit"]),
+        EN_MONTH=_alternation(words["english_month"]),
+        NUMWORD=_alternation(words["number"]),
+    )
+    return macros
+
+
+def _expand(pattern: str, macros: dict[str, str]) -> str:
+    # Macros may use other macros ({N} uses {NUMWORD}); expand until stable.
+    for _ in range(4):
+        expanded = re.sub(r"\{([A-Z_][A-Z_0-9]*)\}", lambda m: macros.get(m.group(1), m.group(0)), pattern)
+        if expanded == pattern:
+            break
+        pattern = expanded
+    return pattern
+
+
+# No match may start inside a word or number, or stop in the middle of one ("2%", "1.000").
+_LEFT = r"(?<![\w/])"
+_RIGHT = r"(?![\w/%]|[.,:]\d)"
+
+
+@cache
+def rules() -> tuple[Rule, ...]:
+    macros = _macros()
+    compiled = []
+    for row in tables()["rule"]:
+        flags = 0 if row.get("case_sensitive") else re.IGNORECASE
+        regex = re.compile(_LEFT + "(?:" + _expand(row["pattern"], macros) + ")" + _RIGHT, flags)
+        examples = tuple(tuple(e) for e in row.get("examples", ()))
+        compiled.append(Rule(row["name"], row["handler"], regex, examples))  # type: ignore[arg-type]
+    return tuple(compiled)
+
+
+# --- small date helpers ------------------------------------------------------
+
+
+def _safe_date(y: int, m: int, d: int) -> date | None:
+    if not 1 <= m <= 12 or not 1 <= d <= calendar.monthrange(y, m)[1]:
+        return None
+    return date(y, m, d)
+
+
+def _month_index(y: int, m: int) -> int:
+    return y * 12 + m - 1
+
+
+def _shift_month(d: date, months: int) -> tuple[int, int]:
+    idx = _month_index(d.year, d.month) + months
+    return idx // 12, idx % 12 + 1
+
+
+def _pick(candidates: list[Any], dct_key: Any, tense: str | None) -> Any:
+    """Choose among year-candidates by tense: future >= DCT, past <= DCT, else nearest."""
+    if tense == "future":
+        later = [c for c in candidates if c[0] >= dct_key]
+        if later:
+            return min(later)
+    if tense == "past":
+        earlier = [c for c in candidates if c[0] <= dct_key]
+        if earlier:
+            return max(earlier)
+    return min(candidates, key=lambda c: abs(c[0] - dct_key))
+
+
+def _word_value(table: str, word: str | None) -> Any:
+    if word is None:
+        return None
+    return tables()["words"][table].get(" ".join(word.lower().split()))
+
+
+def _modifier(groups: Groups) -> str | None:
+    return _word_value("modifier", groups.get("mod"))
+
+
+def _int(groups: Groups, name: str) -> int | None:
+    value = groups.get(name)
+    return int(value) if value else None
+
+
+# --- handlers: groups + context -> Resolved ----------------------------------
+
+
+def _year_for_day(m: int, d: int, ctx: Context, tense: str | None) -> tuple[str, str | None]:
+    if ctx.dct is None:
+        return f"XXXX-{m:02d}-{d:02d}", None
+    options = []
+    for y in (ctx.dct.year - 1, ctx.dct.year, ctx.dct.year + 1):
+        day = _safe_date(y, m, d)
+        if day:
+            options.append((day.toordinal(), day))
+    if not options:
+        return f"XXXX-{m:02d}-{d:02d}", None
+    _, best = _pick(options, ctx.dct.toordinal(), tense)
+    return best.isoformat(), ctx.dct.isoformat()
+
+
+def _day(groups: Groups, ctx: Context, tense: str | None) -> Resolved | None:
+    d = _int(groups, "d")
+    m = _int(groups, "m") or _word_value("english_month", groups.get("mname_en"))
+    if d is None or m is None:
+        return None
+    y = _int(groups, "y")
+    if y is not None:
+        day = _safe_date(y, m, d)
+        return Resolved("DATE", day.isoformat(), "day") if day else None
+    if not _safe_date(2000, m, d):  # 2000 is a leap year, so 29/2 passes
+        return None
+    value, anchor = _year_for_day(m, d, ctx, tense)
+    return Resolved("DATE", value, "day", anchor=anchor)
+
+
+def _day_range(groups: Groups, ctx: Context, tense: str | None) -> Resolved | None:
+    first = _day(groups, ctx, tense)
+    second = _day({**groups, "d": groups.get("d2")}, ctx, tense)
+    if not first or not second or not first.value or not second.value:
+        return None
+    if second.value < first.value:
+        return None
+    return Resolved("DATE", f"{first.value}/{second.value}", "range", anchor=first.anchor)
+
+
+def _relative_offset(rel: str | None) -> int | None:
+    if rel is None:
+        return None
+    return _word_value("offset", rel.lower().replace("sắp tới", "tới"))
+
+
+def _month(groups: Groups, ctx: Context, tense: str | None) -> Resolved | None:
+    mod = _modifier(groups)
+    m = _int(groups, "m") or _word_value("month_name", groups.get("mname"))
+    y = _int(groups, "y")
+    rel = (groups.get("rel") or "").lower()
+    if m is None:  # "tháng này", "tháng trước": relative to the DCT month
+        offset = _relative_offset(rel)
+        if ctx.dct is None or offset is None:
+            return Resolved("DATE", None, "month", mod)
+        yy, mm = _shift_month(ctx.dct, offset)
+        return Resolved("DATE", f"{yy:04d}-{mm:02d}", "month", mod, ctx.dct.isoformat())
+    if y is not None:
+        return Resolved("DATE", f"{y:04d}-{m:02d}", "month", mod)
+    if ctx.dct is None:
+        return Resolved("DATE", f"XXXX-{m:02d}", "month", mod)
+    if rel.startswith("năm"):
+        year_offset = _word_value("offset", rel.removeprefix("năm").strip())
+        return Resolved(
+            "DATE", f"{ctx.dct.year + (year_offset or 0):04d}-{m:02d}", "month", mod, ctx.dct.isoformat()
+        )
+    if rel:
+        offset = _relative_offset(rel)
+        tense = "past" if offset is not None and offset < 0 else "future" if offset else tense
+    options = [(_month_index(y, m), y) for y in (ctx.dct.year - 1, ctx.dct.year, ctx.dct.year + 1)]
+    _, year = _pick(options, _month_index(ctx.dct.year, ctx.dct.month), tense)
+    return Resolved("DATE", f"{year:04d}-{m:02d}", "month", mod, ctx.dct.isoformat())
+
+
+def _year(groups: Groups, ctx: Context, tense: str | None) -> Resolved | None:
+    mod = _modifier(groups)
+    y = _int(groups, "y")
+    if y is not None:
+        return Resolved("DATE", f"{y:04d}", "year", mod)
+    offset = _relative_offset(groups.get("rel"))
+    if ctx.dct is None or offset is None:
+        return Resolved("DATE", None, "year", mod)
+    return Resolved("DATE", f"{ctx.dct.year + offset:04d}", "year", mod, ctx.dct.isoformat())
+
+
+def _week(groups: Groups, ctx: Context, tense: str | None) -> Resolved | None:
+    offset = _relative_offset(groups.get("rel"))
+    if ctx.dct is None or offset is None:
+        return Resolved("DATE", None, "week", _modifier(groups))
+    y, w, _ = (ctx.dct + timedelta(weeks=offset)).isocalendar()
+    return Resolved("DATE", f"{y:04d}-W{w:02d}", "week", _modifier(groups), ctx.dct.isoformat())
+
+
+def _weekend(groups: Groups, ctx: Context, tense: str | None) -> Resolved | None:
+    week = _week(groups, ctx, tense)
+    if week is None or week.value is None:
+        return Resolved("DATE", None, "week")
+    return Resolved("DATE", week.value + "-WE", "week", anchor=week.anchor)
+
+
+def _quarter(groups: Groups, ctx: Context, tense: str | None) -> Resolved | None:
+    q = groups.get("q") or ""
+    number = int(q) if q.isdigit() else _word_value("roman", q)
+    y = _int(groups, "y") or (ctx.dct.year if ctx.dct else None)
+    value = f"{y:04d}-Q{number}" if y else f"XXXX-Q{number}"
+    return Resolved(
+        "DATE", value, "quarter", anchor=None if _int(groups, "y") or not ctx.dct else ctx.dct.isoformat()
+    )
+
+
+def _century(groups: Groups, ctx: Context, tense: str | None) -> Resolved | None:
+    c = groups.get("c") or ""
+    number = int(c) if c.isdigit() else _word_value("roman", c)
+    return Resolved("DATE", f"{number - 1:02d}", "century", _modifier(groups))
+
+
+def _decade(groups: Groups, ctx: Context, tense: str | None) -> Resolved | None:
+    dec = groups.get("dec") or ""
+    if len(dec) == 2:  # "thập niên 90": the century is the DCT's previous one for 90s-style talk
+        dec = ("19" if int(dec) > 20 else "20") + dec
+    return Resolved("DATE", dec[:3], "decade", _modifier(groups))
+
+
+def _day_offset(groups: Groups, ctx: Context, tense: str | None) -> Resolved | None:
+    offset = _word_value("day_offset", groups.get("rel"))
+    if ctx.dct is None or offset is None:
+        return Resolved("DATE", None, "day")
+    return Resolved("DATE", (ctx.dct + timedelta(days=offset)).isoformat(), "day", anchor=ctx.dct.isoformat())
+
+
+_WEEKDAY_REL = {"tuần trước": -1, "tuần qua": -1, "tuần tới": 1, "tuần sau": 1, "tuần này": 0}
+
+
+def _weekday(groups: Groups, ctx: Context, tense: str | None) -> Resolved | None:
+    wd = 6 if groups.get("sun") else _word_value("weekday", groups.get("wd"))
+    if wd is None or ctx.dct is None:
+        return Resolved("DATE", None, "day")
+    rel = " ".join((groups.get("rel") or "").lower().split())
+    if rel in _WEEKDAY_REL:
+        monday = ctx.dct - timedelta(days=ctx.dct.weekday()) + timedelta(weeks=_WEEKDAY_REL[rel])
+        day = monday + timedelta(days=wd)
+    else:
+        future = rel == "tới" or (tense == "future" and rel not in ("vừa qua", "trước"))
+        delta = (wd - ctx.dct.weekday()) % 7
+        day = ctx.dct + timedelta(days=delta) if future else ctx.dct - timedelta(days=(-delta) % 7)
+    return Resolved("DATE", day.isoformat(), "day", anchor=ctx.dct.isoformat())
+
+
+def _same_day(groups: Groups, ctx: Context, tense: str | None) -> Resolved | None:
+    anchor = ctx.last_day or (ctx.dct.isoformat() if ctx.dct else None)
+    return Resolved("DATE", anchor, "day", anchor=anchor)
+
+
+def _discourse(groups: Groups, ctx: Context, tense: str | None) -> Resolved | None:
+    # "trước đó"/"sau đó" only order events; the value is the reference point.
+    rel = (groups.get("rel") or "").lower()
+    anchor = ctx.last_day or (ctx.dct.isoformat() if ctx.dct else None)
+    return Resolved("DATE", anchor, "day", "BEFORE" if "trước" in rel else "AFTER", anchor)
+
+
+def _time(groups: Groups, ctx: Context, tense: str | None) -> Resolved | None:
+    h = _int(groups, "h") or 0
+    minute = _int(groups, "mi") or _int(groups, "mi2") or _int(groups, "mi3") or 0
+    second = _int(groups, "s")
+    if groups.get("part") in ("chiều", "tối") and h < 12:
+        h += 12
+    clock = f"T{h:02d}:{minute:02d}" + (f":{second:02d}" if second is not None else "")
+    day = ctx.last_day or (ctx.dct.isoformat() if ctx.dct else None)
+    return Resolved("TIME", (day or "") + clock, "time", anchor=day)
+
+
+_DURATION_UNITS = {
+    "Y": "P{n}Y",
+    "M": "P{n}M",
+    "W": "P{n}W",
+    "D": "P{n}D",
+    "H": "PT{n}H",
+    "MIN": "PT{n}M",
+    "S": "PT{n}S",
+    "DE": "P{n}0Y",
+    "CE": "P{n}00Y",
+}
+
+
+def _number(text: str | None) -> str | None:
+    if text is None or text == "X":
+        return text
+    if text[0].isdigit():
+        return text.replace(",", ".")
+    value = _word_value("number", text)
+    return None if value is None else str(value)
+
+
+def _duration(groups: Groups, ctx: Context, tense: str | None) -> Resolved | None:
+    n = _number(groups.get("n"))
+    unit = _word_value("unit", groups.get("unit"))
+    if n is None or unit is None:
+        return None
+    rel = (groups.get("rel") or "").lower()
+    mod = _word_value("approx", groups.get("approx"))
+    if rel == "trước" and unit == "Y" and n.isdigit() and ctx.dct:  # "hai năm trước": a date
+        return Resolved("DATE", f"{ctx.dct.year - int(n):04d}", "year", mod, ctx.dct.isoformat())
+    return Resolved("DURATION", _DURATION_UNITS[unit].format(n=n), "duration", mod)
+
+
+def _vague_duration(groups: Groups, ctx: Context, tense: str | None) -> Resolved | None:
+    return _duration({**groups, "n": "X"}, ctx, tense)
+
+
+def _set(groups: Groups, ctx: Context, tense: str | None) -> Resolved | None:
+    return Resolved("SET", _word_value("set_unit", groups.get("unit")), "set")
+
+
+HANDLERS: dict[str, Callable[[Groups, Context, str | None], Resolved | None]] = {
+    "day": _day,
+    "day_range": _day_range,
+    "month": _month,
+    "year": _year,
+    "week": _week,
+    "weekend": _weekend,
+    "quarter": _quarter,
+    "century": _century,
+    "decade": _decade,
+    "day_offset": _day_offset,
+    "weekday": _weekday,
+    "same_day": _same_day,
+    "discourse": _discourse,
+    "time": _time,
+    "duration": _duration,
+    "vague_duration": _vague_duration,
+    "set": _set,
+}
+
+
+# --- tense cues ---------------------------------------------------------------
+
+
+@cache
+def _tense_cues() -> tuple[int, list[tuple[list[str], str]]]:
+    tense = tables()["tense"]
+    cues = [(c.split(), "future") for c in tense["future"]] + [(c.split(), "past") for c in tense["past"]]
+    cues.sort(key=lambda c: len(c[0]), reverse=True)
+    return tense["window"], cues
+
+
+_WORDS = re.compile(r"\w+")
+
+
+def _cue_positions(words: list[str]) -> list[tuple[int, str]]:
+    _, cues = _tense_cues()
+    found = []
+    for i in range(len(words)):
+        for cue, tense in cues:
+            if words[i : i + len(cue)] == cue:
+                found.append((i, tense))
+                break
+    return found
+
+
+_CLAUSE_BREAK = re.compile(r"[,;:(]")
+
+
+def tense_near(text: str, start: int, end: int) -> str | None:
+    """The tense cue nearest to text[start:end]: first in its own clause before it, then after it."""
+    window, _ = _tense_cues()
+    clause = _CLAUSE_BREAK.split(text[:start])[-1]
+    before = [w.lower() for w in _WORDS.findall(clause)][-window:]
+    after = [w.lower() for w in _WORDS.findall(text[end:])][:window]
+    hits = [(len(before) - i, tense) for i, tense in _cue_positions(before)]
+    hits += [(i + 0.5 + window, tense) for i, tense in _cue_positions(after)]  # after-cues rank last
+    return min(hits)[1] if hits else None
+
+
+# --- tagging -----------------------------------------------------------------
+
+
+def _span_start(match: re.Match[str]) -> int:
+    """Prepositions captured as `cue` ("từ", "vào") are evidence, not part of the span."""
+    cue = match.groupdict().get("cue")
+    if cue and " ".join(cue.lower().split()) not in tables()["cues"]["in_span"]:
+        rest = match.string[match.end("cue") : match.end()]
+        return match.end("cue") + len(rest) - len(rest.lstrip())
+    return match.start()
+
+
+def find(text: str) -> list[tuple[int, int, Rule, re.Match[str]]]:
+    """Longest non-overlapping matches of all rules, left to right."""
+    candidates = []
+    for order, rule in enumerate(rules()):
+        for match in rule.regex.finditer(text):
+            start = _span_start(match)
+            if match.end() > start:
+                candidates.append((start, match.end(), order, rule, match))
+    candidates.sort(key=lambda c: (-(c[1] - c[0]), c[0], c[2]))
+    chosen: list[tuple[int, int, Rule, re.Match[str]]] = []
+    for start, end, _, rule, match in candidates:
+        if all(end <= s or start >= e for s, e, _, _ in chosen):
+            chosen.append((start, end, rule, match))
+    return sorted(chosen, key=lambda c: c[0])
+
+
+def tag(text: str, dct: date | None = None, ctx: Context | None = None) -> list[TimeExpression]:
+    """Find and normalise every time expression in one sentence."""
+    ctx = ctx or Context(dct)
+    found = []
+    for start, end, rule, match in find(text):
+        tense = tense_near(text, start, end)
+        resolved = HANDLERS[rule.handler](match.groupdict(), ctx, tense)
+        if resolved is None:
+            continue
+        found.append(
+            TimeExpression(
+                start=start,
+                end=end,
+                text=text[start:end],
+                type=resolved.type,
+                value=resolved.value,
+                granularity=resolved.granularity,
+                modifier=resolved.modifier,
+                anchor=resolved.anchor,
+                tense=tense,
+            )
+        )
+        if resolved.type == "DATE" and resolved.granularity == "day" and resolved.value:
+            ctx.last_day = resolved.value
+    return found
+
+
+def tag_document(sentences: Iterable[str], dct: date | None) -> list[list[TimeExpression]]:
+    """Tag the sentences of one article in order, so "cùng ngày" can refer back."""
+    ctx = Context(dct)
+    return [tag(sentence, ctx=ctx) for sentence in sentences]
+
+
+def is_resolved(value: str | None) -> bool:
+    return bool(value) and "X" not in value  # type: ignore[operator]

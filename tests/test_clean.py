@@ -1,0 +1,148 @@
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from conftest import body_text
+from hypothesis import given
+from hypothesis import strategies as st
+
+from nienbieu import clean
+from nienbieu.models import DateProvenance, RawDocument
+
+ICT = timezone(timedelta(hours=7))
+
+
+def test_titles(seeds):
+    assert seeds["vtv"].title == "Mỹ - NATO thiết lập lại mối quan hệ xuyên Đại Tây Dương từng rạn nứt"
+    assert seeds["vtc"].title == "Tổng thống Mỹ bị đồng minh NATO chỉ trích vì ‘đi đêm’ với Nga"
+    # these pages start with prose, so there is no heading-like first line to call a title
+    assert seeds["ngoaitruong"].title is None
+    assert seeds["rutte"].title is None
+    assert seeds["vilnius"].title is None
+
+
+def test_outlets(seeds):
+    assert seeds["vtv"].outlet == "VTV"
+    assert seeds["vtc"].outlet == "VTC News"
+    assert seeds["rutte"].outlet == "Tạp chí NƯỚC ĐỨC"
+    assert seeds["ngoaitruong"].outlet is None
+
+
+def test_stated_dates_keep_their_timezone(seeds):
+    assert seeds["vtv"].published == datetime(2021, 2, 19, 6, 0, tzinfo=ICT)
+    assert seeds["vtc"].published == datetime(2021, 12, 10, 20, 10, 46, tzinfo=ICT)
+    assert seeds["vtv"].published_provenance is DateProvenance.STATED
+    assert seeds["vilnius"].published is None
+    assert seeds["vilnius"].published_provenance is DateProvenance.UNKNOWN
+
+
+def test_byline_becomes_author(seeds):
+    assert seeds["vtc"].author == "Trà Khánh"
+    assert "Trà Khánh" not in body_text(seeds["vtc"])
+
+
+@pytest.mark.parametrize(
+    ("seed", "junk"),
+    [
+        ("vtv", "Mỹ - NATO thiết lập lại mối quan hệ xuyên Đại Tây Dương từng rạn nứt - Ảnh 1."),
+        ("vtv", "(Nguồn: NATO)"),
+        ("vtv", "Ảnh: Reuters"),
+        ("vtv", "Tân Ngoại trưởng Mỹ hối thúc các thành viên NATO tăng ngân sách quốc phòng Tân"),
+        ("vtv", "Mời quý độc giả"),
+        ("vtv", "TIN MỚI"),
+        ("vtv", "ĐANG PHÁT"),
+        ("vtv", "Bản tin thời tiết"),
+        ("vtv", "GMT+7"),
+        ("vtv", "VTV.vn -"),
+        ("vtc", "Zalo"),
+        ("vtc", "Bình luận"),
+        ("vtc", "vtcnews.vn"),
+        ("vtc", "(Ảnh: mediaproxy)"),
+        ("vtc", "với Nga - 1"),
+        ("vtc", "Google News"),
+        ("vtc", "(VTC News)"),
+        ("ngoaitruong", "hoi nghi ngoai truong nato"),
+        ("ngoaitruong", "Ảnh: NATO"),
+        ("ngoaitruong", "/."),
+        ("rutte", "© 2025"),
+    ],
+)
+def test_boilerplate_is_gone(seeds, seed, junk):
+    assert junk not in body_text(seeds[seed])
+
+
+@pytest.mark.parametrize(
+    ("seed", "kept"),
+    [
+        ("vtv", "Mỹ và các đồng minh NATO mong muốn thiết lập lại mối quan hệ xuyên Đại Tây Dương"),
+        ("vtv", "Chính quyền của Tổng thống Biden đang có cách tiếp cận trong chính sách đối ngoại"),
+        ("vtc", "Nhà lãnh đạo Mỹ bị các thành viên NATO ở Đông Âu chỉ trích"),
+        ("vtc", "Về phía Nga họ cũng nhiều lần lên tiếng bác bỏ các cáo buộc"),
+        ("ngoaitruong", "Hai bên dự kiến thảo luận về tình hình ở miền Đông Ukraine"),
+        ("rutte", "Củng cố khả năng răn đe tập thể của NATO."),
+        ("vilnius", "Ông nói thêm: “Bạn đã hội nhập NATO ở Phần Lan và hy vọng Thụy Điển sẽ sớm ra mắt.”"),
+    ],
+)
+def test_body_is_kept(seeds, seed, kept):
+    assert kept in body_text(seeds[seed])
+
+
+def test_section_headings_are_marked(seeds):
+    headings = [p.text for p in seeds["vilnius"].body if p.kind == "heading"]
+    assert headings == [
+        "Cuộc hội ngộ với Biden",
+        "Viện trợ mới của Mỹ cho Ukraine",
+        "Hỗ trợ cho Thụy Điển trong NATO",
+    ]
+
+
+def test_list_items_lose_their_bullets(seeds):
+    items = [p.text for p in seeds["rutte"].body if p.kind == "list"]
+    assert items[0].startswith("Hệ thống phòng không patriot:")
+    assert len(items) == 7
+
+
+def test_parse_dateline_checks_the_weekday():
+    line = clean.parse_dateline("Thứ Năm, 10/12/2021 20:10 GMT+7")
+    assert line is not None and line.weekday_ok is False
+    assert clean.parse_dateline("Thứ Sáu, 10/12/2021 20:10 GMT+7").weekday_ok is True
+
+
+def test_dateline_with_negative_offset_and_iso():
+    line = clean.parse_dateline("Cập nhật 2024-03-05 09:15 GMT-5")
+    assert line.published == datetime(2024, 3, 5, 9, 15, tzinfo=timezone(timedelta(hours=-5)))
+
+
+def test_a_long_body_line_with_a_source_note_is_not_a_caption():
+    long_line = (
+        "Theo số liệu NATO công bố hôm qua, chi tiêu quốc phòng của các nước châu Âu thành viên và Canada "
+        "đã tăng mạnh trong năm thứ bảy liên tiếp, với 24 nước đạt hoặc vượt ngưỡng hai phần trăm GDP, "
+        "trong khi một số nước Nam Âu vẫn còn cách xa mục tiêu đã cam kết tại xứ Wales (Nguồn: NATO)"
+    )
+    assert clean.drop_reason(long_line) is None
+
+
+def test_metadata_date_wins_over_nothing():
+    doc = RawDocument(
+        "x.jsonl#L1",
+        "Nội dung bài báo dài đủ để là một câu văn hoàn chỉnh.",
+        published="2023-06-14T08:00:00+07:00",
+    )
+    article, _ = clean.clean(doc)
+    assert article.published == datetime(2023, 6, 14, 8, 0, tzinfo=ICT)
+
+
+def test_same_body_gives_the_same_id_whatever_the_title():
+    a, _ = clean.clean(RawDocument("a.txt", "Tiêu đề một\n\nThân bài giống hệt nhau ở cả hai nơi đăng."))
+    b, _ = clean.clean(RawDocument("b.txt", "Tiêu đề khác hẳn\n\nThân bài giống hệt nhau ở cả hai nơi đăng."))
+    assert a.id == b.id and a.title != b.title
+
+
+def test_page_of_only_chrome_is_an_error():
+    _, problems = clean.clean(RawDocument("junk.txt", "Zalo\nBình luận\nTIN MỚI\nX"))
+    assert [p.code for p in problems] == ["no-body"]
+
+
+@given(st.text())
+def test_cleaning_never_crashes(text):
+    article, _ = clean.clean(RawDocument("h.txt", text))
+    assert article.id

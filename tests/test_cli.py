@@ -1,0 +1,70 @@
+import json
+import shutil
+
+from conftest import EXAMPLES
+from typer.testing import CliRunner
+
+from nienbieu.cli import Exit, app
+
+runner = CliRunner()
+
+
+def test_ingest_then_timeline(tmp_path):
+    db = str(tmp_path / "t.db")
+    result = runner.invoke(app, ["ingest", str(EXAMPLES), "--db", db])
+    assert result.exit_code == Exit.OK
+    result = runner.invoke(app, ["timeline", "--db", db, "--dates", "12"])
+    assert result.exit_code == Exit.OK
+    assert "## 18/02/2021" in result.stdout and "## 14–15/07/2025 *(dự kiến)*" in result.stdout
+    assert "VTV, 2021-02-19" in result.stdout
+
+
+def test_bad_inputs_are_named_and_the_rest_ingests(tmp_path):
+    folder = tmp_path / "bài báo"
+    shutil.copytree(EXAMPLES, folder)
+    (folder / "rỗng.txt").write_bytes(b"")
+    (folder / "nhị phân.txt").write_bytes(b"\x00\x01\x02binary\x00" * 50)
+    (folder / "latin.txt").write_bytes(bytes([0x81, 0x8D, 0x8F, 0x90]) * 30)
+    db = str(tmp_path / "t.db")
+    result = runner.invoke(app, ["ingest", str(folder), "--db", db, "--json"])
+    assert result.exit_code == Exit.SKIPPED
+    report = json.loads(result.stdout)
+    assert len(report["added"]) == 5
+    problems = {p["source"].rsplit("/", 1)[-1]: p["code"] for p in report["problems"]}
+    assert problems == {
+        "rỗng.txt": "empty-file",
+        "nhị phân.txt": "binary-file",
+        "latin.txt": "unknown-encoding",
+    }
+
+
+def test_articles_lists_provenance(tmp_path):
+    db = str(tmp_path / "t.db")
+    runner.invoke(app, ["ingest", str(EXAMPLES), "--db", db])
+    result = runner.invoke(app, ["articles", "--db", db, "--json"])
+    rows = {r["outlet"]: r for r in json.loads(result.stdout)}
+    assert rows["VTV"]["published"] == "2021-02-19T06:00:00+07:00"
+    assert rows["VTV"]["published_provenance"] == "stated"
+    assert rows["Tạp chí NƯỚC ĐỨC"]["published_provenance"] == "unknown"
+
+
+def test_brief_html_to_file(tmp_path):
+    db = str(tmp_path / "t.db")
+    runner.invoke(app, ["ingest", str(EXAMPLES), "--db", db])
+    out = tmp_path / "brief.html"
+    result = runner.invoke(app, ["brief", "--db", db, "--format", "html", "-o", str(out)])
+    assert result.exit_code == Exit.OK
+    assert out.read_text(encoding="utf-8").startswith("<!doctype html>")
+
+
+def test_empty_store_and_bad_format(tmp_path):
+    db = str(tmp_path / "t.db")
+    assert runner.invoke(app, ["timeline", "--db", db]).exit_code == Exit.EMPTY
+    assert runner.invoke(app, ["timeline", "--db", db, "--format", "pdf"]).exit_code == Exit.USAGE
+
+
+def test_corrupt_database_is_an_error_not_a_traceback(tmp_path):
+    db = tmp_path / "t.db"
+    db.write_bytes(b"this is not sqlite" * 100)
+    result = runner.invoke(app, ["articles", "--db", str(db)])
+    assert result.exit_code == Exit.ERROR

@@ -1,0 +1,115 @@
+import json
+import unicodedata
+
+from nienbieu import ingest
+from nienbieu.models import Severity
+
+
+def codes(result):
+    return [p.code for p in result.problems]
+
+
+def test_empty_file_is_named(tmp_path):
+    path = tmp_path / "trống.txt"
+    path.write_bytes(b"")
+    result = ingest.read_file(path)
+    assert result.documents == [] and codes(result) == ["empty-file"]
+    assert result.problems[0].source == str(path)
+
+
+def test_binary_file_is_refused(tmp_path):
+    path = tmp_path / "ảnh.txt"
+    path.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)))
+    assert codes(ingest.read_file(path)) == ["binary-file"]
+
+
+def to_cp1258(text: str) -> bytes:
+    """Windows-1258 spells tones as combining marks after a precomposed base letter."""
+    out = []
+    for ch in text:
+        parts = unicodedata.normalize("NFD", ch)
+        tones = [c for c in parts if c in "\u0300\u0301\u0303\u0309\u0323"]
+        base = unicodedata.normalize("NFC", "".join(c for c in parts if c not in tones))
+        out.append(base + "".join(tones))
+    return "".join(out).encode("cp1258")
+
+
+def test_windows_1258_is_decoded_with_a_warning(tmp_path):
+    path = tmp_path / "cp1258.txt"
+    path.write_bytes(to_cp1258("Hội nghị thượng đỉnh NATO diễn ra tại Vilnius."))
+    result = ingest.read_file(path)
+    assert codes(result) == ["not-utf8"] and result.problems[0].severity is Severity.WARNING
+    assert result.documents[0].text == "Hội nghị thượng đỉnh NATO diễn ra tại Vilnius."
+
+
+def test_undecodable_bytes_are_refused_with_the_offset(tmp_path):
+    path = tmp_path / "rác.txt"
+    path.write_bytes("Xin chào ".encode() + bytes([0x81, 0x8D, 0x8F, 0x90, 0x9D]) * 20)
+    result = ingest.read_file(path)
+    assert codes(result) == ["unknown-encoding"]
+    assert "byte 10" in result.problems[0].message
+
+
+def test_utf8_bom_and_nfd_are_normalised(tmp_path):
+    path = tmp_path / "bom.txt"
+    path.write_bytes(b"\xef\xbb\xbf" + unicodedata.normalize("NFD", "Hà Nội").encode())
+    assert ingest.read_file(path).documents[0].text == "Hà Nội"
+
+
+def test_jsonl_reads_rows_and_names_bad_lines(tmp_path):
+    path = tmp_path / "bài báo.jsonl"
+    rows = [
+        json.dumps(
+            {
+                "text": "Nội dung thứ nhất.",
+                "title": "Một",
+                "url": "https://a.vn/1",
+                "published": "2021-02-19T06:00:00+07:00",
+            },
+            ensure_ascii=False,
+        ),
+        "{not json",
+        json.dumps({"title": "thiếu nội dung"}),
+        json.dumps({"html": "<p>Nội dung <b>HTML</b>.</p><script>alert(1)</script>"}),
+    ]
+    path.write_text("\n".join(rows), encoding="utf-8")
+    result = ingest.read_file(path)
+    assert [d.title for d in result.documents] == ["Một", None]
+    assert result.documents[0].published == "2021-02-19T06:00:00+07:00"
+    assert "alert" not in result.documents[1].text
+    assert [(p.source, p.code) for p in result.problems] == [
+        (f"{path}#L2", "bad-jsonl-line"),
+        (f"{path}#L3", "bad-jsonl-line"),
+    ]
+
+
+def test_html_drops_scripts_and_reads_metadata(tmp_path):
+    path = tmp_path / "trang.html"
+    path.write_text(
+        "<html><head><title>Trang</title>"
+        '<meta property="og:site_name" content="VnExpress">'
+        '<meta property="article:published_time" content="2023-06-14T09:00:00+07:00"></head>'
+        "<body><nav>Trang chủ | Thế giới</nav><h1>NATO họp ở Vilnius</h1>"
+        "<p>Hội nghị diễn ra ngày 11/7.</p><style>p{color:red}</style>"
+        "<script>document.write('x')</script><iframe>quảng cáo</iframe></body></html>",
+        encoding="utf-8",
+    )
+    [doc] = ingest.read_file(path).documents
+    assert doc.title == "NATO họp ở Vilnius"
+    assert doc.outlet == "VnExpress"
+    assert doc.published == "2023-06-14T09:00:00+07:00"
+    assert "Hội nghị diễn ra ngày 11/7." in doc.text
+    for junk in ("document.write", "color:red", "quảng cáo", "Trang chủ"):
+        assert junk not in doc.text
+
+
+def test_discover_recurses_and_reports_unsupported(tmp_path):
+    (tmp_path / "a" / "b").mkdir(parents=True)
+    (tmp_path / "a" / "b" / "x.txt").write_text("x")
+    (tmp_path / "a" / "y.htm").write_text("y")
+    (tmp_path / "a" / "z.pdf").write_text("z")
+    other = tmp_path / "note.docx"
+    other.write_text("d")
+    files, problems = ingest.discover([tmp_path / "a", other, tmp_path / "missing"])
+    assert [f.name for f in files] == ["x.txt", "y.htm"]
+    assert [p.code for p in problems] == ["unsupported-type", "not-found"]

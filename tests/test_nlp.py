@@ -1,0 +1,78 @@
+import unicodedata
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from nienbieu.nlp import normalize_text, normalize_tone_placement, quote_states, split_sentences
+
+
+def test_nfd_input_becomes_nfc():
+    nfd = unicodedata.normalize("NFD", "Hà Nội, Việt Nam")
+    assert normalize_text(nfd) == "Hà Nội, Việt Nam"
+
+
+def test_tone_moves_to_first_vowel_of_open_oa_oe_uy():
+    assert normalize_tone_placement("hoà bình, khoẻ, thuỷ, Hoà") == "hòa bình, khỏe, thủy, Hòa"
+
+
+def test_tone_stays_where_a_consonant_or_qu_decides_it():
+    assert normalize_tone_placement("hoàn thành, quý, hoạch, tuyển") == "hoàn thành, quý, hoạch, tuyển"
+
+
+def test_invisible_characters_and_nbsp_are_removed():
+    assert normalize_text("Mỹ\u200b và\u00a0 NATO\ufeff") == "Mỹ và NATO"
+
+
+def test_split_keeps_abbreviations_numbers_and_percentages():
+    text = "Ông ấy đến TP. Hồ Chí Minh với 1.000 người, tăng 2%. Sau đó ông về Tp. Huế."
+    assert split_sentences(text) == [
+        "Ông ấy đến TP. Hồ Chí Minh với 1.000 người, tăng 2%.",
+        "Sau đó ông về Tp. Huế.",
+    ]
+
+
+def test_split_etc_ends_a_sentence_only_before_a_capital():
+    assert split_sentences("Gồm Anh, Pháp v.v. và Đức. Các nước khác v.v. Sau đó họp.") == [
+        "Gồm Anh, Pháp v.v. và Đức.",
+        "Các nước khác v.v.",
+        "Sau đó họp.",
+    ]
+
+
+def test_split_on_the_word_ong_at_a_sentence_end():
+    assert split_sentences("Họ đã gặp ông. Cuộc gặp kéo dài.") == ["Họ đã gặp ông.", "Cuộc gặp kéo dài."]
+
+
+def test_split_initials_do_not_end_sentences():
+    assert split_sentences("Tổng thống J. Biden phát biểu.") == ["Tổng thống J. Biden phát biểu."]
+
+
+def test_closing_quote_stays_with_its_sentence_and_attribution_is_not_split():
+    text = "“Tôi nghĩ bạn đã làm tốt,” Biden nói với Stoltenberg. “Các đồng minh chưa bao giờ đoàn kết hơn.”"
+    assert split_sentences(text) == [
+        "“Tôi nghĩ bạn đã làm tốt,” Biden nói với Stoltenberg.",
+        "“Các đồng minh chưa bao giờ đoàn kết hơn.”",
+    ]
+
+
+def test_stray_double_period_is_dropped():
+    assert split_sentences("thất bại kể từ đó. .") == ["thất bại kể từ đó."]
+
+
+def test_quote_states_track_quotes_across_sentences():
+    sentences = ['Ông nói: "Một.', "Hai.", 'Ba". Xong.']
+    assert quote_states(sentences) == [False, True, True]
+
+
+@given(st.text())
+def test_splitting_never_crashes_and_loses_no_letters(text):
+    pieces = split_sentences(text)
+    joined = "".join("".join(p.split()) for p in pieces)
+    original = "".join(text.split())
+    assert all(ch in original for ch in joined)
+
+
+@given(st.text())
+def test_normalize_is_idempotent(text):
+    once = normalize_text(text)
+    assert normalize_text(once) == once

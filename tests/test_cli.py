@@ -45,7 +45,11 @@ def test_articles_lists_provenance(tmp_path):
     rows = {r["outlet"]: r for r in json.loads(result.stdout)}
     assert rows["VTV"]["published"] == "2021-02-19T06:00:00+07:00"
     assert rows["VTV"]["published_provenance"] == "stated"
-    assert rows["Tạp chí NƯỚC ĐỨC"]["published_provenance"] == "unknown"
+    rutte = rows["Tạp chí NƯỚC ĐỨC"]
+    assert rutte["published_provenance"] == "inferred"
+    # "© 2025" and a visit that "sẽ" happen on 14-15/7/2025: written in 2025, before the visit
+    assert rutte["published_window"][0] >= "2025-01-01" and rutte["published_window"][1] <= "2025-12-31"
+    assert rutte["published"][:10] <= "2025-07-15"
 
 
 def test_brief_html_to_file(tmp_path):

@@ -359,4 +359,5 @@ def _article(raw: RawDocument, state: _State, author: str | None) -> Article:
         published=published,
         published_provenance=DateProvenance.STATED if published else DateProvenance.UNKNOWN,
         published_evidence=evidence,
+        year_hint=state.copyright_year,
     )

@@ -13,7 +13,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from nienbieu import export, summarize, timeline
+from nienbieu import evaluation, export, summarize, timeline
 from nienbieu.pipeline import IngestReport, ingest_paths
 from nienbieu.store import DEFAULT_DB, Store
 
@@ -168,14 +168,43 @@ def articles(
         return
     table = Table("id", "outlet", "title", "published", "date from", show_lines=False)
     for r in rows:
-        table.add_row(
-            r["id"],
-            r["outlet"] or "—",
-            r["title"] if r["title_stated"] else f"({r['title']})",
-            r["published"] or "—",
-            r["published_provenance"],
-        )
+        table.add_row(r["id"], r["outlet"] or "—", r["title"] if r["title_stated"] else f"({r['title']})",
+                      _published_cell(r), r["published_provenance"])  # fmt: skip
     Console(width=200).print(table)
+
+
+eval_app = typer.Typer(help="Score a pipeline stage against a gold file.", no_args_is_help=True)
+app.add_typer(eval_app, name="eval")
+
+
+@eval_app.command("timex")
+def eval_timex(
+    gold: Annotated[Path, typer.Argument(help="Gold JSONL (docs/timex-annotation.md).", exists=True)],
+    as_json: Annotated[bool, typer.Option("--json", help="Print scores as JSON.")] = False,
+    errors: Annotated[int, typer.Option("--errors", help="Also list this many errors.")] = 0,
+) -> None:
+    """Strict-span P/R/F1 and value accuracy of the time-expression tagger."""
+    try:
+        scores = evaluation.score_timex(evaluation.read_timex_gold(gold))
+    except evaluation.GoldFormatError as exc:
+        err.print(f"[red]error:[/] {exc}")
+        raise typer.Exit(Exit.ERROR) from exc
+    if as_json:
+        payload = scores.as_dict() | {"errors": scores.errors[:errors]}
+        sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
+        return
+    sys.stdout.write(evaluation.timex_report(scores) + "\n")
+    for e in scores.errors[:errors]:
+        sys.stdout.write(json.dumps(e, ensure_ascii=False) + "\n")
+
+
+def _published_cell(row: dict) -> str:
+    if not row["published"]:
+        return "—"
+    if row["published_provenance"] != "inferred":
+        return row["published"]
+    start, end = row["published_window"]
+    return f"≈ {row['published'][:10]} (p={row['published_confidence']:.2f}; 90%: {start}..{end})"
 
 
 def main() -> None:

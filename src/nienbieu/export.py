@@ -168,6 +168,8 @@ def article_rows(articles: Sequence[Article]) -> list[dict[str, Any]]:
             "published": a.published.isoformat() if a.published else None,
             "published_provenance": str(a.published_provenance),
             "published_evidence": a.published_evidence,
+            "published_window": [d.isoformat() for d in a.published_window] if a.published_window else None,
+            "published_confidence": a.published_confidence,
             "author": a.author,
             "sentences": len(a.sentences),
             "source": a.source,

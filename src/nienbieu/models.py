@@ -7,7 +7,7 @@ run any stage by itself and the CLI stays a thin layer.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 
 
@@ -102,6 +102,10 @@ class Article:
     published: datetime | None = None
     published_provenance: DateProvenance = DateProvenance.UNKNOWN
     published_evidence: str | None = None
+    # for inferred dates: the 90% window and P(within 3 days of `published`)
+    published_window: tuple[date, date] | None = None
+    published_confidence: float | None = None
+    year_hint: int | None = None  # e.g. the year of a "© 2025" footer
     sentences: list[Sentence] = field(default_factory=list)
 
     @property

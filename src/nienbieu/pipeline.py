@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from pathlib import Path
 
-from nienbieu import clean, ingest, nlp, timex
-from nienbieu.models import Article, Problem, Sentence, Severity
+from nienbieu import clean, dating, ingest, nlp, timex
+from nienbieu.models import Article, DateProvenance, Problem, Sentence, Severity
 from nienbieu.store import Store
 
 
@@ -20,11 +21,41 @@ def analyze(article: Article) -> Article:
         split = nlp.split_sentences(paragraph.text)
         for text, in_quote in zip(split, nlp.quote_states(split), strict=True):
             sentences.append(Sentence(len(sentences), text, number, in_quote, article_id=article.id))
-    dct = article.published.date() if article.published else None
-    for sentence, found in zip(sentences, timex.tag_document((s.text for s in sentences), dct), strict=True):
-        sentence.timexes = found
     article.sentences = sentences
+    return retag(article)
+
+
+def retag(article: Article) -> Article:
+    """(Re-)tag time expressions against the article's publication date, stated or inferred."""
+    dct = article.published.date() if article.published else None
+    window = None if dating.is_reliable(article) else article.published_window
+    tagged = timex.tag_document((s.text for s in article.sentences), dct, window)
+    for sentence, found in zip(article.sentences, tagged, strict=True):
+        sentence.timexes = found
     return article
+
+
+def infer_dates(articles: list[Article], today: date | None = None) -> list[Article]:
+    """Estimate publication dates of articles that state none, from their text and the
+    dated articles of the corpus; re-tag their time expressions. Returns the changed ones."""
+    changed = []
+    for article in articles:
+        if article.published_provenance is DateProvenance.STATED:
+            continue
+        estimate = dating.infer_dct(article, articles, today)
+        if estimate is None:
+            if article.published_provenance is DateProvenance.UNKNOWN:
+                continue
+            article.published, article.published_window, article.published_confidence = None, None, None
+            article.published_provenance, article.published_evidence = DateProvenance.UNKNOWN, None
+        else:
+            article.published = datetime(estimate.date.year, estimate.date.month, estimate.date.day)
+            article.published_provenance = DateProvenance.INFERRED
+            article.published_window = (estimate.start, estimate.end)
+            article.published_confidence = estimate.confidence
+            article.published_evidence = "; ".join(estimate.evidence[:12])
+        changed.append(retag(article))
+    return changed
 
 
 def process(raw_documents: Iterable, problems: list[Problem]) -> list[Article]:
@@ -78,4 +109,5 @@ def ingest_paths(
             progress(done, len(files))
     if batch:
         flush()
+    store.update_dating(infer_dates(store.articles()))
     return report

@@ -7,7 +7,7 @@ import sqlite3
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from nienbieu.models import Article, DateProvenance, Paragraph, Sentence, TimeExpression
@@ -59,6 +59,13 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX timexes_value ON timexes(value);
     CREATE INDEX sources_article ON sources(article_id);
+    """,
+    # v2: publication-date inference
+    """
+    ALTER TABLE articles ADD COLUMN published_window_start TEXT;
+    ALTER TABLE articles ADD COLUMN published_window_end TEXT;
+    ALTER TABLE articles ADD COLUMN published_confidence REAL;
+    ALTER TABLE articles ADD COLUMN year_hint INTEGER;
     """,
 )
 
@@ -147,46 +154,41 @@ class Store:
 
     @staticmethod
     def _insert(conn: sqlite3.Connection, a: Article, now: str) -> None:
+        body = json.dumps([[p.kind, p.text] for p in a.body], ensure_ascii=False)
         conn.execute(
-            "INSERT INTO articles VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-            (
-                a.id,
-                a.source,
-                a.url,
-                a.title,
-                a.outlet,
-                a.author,
-                a.published.isoformat() if a.published else None,
-                str(a.published_provenance),
-                a.published_evidence,
-                json.dumps([[p.kind, p.text] for p in a.body], ensure_ascii=False),
-                now,
-            ),
-        )
+            "INSERT INTO articles (id, source, url, title, outlet, author, published, published_provenance, "
+            "published_evidence, body, ingested_at, year_hint) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+            (a.id, a.source, a.url, a.title, a.outlet, a.author, _iso(a.published),
+             str(a.published_provenance), a.published_evidence, body, now, a.year_hint),
+        )  # fmt: skip
         conn.executemany(
             "INSERT INTO sentences VALUES (?,?,?,?,?)",
             [(a.id, s.index, s.paragraph, s.in_quote, s.text) for s in a.sentences],
         )
+        Store._insert_timexes(conn, a)
+
+    @staticmethod
+    def _insert_timexes(conn: sqlite3.Connection, a: Article) -> None:
         conn.executemany(
             "INSERT INTO timexes VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-            [
-                (
-                    a.id,
-                    s.index,
-                    t.start,
-                    t.end,
-                    t.text,
-                    t.type,
-                    t.value,
-                    t.granularity,
-                    t.modifier,
-                    t.anchor,
-                    t.tense,
-                )
-                for s in a.sentences
-                for t in s.timexes
-            ],
-        )
+            [(a.id, s.index, t.start, t.end, t.text, t.type, t.value, t.granularity, t.modifier,
+              t.anchor, t.tense) for s in a.sentences for t in s.timexes],
+        )  # fmt: skip
+
+    def update_dating(self, articles: Iterable[Article]) -> None:
+        """Store re-estimated publication dates and the time expressions resolved against them."""
+        with self.transaction() as conn:
+            for a in articles:
+                window = a.published_window or (None, None)
+                conn.execute(
+                    "UPDATE articles SET published = ?, published_provenance = ?, published_evidence = ?, "
+                    "published_window_start = ?, published_window_end = ?, published_confidence = ? "
+                    "WHERE id = ?",
+                    (_iso(a.published), str(a.published_provenance), a.published_evidence,
+                     _iso(window[0]), _iso(window[1]), a.published_confidence, a.id),
+                )  # fmt: skip
+                conn.execute("DELETE FROM timexes WHERE article_id = ?", (a.id,))
+                self._insert_timexes(conn, a)
 
     # --- reading -------------------------------------------------------------
 
@@ -197,7 +199,8 @@ class Store:
         """All articles with sentences and time expressions, oldest publication first."""
         rows = self.conn.execute(
             "SELECT id, source, url, title, outlet, author, published, published_provenance, "
-            "published_evidence, body FROM articles ORDER BY published IS NULL, published, source"
+            "published_evidence, body, published_window_start, published_window_end, "
+            "published_confidence, year_hint FROM articles ORDER BY published IS NULL, published, source"
         ).fetchall()
         sentences: dict[str, list[Sentence]] = {}
         for article_id, idx, paragraph, in_quote, text in self.conn.execute(
@@ -211,19 +214,20 @@ class Store:
             "anchor, tense FROM timexes ORDER BY article_id, sentence_idx, start"
         ):
             sentences[row[0]][row[1]].timexes.append(TimeExpression(*row[2:]))
-        return [
-            Article(
-                id=r[0],
-                source=r[1],
-                url=r[2],
-                title=r[3],
-                outlet=r[4],
-                author=r[5],
-                published=datetime.fromisoformat(r[6]) if r[6] else None,
-                published_provenance=DateProvenance(r[7]),
-                published_evidence=r[8],
-                body=[Paragraph(text, kind) for kind, text in json.loads(r[9])],
-                sentences=sentences.get(r[0], []),
-            )
-            for r in rows
-        ]
+        return [_article(r, sentences.get(r[0], [])) for r in rows]
+
+
+def _iso(value: date | datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _article(r: tuple, sentences: list[Sentence]) -> Article:
+    window = (date.fromisoformat(r[10]), date.fromisoformat(r[11])) if r[10] and r[11] else None
+    return Article(
+        id=r[0], source=r[1], url=r[2], title=r[3], outlet=r[4], author=r[5],
+        published=datetime.fromisoformat(r[6]) if r[6] else None,
+        published_provenance=DateProvenance(r[7]), published_evidence=r[8],
+        body=[Paragraph(text, kind) for kind, text in json.loads(r[9])],
+        published_window=window, published_confidence=r[12], year_hint=r[13],
+        sentences=sentences,
+    )  # fmt: skip

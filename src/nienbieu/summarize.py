@@ -19,7 +19,7 @@ from importlib import resources
 
 import numpy as np
 
-from nienbieu.models import Article, Briefing, BriefSentence, Citation, Sentence
+from nienbieu.models import Article, Briefing, BriefSentence, Citation, DateProvenance, Sentence
 
 _TOKEN = re.compile(r"\w+")
 
@@ -139,8 +139,16 @@ def citation(article: Article, sentence: Sentence) -> Citation:
         sentence_index=sentence.index,
         outlet=article.outlet,
         title=article.display_title,
-        published=article.published.isoformat() if article.published else None,
+        published=_published_label(article),
     )
+
+
+def _published_label(article: Article) -> str | None:
+    if article.published is None:
+        return None
+    if article.published_provenance == DateProvenance.STATED:
+        return article.published.isoformat()
+    return "≈" + article.published.date().isoformat()  # inferred: readers must see it is an estimate
 
 
 def reference_date(article: Article) -> date | None:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from nienbieu import summarize, timex
+from nienbieu import dating, summarize, timex
 from nienbieu.models import Article, Sentence, TimelineEntry
 
 # How much a date at each granularity can tell a reader: "18/2/2021" beats "2021".
@@ -46,7 +46,7 @@ def sentence_dates(article: Article, sentence: Sentence) -> list[DatedSentence]:
                 article.published is not None and t.value[:10] > article.published.date().isoformat()
             )
             found.append(DatedSentence(article, sentence, t.value, t.granularity, True, future))
-    if not found and article.published and not any(t.type == "DATE" for t in sentence.timexes):
+    if not found and dating.is_reliable(article) and not any(t.type == "DATE" for t in sentence.timexes):
         found.append(
             DatedSentence(article, sentence, article.published.date().isoformat(), "day", False, False)
         )

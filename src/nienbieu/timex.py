@@ -11,7 +11,7 @@ import calendar
 import re
 import tomllib
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from functools import cache
 from importlib import resources
@@ -36,7 +36,9 @@ class Context:
 
     dct: date | None
     last_day: str | None = None
-    seen: list[str] = field(default_factory=list)
+    # When the DCT is itself an estimate: values must not depend on where in this window
+    # the true DCT lies, or they are left underspecified.
+    window: tuple[date, date] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,6 +183,37 @@ def _day(groups: Groups, ctx: Context, tense: str | None) -> Resolved | None:
         return None
     value, anchor = _year_for_day(m, d, ctx, tense)
     return Resolved("DATE", value, "day", anchor=anchor)
+
+
+def _lunar(groups: Groups, ctx: Context, tense: str | None) -> Resolved | None:
+    """A lunar-calendar day, converted to the solar day in the lunar year the DCT selects."""
+    day = 15 if groups.get("ram") else _int(groups, "d")
+    month = _int(groups, "m") or _word_value("month_name", groups.get("mname")) or 1
+    if day is None or not 1 <= day <= 30:
+        return None
+    year = _int(groups, "y")
+    if year is not None:
+        solar = lunar_to_solar(day, month, year)
+        return Resolved("DATE", solar.isoformat(), "day") if solar else None
+    if ctx.dct is None:
+        return Resolved("DATE", None, "day")
+    options = [
+        (d.toordinal(), d)
+        for y in (ctx.dct.year - 1, ctx.dct.year, ctx.dct.year + 1)
+        if (d := lunar_to_solar(day, month, y))
+    ]
+    if not options:
+        return None
+    _, best = _pick(options, ctx.dct.toordinal(), tense)
+    return Resolved("DATE", best.isoformat(), "day", anchor=ctx.dct.isoformat())
+
+
+def lunar_to_solar(day: int, month: int, lunar_year: int) -> date | None:
+    """Vietnamese lunar calendar (UTC+7), which differs from the Chinese one in some years."""
+    from vnlunar import convert_lunar_to_solar
+
+    solar = convert_lunar_to_solar(day, month, lunar_year, 0, 7.0)
+    return date(solar[2], solar[1], solar[0]) if solar else None
 
 
 def _day_range(groups: Groups, ctx: Context, tense: str | None) -> Resolved | None:
@@ -369,6 +402,7 @@ def _set(groups: Groups, ctx: Context, tense: str | None) -> Resolved | None:
 HANDLERS: dict[str, Callable[[Groups, Context, str | None], Resolved | None]] = {
     "day": _day,
     "day_range": _day_range,
+    "lunar": _lunar,
     "month": _month,
     "year": _year,
     "week": _week,
@@ -410,6 +444,13 @@ def _cue_positions(words: list[str]) -> list[tuple[int, str]]:
                 found.append((i, tense))
                 break
     return found
+
+
+def expression_tense(text: str, start: int, end: int, match: re.Match[str]) -> str | None:
+    """Tense governing a match: "hôm 9/9", "hôm thứ Ba" name days already gone."""
+    if (match.groupdict().get("cue") or "").lower() == "hôm":
+        return "past"
+    return tense_near(text, start, end)
 
 
 _CLAUSE_BREAK = re.compile(r"[,;:(]")
@@ -459,8 +500,8 @@ def tag(text: str, dct: date | None = None, ctx: Context | None = None) -> list[
     ctx = ctx or Context(dct)
     found = []
     for start, end, rule, match in find(text):
-        tense = tense_near(text, start, end)
-        resolved = HANDLERS[rule.handler](match.groupdict(), ctx, tense)
+        tense = expression_tense(text, start, end, match)
+        resolved = _resolve(rule.handler, match.groupdict(), ctx, tense)
         if resolved is None:
             continue
         found.append(
@@ -481,9 +522,25 @@ def tag(text: str, dct: date | None = None, ctx: Context | None = None) -> list[
     return found
 
 
-def tag_document(sentences: Iterable[str], dct: date | None) -> list[list[TimeExpression]]:
-    """Tag the sentences of one article in order, so "cùng ngày" can refer back."""
-    ctx = Context(dct)
+def _resolve(handler: str, groups: Groups, ctx: Context, tense: str | None) -> Resolved | None:
+    resolved = HANDLERS[handler](groups, ctx, tense)
+    if resolved is None or ctx.window is None or resolved.anchor is None:
+        return resolved
+    ends = [HANDLERS[handler](groups, replace(ctx, dct=d, window=None), tense) for d in ctx.window]
+    if all(e is not None and e.value == resolved.value for e in ends):
+        return resolved
+    return HANDLERS[handler](groups, replace(ctx, dct=None, window=None), tense)
+
+
+def tag_document(
+    sentences: Iterable[str], dct: date | None, window: tuple[date, date] | None = None
+) -> list[list[TimeExpression]]:
+    """Tag the sentences of one article in order, so "cùng ngày" can refer back.
+
+    With `window`, `dct` is an estimate: only values that hold for any DCT in the window
+    are resolved.
+    """
+    ctx = Context(dct, window=window)
     return [tag(sentence, ctx=ctx) for sentence in sentences]
 
 

@@ -1,0 +1,203 @@
+"""Evaluation harnesses: score a stage against a gold file in a documented format.
+
+Time expressions: docs/timex-annotation.md describes the JSONL format; scores are
+strict-span precision/recall/F1, and value and type accuracy over strictly matched spans.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from nienbieu import timex
+
+
+@dataclass(frozen=True, slots=True)
+class GoldTimex:
+    start: int
+    end: int
+    text: str
+    type: str
+    value: str | None
+
+
+@dataclass(slots=True)
+class GoldSentence:
+    id: str
+    text: str
+    dct: date | None
+    timexes: list[GoldTimex]
+
+
+@dataclass(slots=True)
+class PRF:
+    tp: int = 0
+    predicted: int = 0
+    gold: int = 0
+
+    @property
+    def precision(self) -> float:
+        return self.tp / self.predicted if self.predicted else 0.0
+
+    @property
+    def recall(self) -> float:
+        return self.tp / self.gold if self.gold else 0.0
+
+    @property
+    def f1(self) -> float:
+        p, r = self.precision, self.recall
+        return 2 * p * r / (p + r) if p + r else 0.0
+
+    def as_dict(self) -> dict[str, float | int]:
+        return {
+            "tp": self.tp,
+            "predicted": self.predicted,
+            "gold": self.gold,
+            "precision": round(self.precision, 4),
+            "recall": round(self.recall, 4),
+            "f1": round(self.f1, 4),
+        }
+
+
+@dataclass(slots=True)
+class TimexScores:
+    sentences: int = 0
+    strict: PRF = field(default_factory=PRF)
+    relaxed: PRF = field(default_factory=PRF)
+    value_correct: int = 0
+    type_correct: int = 0
+    by_type: dict[str, PRF] = field(default_factory=dict)
+    errors: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def value_accuracy(self) -> float:
+        return self.value_correct / self.strict.tp if self.strict.tp else 0.0
+
+    @property
+    def type_accuracy(self) -> float:
+        return self.type_correct / self.strict.tp if self.strict.tp else 0.0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "sentences": self.sentences,
+            "strict": self.strict.as_dict(),
+            "relaxed": self.relaxed.as_dict(),
+            "value_accuracy": round(self.value_accuracy, 4),
+            "type_accuracy": round(self.type_accuracy, 4),
+            "by_type": {k: v.as_dict() for k, v in sorted(self.by_type.items())},
+        }
+
+
+class GoldFormatError(ValueError):
+    pass
+
+
+def read_timex_gold(path: str | Path) -> list[GoldSentence]:
+    """Read and validate a gold JSONL file; offsets must match the text."""
+    rows = []
+    for number, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+            text = row["text"]
+            gold = [
+                GoldTimex(t["start"], t["end"], t["text"], t["type"], t.get("value")) for t in row["timexes"]
+            ]
+            dct = date.fromisoformat(row["dct"]) if row.get("dct") else None
+        except (json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
+            raise GoldFormatError(f"{path}:{number}: {exc}") from exc
+        for t in gold:
+            if text[t.start : t.end] != t.text:
+                raise GoldFormatError(f"{path}:{number}: offsets {t.start}-{t.end} do not give {t.text!r}")
+        rows.append(GoldSentence(str(row.get("id", number)), text, dct, gold))
+    return rows
+
+
+def score_timex(sentences: Iterable[GoldSentence]) -> TimexScores:
+    scores = TimexScores()
+    for sentence in sentences:
+        scores.sentences += 1
+        predicted = timex.tag(sentence.text, sentence.dct)
+        _score_sentence(scores, sentence, predicted)
+    return scores
+
+
+def _score_sentence(scores: TimexScores, sentence: GoldSentence, predicted: list) -> None:
+    gold_by_span = {(g.start, g.end): g for g in sentence.timexes}
+    scores.strict.gold += len(sentence.timexes)
+    scores.strict.predicted += len(predicted)
+    scores.relaxed.gold += len(sentence.timexes)
+    scores.relaxed.predicted += len(predicted)
+    for g in sentence.timexes:
+        scores.by_type.setdefault(g.type, PRF()).gold += 1
+    for p in predicted:
+        scores.by_type.setdefault(p.type, PRF()).predicted += 1
+        if any(p.start < g.end and g.start < p.end for g in sentence.timexes):
+            scores.relaxed.tp += 1
+        g = gold_by_span.get((p.start, p.end))
+        if g is None:
+            scores.errors.append(
+                {
+                    "id": sentence.id,
+                    "kind": "spurious-or-span",
+                    "text": p.text,
+                    "predicted": p.value,
+                    "sentence": sentence.text,
+                }
+            )
+            continue
+        scores.strict.tp += 1
+        scores.type_correct += g.type == p.type
+        if g.type == p.type:
+            scores.by_type[g.type].tp += 1
+        if g.value == p.value:
+            scores.value_correct += 1
+        else:
+            scores.errors.append(
+                {
+                    "id": sentence.id,
+                    "kind": "value",
+                    "text": p.text,
+                    "gold": g.value,
+                    "predicted": p.value,
+                    "dct": str(sentence.dct),
+                    "sentence": sentence.text,
+                }
+            )
+    found = {(p.start, p.end) for p in predicted}
+    for g in sentence.timexes:
+        if (g.start, g.end) not in found:
+            scores.errors.append(
+                {
+                    "id": sentence.id,
+                    "kind": "missed",
+                    "text": g.text,
+                    "gold": g.value,
+                    "sentence": sentence.text,
+                }
+            )
+
+
+def timex_report(scores: TimexScores) -> str:
+    s = scores.strict
+    lines = [
+        f"sentences: {scores.sentences}   gold expressions: {s.gold}   predicted: {s.predicted}",
+        f"strict span   P {s.precision:.3f}  R {s.recall:.3f}  F1 {s.f1:.3f}",
+        f"relaxed span  P {scores.relaxed.precision:.3f}  R {scores.relaxed.recall:.3f}  "
+        f"F1 {scores.relaxed.f1:.3f}",
+        f"value accuracy (on strict matches): {scores.value_accuracy:.3f}   "
+        f"type accuracy: {scores.type_accuracy:.3f}",
+    ]
+    for name, prf in sorted(scores.by_type.items()):
+        lines.append(
+            f"  {name:<9} P {prf.precision:.3f}  R {prf.recall:.3f}  F1 {prf.f1:.3f}  (gold {prf.gold})"
+        )
+    kinds = Counter(e["kind"] for e in scores.errors)
+    lines.append("errors: " + ", ".join(f"{k} {v}" for k, v in sorted(kinds.items())))
+    return "\n".join(lines)

@@ -63,14 +63,17 @@ def main() -> None:
         confidences.append(estimate.confidence)
     elapsed = time.perf_counter() - started
     n = len(errors)
-    print(f"articles: {len(rows)}   with an estimate: {n}   no evidence: {none}   corpus neighbours: {use_corpus}")
+    print(f"articles: {len(rows)}   with an estimate: {n}   no evidence: {none}")
+    print(f"corpus neighbours: {use_corpus}")
     print(f"90% window holds the truth: {covered / n:.3f}")
-    print(f"most probable day within 3 days: {within3 / n:.3f}   (mean stated confidence {statistics.mean(confidences):.3f})")
+    mean_conf = statistics.mean(confidences)
+    print(f"most probable day within 3 days: {within3 / n:.3f}   (mean stated confidence {mean_conf:.3f})")
     print(f"median |error| days: {statistics.median(errors):.0f}   mean: {statistics.mean(errors):.1f}")
     print(f"median window width days: {statistics.median(widths):.0f}")
     high = [(c, e) for c, e in zip(confidences, errors, strict=True) if c >= 0.6]
     if high:
-        print(f"confidence >= 0.6: {len(high)} articles, within 3 days: {sum(e <= 3 for _, e in high) / len(high):.3f}")
+        right = sum(e <= 3 for _, e in high) / len(high)
+        print(f"confidence >= 0.6: {len(high)} articles, within 3 days: {right:.3f}")
     print(f"time: {elapsed:.2f}s ({elapsed / max(1, len(rows)) * 1000:.1f} ms/article)")
 
 

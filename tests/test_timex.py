@@ -1,3 +1,4 @@
+import re
 from datetime import date
 
 import pytest
@@ -93,3 +94,70 @@ def test_invalid_calendar_dates_are_not_dates():
 def test_tagger_never_crashes(text, dct):
     for found in timex.tag(text, dct):
         assert text[found.start : found.end] == found.text
+
+
+_VOCAB = [
+    "ngày",
+    "tháng",
+    "năm",
+    "hôm",
+    "thứ",
+    "Ba",
+    "đầu",
+    "cuối",
+    "qua",
+    "tới",
+    "sẽ",
+    "đã",
+    "vào",
+    "sáng",
+    "tối",
+    "nay",
+    "trước",
+    "khoảng",
+    "2021",
+    "14",
+    "7",
+    "/",
+    "-",
+    "15",
+    ",",
+    "(",
+    ")",
+    "âm lịch",
+    "rằm",
+    "mùng",
+    "Tết",
+    "tuần",
+    "quý",
+    "III",
+    "giờ",
+    "30",
+    "cách đây",
+    "hằng",
+]
+
+
+@given(st.lists(st.sampled_from(_VOCAB), max_size=14))
+def test_indexed_search_equals_scanning_every_rule(words):
+    text = " ".join(words)
+    fast = [(s, e, r.name) for s, e, r, _ in timex.find(text)]
+    slow = [(s, e, r.name) for s, e, r, _ in timex.find(text, exhaustive=True)]
+    assert fast == slow
+
+
+def test_indexed_search_equals_scanning_every_rule_on_the_seeds(seeds):
+    for article in seeds.values():
+        for sentence in article.sentences:
+            fast = [(s, e, r.name) for s, e, r, _ in timex.find(sentence.text)]
+            assert fast == [(s, e, r.name) for s, e, r, _ in timex.find(sentence.text, exhaustive=True)]
+
+
+def test_trie_alternation_prefers_the_longest_word():
+    pattern = re.compile(timex._alternation(["tháng", "tháng Giêng", "thập", "th"]))
+    assert [pattern.match(w).group() for w in ["tháng Giêng", "tháng Hai", "thập niên", "thứ"]] == [
+        "tháng Giêng",
+        "tháng",
+        "thập",
+        "th",
+    ]

@@ -28,6 +28,7 @@ class Rule:
     handler: str
     regex: re.Pattern[str]
     examples: tuple[tuple[str, str, str], ...]
+    starts: frozenset[str]
 
 
 @dataclass(slots=True)
@@ -60,7 +61,7 @@ def tables() -> dict[str, Any]:
 
 
 def _alternation(words: Iterable[str]) -> str:
-    return "|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True))
+    return "(?:" + _trie(words) + ")"
 
 
 def _macros() -> dict[str, str]:
@@ -75,6 +76,8 @@ def _macros() -> dict[str, str]:
         APPROX=_alternation(words["approx"]),
         UNIT=_alternation(words["unit"]),
         EN_MONTH=_alternation(words["english_month"]),
+        PART=_alternation(words["part_of_day"]),
+        PART_DAY=_alternation(words["part_day_offset"]),
         NUMWORD=_alternation(words["number"]),
     )
     return macros
@@ -103,8 +106,42 @@ def rules() -> tuple[Rule, ...]:
         flags = 0 if row.get("case_sensitive") else re.IGNORECASE
         regex = re.compile(_LEFT + "(?:" + _expand(row["pattern"], macros) + ")" + _RIGHT, flags)
         examples = tuple(tuple(e) for e in row.get("examples", ()))
-        compiled.append(Rule(row["name"], row["handler"], regex, examples))  # type: ignore[arg-type]
+        starts = frozenset(w for token in row["starts"] for w in _start_words(token))
+        compiled.append(Rule(row["name"], row["handler"], regex, examples, starts))  # type: ignore[arg-type]
     return tuple(compiled)
+
+
+def _start_words(token: str) -> list[str]:
+    """ "@table" means the first words of every entry of a word or cue table."""
+    if not token.startswith("@"):
+        return [token]
+    name = token[1:]
+    table = tables()["words"].get(name) or tables()["cues"][name]
+    return [entry.split()[0].lower() for entry in table]
+
+
+@cache
+def _start_index() -> dict[str, tuple[re.Pattern[str] | None, tuple[tuple[int, Rule], ...]]]:
+    """Start word -> (one regex that matches where any of its rules does, those rules).
+
+    Most occurrences of a start word ("đầu", a digit) begin no expression at all; the union
+    rejects them in one C-level attempt instead of one attempt per rule.
+    """
+    index: dict[str, list[tuple[int, Rule]]] = {}
+    for order, rule in enumerate(rules()):
+        for word in rule.starts:
+            index.setdefault(word, []).append((order, rule))
+    return {word: (_union(found) if len(found) > 1 else None, tuple(found)) for word, found in index.items()}
+
+
+def _union(rules_: list[tuple[int, Rule]]) -> re.Pattern[str]:
+    parts = []
+    for order, rule in rules_:
+        # Group names must be unique in one pattern; the union is only a yes/no test.
+        body = re.sub(r"\(\?P([<=])", rf"(?P\g<1>r{order}_", rule.regex.pattern)
+        flag = "i" if rule.regex.flags & re.IGNORECASE else "-i"
+        parts.append(f"(?{flag}:{body})")
+    return re.compile("|".join(parts))
 
 
 # --- small date helpers ------------------------------------------------------
@@ -216,6 +253,55 @@ def lunar_to_solar(day: int, month: int, lunar_year: int) -> date | None:
     return date(solar[2], solar[1], solar[0]) if solar else None
 
 
+def _part_of_day(groups: Groups, ctx: Context, tense: str | None) -> Resolved | None:
+    """ "tối 20/10", "sáng nay": a part of a day, TIMEX3 style ("2013-10-20TEV")."""
+    code = _word_value("part_of_day", groups.get("part"))
+    if groups.get("d"):
+        day = _day(groups, ctx, tense)
+    else:
+        day = _day_offset({"rel": "hôm nay"}, replace(ctx, dct=_shifted(ctx.dct, groups)), tense)
+    if day is None:
+        return None
+    value = f"{day.value}T{code}" if day.value else None
+    return Resolved("TIME", value, "time", _modifier(groups), day.anchor)
+
+
+def _shifted(dct: date | None, groups: Groups) -> date | None:
+    offset = _word_value("part_day_offset", groups.get("rel"))
+    return dct + timedelta(days=offset) if dct and offset is not None else None
+
+
+def _year_range(groups: Groups, ctx: Context, tense: str | None) -> Resolved | None:
+    first, last = _int(groups, "y"), _int(groups, "y2")
+    if first is None or last is None or last <= first:
+        return None
+    return Resolved("DATE", f"{first:04d}/{last:04d}", "range")
+
+
+_AGO_GRANULARITY = {"Y": "year", "M": "month", "W": "week", "D": "day"}
+
+
+def _ago(groups: Groups, ctx: Context, tense: str | None) -> Resolved | None:
+    """ "cách đây 35 năm", "3 ngày trước": a date that far before the DCT."""
+    n = _number(groups.get("n"))
+    unit = _word_value("unit", groups.get("unit"))
+    if n is None or unit not in _AGO_GRANULARITY:
+        return None
+    mod = _word_value("approx", groups.get("approx"))
+    if n == "X" or ctx.dct is None or not n.isdigit():
+        return Resolved("DATE", "PAST_REF" if n == "X" else None, _AGO_GRANULARITY[unit], mod)
+    k, anchor = int(n), ctx.dct.isoformat()
+    if unit == "Y":
+        return Resolved("DATE", f"{ctx.dct.year - k:04d}", "year", mod, anchor)
+    if unit == "M":
+        y, m = _shift_month(ctx.dct, -k)
+        return Resolved("DATE", f"{y:04d}-{m:02d}", "month", mod, anchor)
+    if unit == "W":
+        y, w, _ = (ctx.dct - timedelta(weeks=k)).isocalendar()
+        return Resolved("DATE", f"{y:04d}-W{w:02d}", "week", mod, anchor)
+    return Resolved("DATE", (ctx.dct - timedelta(days=k)).isoformat(), "day", mod, anchor)
+
+
 def _day_range(groups: Groups, ctx: Context, tense: str | None) -> Resolved | None:
     first = _day(groups, ctx, tense)
     second = _day({**groups, "d": groups.get("d2")}, ctx, tense)
@@ -265,7 +351,9 @@ def _year(groups: Groups, ctx: Context, tense: str | None) -> Resolved | None:
     y = _int(groups, "y")
     if y is not None:
         return Resolved("DATE", f"{y:04d}", "year", mod)
-    offset = _relative_offset(groups.get("rel"))
+    if groups.get("bare") == "tháng":
+        return _month({"rel": "này", "mod": groups.get("mod")}, ctx, tense)
+    offset = 0 if groups.get("bare") else _relative_offset(groups.get("rel"))
     if ctx.dct is None or offset is None:
         return Resolved("DATE", None, "year", mod)
     return Resolved("DATE", f"{ctx.dct.year + offset:04d}", "year", mod, ctx.dct.isoformat())
@@ -353,7 +441,11 @@ def _time(groups: Groups, ctx: Context, tense: str | None) -> Resolved | None:
     if groups.get("part") in ("chiều", "tối") and h < 12:
         h += 12
     clock = f"T{h:02d}:{minute:02d}" + (f":{second:02d}" if second is not None else "")
-    day = ctx.last_day or (ctx.dct.isoformat() if ctx.dct else None)
+    if groups.get("d"):
+        dated = _day(groups, ctx, tense)
+        day = dated.value if dated else None
+    else:
+        day = ctx.last_day or (ctx.dct.isoformat() if ctx.dct else None)
     return Resolved("TIME", (day or "") + clock, "time", anchor=day)
 
 
@@ -402,6 +494,9 @@ def _set(groups: Groups, ctx: Context, tense: str | None) -> Resolved | None:
 HANDLERS: dict[str, Callable[[Groups, Context, str | None], Resolved | None]] = {
     "day": _day,
     "day_range": _day_range,
+    "part_of_day": _part_of_day,
+    "year_range": _year_range,
+    "ago": _ago,
     "lunar": _lunar,
     "month": _month,
     "year": _year,
@@ -425,25 +520,18 @@ HANDLERS: dict[str, Callable[[Groups, Context, str | None], Resolved | None]] = 
 
 
 @cache
-def _tense_cues() -> tuple[int, list[tuple[list[str], str]]]:
+def _tense_cues() -> tuple[int, re.Pattern[str], dict[str, str]]:
     tense = tables()["tense"]
-    cues = [(c.split(), "future") for c in tense["future"]] + [(c.split(), "past") for c in tense["past"]]
-    cues.sort(key=lambda c: len(c[0]), reverse=True)
-    return tense["window"], cues
+    kinds = {" ".join(c.split()): "future" for c in tense["future"]}
+    kinds.update({" ".join(c.split()): "past" for c in tense["past"]})
+    pattern = re.compile(
+        r"(?<!\w)(?:" + _alternation(kinds).replace(r"\ ", r"\s+") + r")(?!\w)", re.IGNORECASE
+    )
+    return tense["window"], pattern, kinds
 
 
-_WORDS = re.compile(r"\w+")
-
-
-def _cue_positions(words: list[str]) -> list[tuple[int, str]]:
-    _, cues = _tense_cues()
-    found = []
-    for i in range(len(words)):
-        for cue, tense in cues:
-            if words[i : i + len(cue)] == cue:
-                found.append((i, tense))
-                break
-    return found
+def _cue_kind(match: re.Match[str]) -> str:
+    return _tense_cues()[2][" ".join(match.group().lower().split())]
 
 
 def expression_tense(text: str, start: int, end: int, match: re.Match[str]) -> str | None:
@@ -453,18 +541,19 @@ def expression_tense(text: str, start: int, end: int, match: re.Match[str]) -> s
     return tense_near(text, start, end)
 
 
-_CLAUSE_BREAK = re.compile(r"[,;:(]")
-
-
 def tense_near(text: str, start: int, end: int) -> str | None:
     """The tense cue nearest to text[start:end]: first in its own clause before it, then after it."""
-    window, _ = _tense_cues()
-    clause = _CLAUSE_BREAK.split(text[:start])[-1]
-    before = [w.lower() for w in _WORDS.findall(clause)][-window:]
-    after = [w.lower() for w in _WORDS.findall(text[end:])][:window]
-    hits = [(len(before) - i, tense) for i, tense in _cue_positions(before)]
-    hits += [(i + 0.5 + window, tense) for i, tense in _cue_positions(after)]  # after-cues rank last
-    return min(hits)[1] if hits else None
+    window, cues, _ = _tense_cues()
+    clause_start = max((text.rfind(c, 0, start) for c in ",;:("), default=-1) + 1
+    before = list(cues.finditer(text, clause_start, start))
+    if before:
+        last = before[-1]
+        if len(text[last.end() : start].split()) < window:
+            return _cue_kind(last)
+    after = cues.search(text, end)
+    if after and len(text[end : after.start()].split()) < window:
+        return _cue_kind(after)
+    return None
 
 
 # --- tagging -----------------------------------------------------------------
@@ -479,14 +568,72 @@ def _span_start(match: re.Match[str]) -> int:
     return match.start()
 
 
-def find(text: str) -> list[tuple[int, int, Rule, re.Match[str]]]:
-    """Longest non-overlapping matches of all rules, left to right."""
-    candidates = []
+def _candidates_everywhere(text: str) -> list[tuple[int, int, int, Rule, re.Match[str]]]:
+    """Every rule scanned over the whole text: the reference the indexed search must equal."""
+    found = []
     for order, rule in enumerate(rules()):
         for match in rule.regex.finditer(text):
-            start = _span_start(match)
-            if match.end() > start:
-                candidates.append((start, match.end(), order, rule, match))
+            found.append((_span_start(match), match.end(), order, rule, match))
+    return found
+
+
+@cache
+def _starter() -> re.Pattern[str]:
+    """Finds, in one C-level scan, the words at which some rule can start."""
+    words = [w for w in _start_index() if w != "#"]
+    return re.compile(r"\b(?:\d|" + _trie(words) + r"\b)")
+
+
+def _trie(words: Iterable[str]) -> str:
+    """An alternation factored by shared prefixes: the regex engine does not do this itself,
+    and a flat list of 150 words costs it 150 comparisons at every position."""
+    root: dict[str, dict] = {}
+    for word in words:
+        node = root
+        for char in word:
+            node = node.setdefault(char, {})
+        node[""] = {}
+    return _trie_node(root)
+
+
+def _trie_node(node: dict[str, dict]) -> str:
+    branches = [re.escape(char) + _trie_node(child) for char, child in sorted(node.items()) if char]
+    if not branches:
+        return ""
+    body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+    return f"(?:{body})?" if "" in node else body
+
+
+_NO_RULES: tuple[None, tuple[()]] = (None, ())
+
+
+def _candidates_indexed(text: str) -> list[tuple[int, int, int, Rule, re.Match[str]]]:
+    """Try only the rules that can start with the word at hand, at each such word."""
+    lower = text.lower()
+    if len(lower) != len(text):  # a few exotic characters change length when lowered
+        return _candidates_everywhere(text)
+    index = _start_index()
+    found = []
+    busy_until: dict[int, int] = {}  # like finditer, a rule's matches do not overlap each other
+    for word in _starter().finditer(lower):
+        token, at = word.group(), word.start()
+        union, candidates = index.get("#" if token[0].isdigit() else token, _NO_RULES)
+        if union is not None and not union.match(text, at):
+            continue
+        for order, rule in candidates:
+            if at < busy_until.get(order, 0):
+                continue
+            match = rule.regex.match(text, at)
+            if match:
+                busy_until[order] = match.end()
+                found.append((_span_start(match), match.end(), order, rule, match))
+    return found
+
+
+def find(text: str, exhaustive: bool = False) -> list[tuple[int, int, Rule, re.Match[str]]]:
+    """Longest non-overlapping matches of all rules, left to right."""
+    candidates = _candidates_everywhere(text) if exhaustive else _candidates_indexed(text)
+    candidates = [c for c in candidates if c[1] > c[0]]
     candidates.sort(key=lambda c: (-(c[1] - c[0]), c[0], c[2]))
     chosen: list[tuple[int, int, Rule, re.Match[str]]] = []
     for start, end, _, rule, match in candidates:

@@ -161,3 +161,12 @@ def test_trie_alternation_prefers_the_longest_word():
         "thập",
         "th",
     ]
+
+
+def test_giua_before_a_second_date_means_between():
+    found = timex.tag("bị tấn công ở Yemen giữa tháng 9/2012 và tháng 6/2013.", None)
+    assert [(t.text, t.value, t.modifier) for t in found] == [
+        ("tháng 9/2012", "2012-09", None),
+        ("tháng 6/2013", "2013-06", None),
+    ]
+    assert timex.tag("giữa tháng 9/2012, ông nói", None)[0].modifier == "MID"

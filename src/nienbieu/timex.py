@@ -224,7 +224,8 @@ def _day(groups: Groups, ctx: Context, tense: str | None) -> Resolved | None:
 
 def _lunar(groups: Groups, ctx: Context, tense: str | None) -> Resolved | None:
     """A lunar-calendar day, converted to the solar day in the lunar year the DCT selects."""
-    day = 15 if groups.get("ram") else _int(groups, "d")
+    # "rằm" is the full-moon day; a holiday name alone ("Tết Nguyên đán") is the first day.
+    day = 15 if groups.get("ram") else _int(groups, "d") or 1
     month = _int(groups, "m") or _word_value("month_name", groups.get("mname")) or 1
     if day is None or not 1 <= day <= 30:
         return None
@@ -368,6 +369,11 @@ def _week(groups: Groups, ctx: Context, tense: str | None) -> Resolved | None:
 
 
 def _weekend(groups: Groups, ctx: Context, tense: str | None) -> Resolved | None:
+    if not groups.get("rel") and ctx.dct is not None:
+        # A bare "cuối tuần" is this week's, unless the sentence talks of the past and
+        # this week's has not come yet.
+        gone = tense == "past" and ctx.dct.weekday() < 5
+        groups = {**groups, "rel": "trước" if gone else "này"}
     week = _week(groups, ctx, tense)
     if week is None or week.value is None:
         return Resolved("DATE", None, "week")
@@ -377,7 +383,8 @@ def _weekend(groups: Groups, ctx: Context, tense: str | None) -> Resolved | None
 def _quarter(groups: Groups, ctx: Context, tense: str | None) -> Resolved | None:
     q = groups.get("q") or ""
     number = int(q) if q.isdigit() else _word_value("roman", q)
-    y = _int(groups, "y") or (ctx.dct.year if ctx.dct else None)
+    offset = _relative_offset(groups.get("rel")) or 0
+    y = _int(groups, "y") or (ctx.dct.year + offset if ctx.dct else None)
     value = f"{y:04d}-Q{number}" if y else f"XXXX-Q{number}"
     return Resolved(
         "DATE", value, "quarter", anchor=None if _int(groups, "y") or not ctx.dct else ctx.dct.isoformat()
@@ -444,6 +451,9 @@ def _time(groups: Groups, ctx: Context, tense: str | None) -> Resolved | None:
     if groups.get("d"):
         dated = _day(groups, ctx, tense)
         day = dated.value if dated else None
+    elif groups.get("pday"):
+        offset = _word_value("part_day_offset", groups["pday"])
+        day = (ctx.dct + timedelta(days=offset)).isoformat() if ctx.dct and offset is not None else None
     else:
         day = ctx.last_day or (ctx.dct.isoformat() if ctx.dct else None)
     return Resolved("TIME", (day or "") + clock, "time", anchor=day)
@@ -559,8 +569,19 @@ def tense_near(text: str, start: int, end: int) -> str | None:
 # --- tagging -----------------------------------------------------------------
 
 
+def _is_between(match: re.Match[str]) -> bool:
+    """ "giữa tháng 9/2012 và tháng 6/2013": "giữa" means "between" here."""
+    if (match.groupdict().get("mod") or "").lower() != "giữa":
+        return False
+    rest = match.string[match.end() :].lstrip().lower()
+    return any(rest.startswith(j + " ") for j in tables()["cues"]["between_joiners"])
+
+
 def _span_start(match: re.Match[str]) -> int:
     """Prepositions captured as `cue` ("từ", "vào") are evidence, not part of the span."""
+    if _is_between(match):
+        rest = match.string[match.end("mod") : match.end()]
+        return match.end("mod") + len(rest) - len(rest.lstrip())
     cue = match.groupdict().get("cue")
     if cue and " ".join(cue.lower().split()) not in tables()["cues"]["in_span"]:
         rest = match.string[match.end("cue") : match.end()]
@@ -648,7 +669,10 @@ def tag(text: str, dct: date | None = None, ctx: Context | None = None) -> list[
     found = []
     for start, end, rule, match in find(text):
         tense = expression_tense(text, start, end, match)
-        resolved = _resolve(rule.handler, match.groupdict(), ctx, tense)
+        groups = match.groupdict()
+        if _is_between(match):
+            groups["mod"] = None
+        resolved = _resolve(rule.handler, groups, ctx, tense)
         if resolved is None:
             continue
         found.append(

@@ -72,3 +72,31 @@ def test_corrupt_database_is_an_error_not_a_traceback(tmp_path):
     db.write_bytes(b"this is not sqlite" * 100)
     result = runner.invoke(app, ["articles", "--db", str(db)])
     assert result.exit_code == Exit.ERROR
+
+
+def test_eval_timex_scores_several_files_together(tmp_path):
+    rows = [
+        {
+            "id": "a",
+            "text": "Hôm qua ông nói.",
+            "dct": "2021-02-19",
+            "timexes": [{"start": 0, "end": 7, "text": "Hôm qua", "type": "DATE", "value": "2021-02-18"}],
+        },
+        {"id": "b", "text": "Ông 80 tuổi.", "dct": None, "timexes": []},
+    ]
+    paths = []
+    for i, row in enumerate(rows):
+        paths.append(tmp_path / f"{i}.jsonl")
+        paths[-1].write_text(json.dumps(row, ensure_ascii=False) + "\n", encoding="utf-8")
+    result = runner.invoke(app, ["eval", "timex", *map(str, paths), "--json"])
+    assert result.exit_code == Exit.OK
+    scores = json.loads(result.stdout)
+    assert (scores["sentences"], scores["strict"]["f1"], scores["value_accuracy"]) == (2, 1.0, 1.0)
+
+
+def test_eval_timex_names_the_bad_line(tmp_path):
+    path = tmp_path / "bad.jsonl"
+    path.write_text('{"text": "x"}\n', encoding="utf-8")
+    result = runner.invoke(app, ["eval", "timex", str(path)])
+    assert result.exit_code == Exit.ERROR
+    assert "bad.jsonl:1" in result.stderr

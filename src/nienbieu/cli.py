@@ -179,13 +179,16 @@ app.add_typer(eval_app, name="eval")
 
 @eval_app.command("timex")
 def eval_timex(
-    gold: Annotated[Path, typer.Argument(help="Gold JSONL (docs/timex-annotation.md).", exists=True)],
+    gold: Annotated[
+        list[Path],
+        typer.Argument(help="Gold JSONL files (docs/timex-annotation.md), scored together.", exists=True),
+    ],
     as_json: Annotated[bool, typer.Option("--json", help="Print scores as JSON.")] = False,
     errors: Annotated[int, typer.Option("--errors", help="Also list this many errors.")] = 0,
 ) -> None:
     """Strict-span P/R/F1 and value accuracy of the time-expression tagger."""
     try:
-        scores = evaluation.score_timex(evaluation.read_timex_gold(gold))
+        scores = evaluation.score_timex(s for path in gold for s in evaluation.read_timex_gold(path))
     except evaluation.GoldFormatError as exc:
         err.print(f"[red]error:[/] {exc}")
         raise typer.Exit(Exit.ERROR) from exc

@@ -128,6 +128,10 @@ def score_timex(sentences: Iterable[GoldSentence]) -> TimexScores:
     return scores
 
 
+def _overlap(a: Any, b: Any) -> bool:
+    return a.start < b.end and b.start < a.end
+
+
 def _score_sentence(scores: TimexScores, sentence: GoldSentence, predicted: list) -> None:
     gold_by_span = {(g.start, g.end): g for g in sentence.timexes}
     scores.strict.gold += len(sentence.timexes)
@@ -136,9 +140,13 @@ def _score_sentence(scores: TimexScores, sentence: GoldSentence, predicted: list
     scores.relaxed.predicted += len(predicted)
     for g in sentence.timexes:
         scores.by_type.setdefault(g.type, PRF()).gold += 1
+    overlapped: set[int] = set()  # relaxed matching is one-to-one: a gold span counts once
     for p in predicted:
         scores.by_type.setdefault(p.type, PRF()).predicted += 1
-        if any(p.start < g.end and g.start < p.end for g in sentence.timexes):
+        golds = enumerate(sentence.timexes)
+        hit = next((i for i, g in golds if i not in overlapped and _overlap(p, g)), None)
+        if hit is not None:
+            overlapped.add(hit)
             scores.relaxed.tp += 1
         g = gold_by_span.get((p.start, p.end))
         if g is None:

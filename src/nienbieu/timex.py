@@ -74,6 +74,7 @@ def _macros() -> dict[str, str]:
         MONTH_NAME=_alternation(words["month_name"]),
         DAY_OFFSET=_alternation(words["day_offset"]),
         APPROX=_alternation(words["approx"]),
+        ABOUT=r"(?:(?P<approx>" + _alternation(words["about"]) + r")\s+)?",
         UNIT=_alternation(words["unit"]),
         EN_MONTH=_alternation(words["english_month"]),
         PART=_alternation(words["part_of_day"]),
@@ -268,7 +269,10 @@ def _part_of_day(groups: Groups, ctx: Context, tense: str | None) -> Resolved | 
 
 
 def _shifted(dct: date | None, groups: Groups) -> date | None:
-    offset = _word_value("part_day_offset", groups.get("rel"))
+    rel = groups.get("rel")
+    offset = _word_value("part_day_offset", rel)
+    if offset is None:
+        offset = _word_value("night_offset", rel)
     return dct + timedelta(days=offset) if dct and offset is not None else None
 
 
@@ -411,7 +415,7 @@ def _day_offset(groups: Groups, ctx: Context, tense: str | None) -> Resolved | N
     return Resolved("DATE", (ctx.dct + timedelta(days=offset)).isoformat(), "day", anchor=ctx.dct.isoformat())
 
 
-_WEEKDAY_REL = {"tuần trước": -1, "tuần qua": -1, "tuần tới": 1, "tuần sau": 1, "tuần này": 0}
+_WEEKDAY_REL = {"tuần trước": -1, "tuần qua": -1, "tuần tới": 1, "tuần sau": 1, "tuần này": 0, "này": 0}
 
 
 def _weekday(groups: Groups, ctx: Context, tense: str | None) -> Resolved | None:
@@ -445,14 +449,16 @@ def _time(groups: Groups, ctx: Context, tense: str | None) -> Resolved | None:
     h = _int(groups, "h") or 0
     minute = _int(groups, "mi") or _int(groups, "mi2") or _int(groups, "mi3") or 0
     second = _int(groups, "s")
-    if groups.get("part") in ("chiều", "tối") and h < 12:
+    part = groups.get("part") or groups.get("part2")
+    pday = groups.get("pday") or groups.get("pday2")
+    if part in ("chiều", "tối") and h < 12:
         h += 12
     clock = f"T{h:02d}:{minute:02d}" + (f":{second:02d}" if second is not None else "")
     if groups.get("d"):
         dated = _day(groups, ctx, tense)
         day = dated.value if dated else None
-    elif groups.get("pday"):
-        offset = _word_value("part_day_offset", groups["pday"])
+    elif pday:
+        offset = _word_value("part_day_offset", pday)
         day = (ctx.dct + timedelta(days=offset)).isoformat() if ctx.dct and offset is not None else None
     else:
         day = ctx.last_day or (ctx.dct.isoformat() if ctx.dct else None)
@@ -490,7 +496,20 @@ def _duration(groups: Groups, ctx: Context, tense: str | None) -> Resolved | Non
     mod = _word_value("approx", groups.get("approx"))
     if rel == "trước" and unit == "Y" and n.isdigit() and ctx.dct:  # "hai năm trước": a date
         return Resolved("DATE", f"{ctx.dct.year - int(n):04d}", "year", mod, ctx.dct.isoformat())
+    n, unit = _whole(n, unit)
     return Resolved("DURATION", _DURATION_UNITS[unit].format(n=n), "duration", mod)
+
+
+_SMALLER_UNIT = {"Y": (12, "M"), "W": (7, "D"), "D": (24, "H"), "H": (60, "MIN"), "MIN": (60, "S")}
+
+
+def _whole(n: str, unit: str) -> tuple[str, str]:
+    """ "nửa năm" is P6M, "1,5 giờ" PT90M: TIMEX3 values count whole units."""
+    if "." not in n or unit not in _SMALLER_UNIT:
+        return n, unit
+    factor, smaller = _SMALLER_UNIT[unit]
+    value = float(n) * factor
+    return (str(int(value)), smaller) if value.is_integer() else (n, unit)
 
 
 def _vague_duration(groups: Groups, ctx: Context, tense: str | None) -> Resolved | None:
@@ -552,17 +571,32 @@ def expression_tense(text: str, start: int, end: int, match: re.Match[str]) -> s
 
 
 def tense_near(text: str, start: int, end: int) -> str | None:
-    """The tense cue nearest to text[start:end]: first in its own clause before it, then after it."""
-    window, cues, _ = _tense_cues()
+    """The tense cue nearest to text[start:end]: in its own clause (before it, then after
+    it), else elsewhere in the sentence (before, then after)."""
     clause_start = max((text.rfind(c, 0, start) for c in ",;:("), default=-1) + 1
-    before = list(cues.finditer(text, clause_start, start))
-    if before:
-        last = before[-1]
-        if len(text[last.end() : start].split()) < window:
-            return _cue_kind(last)
-    after = cues.search(text, end)
-    if after and len(text[end : after.start()].split()) < window:
-        return _cue_kind(after)
+    ends = [i for i in (text.find(c, end) for c in ",;:)") if i >= 0]
+    clause_end = min(ends) if ends else len(text)
+    return (
+        _cue_before(text, clause_start, start)
+        or _cue_after(text, end, clause_end)
+        or _cue_before(text, 0, clause_start)
+        or _cue_after(text, clause_end, len(text))
+    )
+
+
+def _cue_before(text: str, low: int, start: int) -> str | None:
+    window, cues, _ = _tense_cues()
+    found = list(cues.finditer(text, low, start))
+    if found and len(text[found[-1].end() : start].split()) < window:
+        return _cue_kind(found[-1])
+    return None
+
+
+def _cue_after(text: str, end: int, high: int) -> str | None:
+    window, cues, _ = _tense_cues()
+    found = cues.search(text, end, high)
+    if found and len(text[end : found.start()].split()) < window:
+        return _cue_kind(found)
     return None
 
 
@@ -675,6 +709,8 @@ def tag(text: str, dct: date | None = None, ctx: Context | None = None) -> list[
         resolved = _resolve(rule.handler, groups, ctx, tense)
         if resolved is None:
             continue
+        if resolved.modifier is None and groups.get("approx"):
+            resolved = replace(resolved, modifier=_word_value("about", groups["approx"]))
         found.append(
             TimeExpression(
                 start=start,
@@ -690,7 +726,28 @@ def tag(text: str, dct: date | None = None, ctx: Context | None = None) -> list[
         )
         if resolved.type == "DATE" and resolved.granularity == "day" and resolved.value:
             ctx.last_day = resolved.value
+    return _borrow_years(text, found)
+
+
+def _borrow_years(text: str, found: list[TimeExpression]) -> list[TimeExpression]:
+    """ "từ tháng 2 đến tháng 8/2021": a yearless first end takes the year of the second."""
+    joiners = tables()["cues"]["range_joiners"]
+    for i in range(len(found) - 1):
+        first, second = found[i], found[i + 1]
+        between = " ".join(text[first.end : second.start].split())
+        if between not in joiners or first.granularity not in ("day", "month") or second.anchor is not None:
+            continue
+        if not (_borrowable(first) and second.value and second.value[:4].isdigit()):
+            continue
+        year = int(second.value[:4]) - (first.value[4:] > second.value[4 : len(first.value)])
+        found[i] = replace(first, value=f"{year:04d}{first.value[4:]}", anchor=None)
     return found
+
+
+def _borrowable(expression: TimeExpression) -> bool:
+    # Only a year the tagger chose itself (from the DCT, or unknown) may be replaced.
+    value = expression.value or ""
+    return (expression.anchor is not None or value.startswith("XXXX")) and len(value) in (7, 10)
 
 
 def _resolve(handler: str, groups: Groups, ctx: Context, tense: str | None) -> Resolved | None:

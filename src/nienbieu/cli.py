@@ -13,7 +13,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from nienbieu import evaluation, export, summarize, timeline
+from nienbieu import evaluation, export, pipeline, summarize, timeline
 from nienbieu.pipeline import IngestReport, ingest_paths
 from nienbieu.store import DEFAULT_DB, Store
 
@@ -173,6 +173,52 @@ def articles(
     Console(width=200).print(table)
 
 
+@app.command("entities")
+def entities_cmd(
+    db: DbOption = Path(DEFAULT_DB),
+    kind: Annotated[str | None, typer.Option("--type", help="Only PER, ORG, LOC or MISC.")] = None,
+    top: Annotated[int | None, typer.Option("--top", min=1, help="Only the N most mentioned.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+) -> None:
+    """Canonical entities: name, aliases, mentions, articles, first and last date."""
+    if kind is not None and kind.upper() not in ("PER", "ORG", "LOC", "MISC"):
+        raise typer.BadParameter(f"'{kind}' is not one of PER, ORG, LOC, MISC", param_hint="--type")
+    _load_articles(db)  # a clear message for an empty store
+    with _open(db) as store:
+        _, found = pipeline.corpus_entities(store)
+    rows = export.entity_rows(found, kind.upper() if kind else None, top)
+    if as_json:
+        sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
+        return
+    table = Table("name", "type", "aliases", "mentions", "articles", "first", "last")
+    for r in rows:
+        aliases = ", ".join(r["aliases"][:6])
+        table.add_row(r["name"], r["type"], aliases, str(r["mentions"]), str(r["articles"]),
+                      r["first"] or "—", r["last"] or "—")  # fmt: skip
+    Console(width=200).print(table)
+
+
+@app.command("quotes")
+def quotes_cmd(
+    db: DbOption = Path(DEFAULT_DB),
+    who: Annotated[
+        str | None, typer.Option("--who", help="Only quotes whose speaker's name contains this.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Direct quotations with their speaker and source article."""
+    _load_articles(db)
+    with _open(db) as store:
+        articles, _ = pipeline.corpus_entities(store)
+    rows = export.quote_rows(pipeline.corpus_quotes(articles, who))
+    if as_json:
+        sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
+        return
+    for r in rows:
+        source = ", ".join(filter(None, [r["outlet"], r["published"], r["article_id"]]))
+        sys.stdout.write(f"{r['speaker'] or '(không rõ)'}: “{r['quote']}” — {source}\n")
+
+
 eval_app = typer.Typer(help="Score a pipeline stage against a gold file.", no_args_is_help=True)
 app.add_typer(eval_app, name="eval")
 
@@ -197,6 +243,30 @@ def eval_timex(
         sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
         return
     sys.stdout.write(evaluation.timex_report(scores) + "\n")
+    for e in scores.errors[:errors]:
+        sys.stdout.write(json.dumps(e, ensure_ascii=False) + "\n")
+
+
+@eval_app.command("ner")
+def eval_ner(
+    gold: Annotated[
+        list[Path],
+        typer.Argument(help="Gold JSONL files (docs/ner-annotation.md), scored together.", exists=True),
+    ],
+    as_json: Annotated[bool, typer.Option("--json", help="Print scores as JSON.")] = False,
+    errors: Annotated[int, typer.Option("--errors", help="Also list this many errors.")] = 0,
+) -> None:
+    """Entity-level P/R/F1 per type (exact span and type) of the named-entity recogniser."""
+    try:
+        scores = evaluation.score_ner(s for path in gold for s in evaluation.read_ner_gold(path))
+    except evaluation.GoldFormatError as exc:
+        err.print(f"[red]error:[/] {exc}")
+        raise typer.Exit(Exit.ERROR) from exc
+    if as_json:
+        payload = scores.as_dict() | {"errors": scores.errors[:errors]}
+        sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
+        return
+    sys.stdout.write(evaluation.ner_report(scores) + "\n")
     for e in scores.errors[:errors]:
         sys.stdout.write(json.dumps(e, ensure_ascii=False) + "\n")
 

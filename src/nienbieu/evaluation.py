@@ -209,3 +209,100 @@ def timex_report(scores: TimexScores) -> str:
     kinds = Counter(e["kind"] for e in scores.errors)
     lines.append("errors: " + ", ".join(f"{k} {v}" for k, v in sorted(kinds.items())))
     return "\n".join(lines)
+
+
+# --- named entities ------------------------------------------------------------------
+#
+# Gold JSONL (docs/ner-annotation.md): {"id", "text", "entities": [{"start", "end", "text",
+# "type"}]} with PER | ORG | LOC | MISC. Scores are entity-level: a prediction counts only
+# with the exact span and type (CoNLL practice).
+
+NER_TYPES = ("PER", "ORG", "LOC", "MISC")
+
+
+@dataclass(slots=True)
+class NerSentence:
+    id: str
+    text: str
+    entities: list[tuple[int, int, str]]
+
+
+@dataclass(slots=True)
+class NerScores:
+    sentences: int = 0
+    by_type: dict[str, PRF] = field(default_factory=lambda: {t: PRF() for t in NER_TYPES})
+    errors: list[dict[str, Any]] = field(default_factory=list)
+
+    def combined(self, types: Iterable[str] = ("PER", "ORG", "LOC")) -> PRF:
+        total = PRF()
+        for t in types:
+            total.tp += self.by_type[t].tp
+            total.predicted += self.by_type[t].predicted
+            total.gold += self.by_type[t].gold
+        return total
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "sentences": self.sentences,
+            "per_org_loc": self.combined().as_dict(),
+            "all": self.combined(NER_TYPES).as_dict(),
+            "by_type": {t: p.as_dict() for t, p in self.by_type.items()},
+        }
+
+
+def read_ner_gold(path: str | Path) -> list[NerSentence]:
+    rows = []
+    for number, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+            text = row["text"]
+            found = [(e["start"], e["end"], e["type"], e["text"]) for e in row["entities"]]
+        except (json.JSONDecodeError, KeyError, TypeError) as exc:
+            raise GoldFormatError(f"{path}:{number}: {exc}") from exc
+        for start, end, kind, surface in found:
+            if text[start:end] != surface:
+                raise GoldFormatError(f"{path}:{number}: offsets {start}-{end} do not give {surface!r}")
+            if kind not in NER_TYPES:
+                raise GoldFormatError(f"{path}:{number}: unknown type {kind!r}")
+        rows.append(NerSentence(str(row.get("id", number)), text, [(s, e, k) for s, e, k, _ in found]))
+    return rows
+
+
+def score_ner(sentences: Iterable[NerSentence], recognise: Any = None) -> NerScores:
+    from nienbieu import entities
+
+    recognise = recognise or entities.recognise
+    scores = NerScores()
+    for sentence in sentences:
+        scores.sentences += 1
+        predicted = {(m.start, m.end, m.type) for m in recognise(sentence.text)}
+        gold = set(sentence.entities)
+        for start, end, kind in gold:
+            scores.by_type[kind].gold += 1
+            if (start, end, kind) in predicted:
+                scores.by_type[kind].tp += 1
+            else:
+                scores.errors.append({"id": sentence.id, "kind": "missed", "text": sentence.text[start:end],
+                                      "type": kind, "sentence": sentence.text})  # fmt: skip
+        for start, end, kind in predicted - gold:
+            scores.by_type[kind].predicted += 1
+            scores.errors.append({"id": sentence.id, "kind": "spurious", "text": sentence.text[start:end],
+                                  "type": kind, "sentence": sentence.text})  # fmt: skip
+        for _, _, kind in predicted & gold:
+            scores.by_type[kind].predicted += 1
+    return scores
+
+
+def ner_report(scores: NerScores) -> str:
+    lines = [f"sentences: {scores.sentences}"]
+    for label, prf in [("PER+ORG+LOC", scores.combined()), ("all types", scores.combined(NER_TYPES))]:
+        lines.append(
+            f"{label:12s} P {prf.precision:.3f}  R {prf.recall:.3f}  F1 {prf.f1:.3f}  (gold {prf.gold})"
+        )
+    for kind, prf in scores.by_type.items():
+        lines.append(
+            f"  {kind:5s}      P {prf.precision:.3f}  R {prf.recall:.3f}  F1 {prf.f1:.3f}  (gold {prf.gold})"
+        )
+    return "\n".join(lines)

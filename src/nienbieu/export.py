@@ -176,3 +176,37 @@ def article_rows(articles: Sequence[Article]) -> list[dict[str, Any]]:
         }
         for a in articles
     ]
+
+
+def entity_rows(
+    found: Sequence[Any], kind: str | None = None, top: int | None = None
+) -> list[dict[str, Any]]:
+    """Canonical entities for `nienbieu entities`: most mentioned first."""
+    rows = [
+        {
+            "name": e.name,
+            "type": e.type,
+            "aliases": [alias for alias, _ in e.aliases.most_common() if alias != e.name],
+            "mentions": e.mentions,
+            "articles": len(e.articles),
+            "first": e.first,
+            "last": e.last,
+        }
+        for e in found
+        if kind is None or e.type == kind
+    ]
+    return rows[:top] if top else rows
+
+
+def quote_rows(quotes: Sequence[tuple[Article, Any]]) -> list[dict[str, Any]]:
+    return [
+        {
+            "speaker": q.speaker,
+            "quote": q.text,
+            "article_id": a.id,
+            "outlet": a.outlet,
+            "published": a.published.date().isoformat() if a.published else None,
+            "sentence_index": q.sentence_index,
+        }
+        for a, q in quotes
+    ]

@@ -79,6 +79,17 @@ class Mention:
     canonical: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class Quote:
+    """A direct quotation in a sentence and who said it (None when nobody is named)."""
+
+    start: int
+    end: int
+    text: str
+    speaker: str | None
+    sentence_index: int = -1
+
+
 @dataclass(slots=True)
 class Sentence:
     index: int  # position in the article
@@ -88,6 +99,7 @@ class Sentence:
     timexes: list[TimeExpression] = field(default_factory=list)
     mentions: list[Mention] = field(default_factory=list)
     article_id: str = ""
+    quotes: list[Quote] = field(default_factory=list)
 
 
 @dataclass(slots=True)

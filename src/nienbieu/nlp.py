@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 import tomllib
 import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
@@ -133,3 +135,65 @@ def quote_states(sentences: list[str]) -> list[bool]:
             elif ch == '"':
                 inside = not inside
     return states
+
+
+# --- word segmentation ----------------------------------------------------------
+#
+# Behind one small interface so the toolkit can be swapped: a segmenter maps a sentence to
+# words with their character offsets. "underthesea" uses the CRF model shipped inside its
+# PyPI wheel (no download); "syllable" treats every syllable as a word (no dependency).
+
+
+@dataclass(frozen=True, slots=True)
+class Word:
+    start: int
+    end: int
+    text: str  # syllables joined by spaces, as in the sentence
+
+    @property
+    def syllables(self) -> list[str]:
+        return self.text.split()
+
+
+Segmenter = Callable[[str], list[Word]]
+_TOKEN = re.compile(r"\w+(?:[-.]\w+)*|[^\w\s]", re.UNICODE)
+
+
+def segment_syllables(text: str) -> list[Word]:
+    return [Word(m.start(), m.end(), m.group()) for m in _TOKEN.finditer(text)]
+
+
+def segment_underthesea(text: str) -> list[Word]:
+    from underthesea import word_tokenize
+
+    return _align(text, word_tokenize(text))
+
+
+def _align(text: str, words: list[str]) -> list[Word]:
+    """Offsets of a toolkit's words, found in order in the original text."""
+    found, position = [], 0
+    for word in words:
+        syllables = word.split()
+        pattern = r"\s*".join(re.escape(s) for s in syllables) if syllables else re.escape(word)
+        match = re.compile(pattern).search(text, position)
+        if match is None:  # the toolkit changed the text (quotes, spacing): keep the rest syllable-wise
+            return found + [w for w in segment_syllables(text) if w.start >= position]
+        found.append(Word(match.start(), match.end(), text[match.start() : match.end()]))
+        position = match.end()
+    return found
+
+
+SEGMENTERS: dict[str, Segmenter] = {"underthesea": segment_underthesea, "syllable": segment_syllables}
+
+
+@cache
+def default_segmenter() -> str:
+    try:
+        import underthesea  # noqa: F401
+    except ImportError:
+        return "syllable"
+    return "underthesea"
+
+
+def segment(text: str, backend: str | None = None) -> list[Word]:
+    return SEGMENTERS[backend or default_segmenter()](text)

@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
-from nienbieu import clean, dating, ingest, nlp, timex
-from nienbieu.models import Article, DateProvenance, Problem, Sentence, Severity
+from nienbieu import clean, dating, entities, ingest, nlp, timex
+from nienbieu.models import Article, DateProvenance, Problem, Quote, Sentence, Severity
 from nienbieu.store import Store
 
 
@@ -22,7 +22,22 @@ def analyze(article: Article) -> Article:
         for text, in_quote in zip(split, nlp.quote_states(split), strict=True):
             sentences.append(Sentence(len(sentences), text, number, in_quote, article_id=article.id))
     article.sentences = sentences
+    recognise_entities(article)
     return retag(article)
+
+
+def recognise_entities(article: Article) -> Article:
+    """Named entities of every sentence and the article's attributed quotes."""
+    for sentence in article.sentences:
+        sentence.mentions = entities.recognise(sentence.text)
+    if entities.writes_names_in_lower_case(article.sentences):
+        for sentence in article.sentences:
+            sentence.mentions = entities.recognise(sentence.text, sloppy=True)
+    for sentence in article.sentences:
+        sentence.quotes = []
+    for quote in entities.attribute_quotes(article.sentences):
+        article.sentences[quote.sentence_index].quotes.append(quote)
+    return article
 
 
 def retag(article: Article) -> Article:
@@ -111,3 +126,28 @@ def ingest_paths(
         flush()
     store.update_dating(infer_dates(store.articles()))
     return report
+
+
+def corpus_entities(store: Store) -> tuple[list[Article], list[entities.Entity]]:
+    """Every stored article with canonical entity names, and the entities themselves.
+
+    Articles stored before entity recognition existed are analysed now, once."""
+    pending = set(store.without_entities())
+    articles = store.articles()
+    if pending:
+        store.update_entities(recognise_entities(a) for a in articles if a.id in pending)
+    found = entities.link(articles)
+    entities.canonical_speakers(articles)
+    return articles, found
+
+
+def corpus_quotes(articles: Iterable[Article], who: str | None = None) -> list[tuple[Article, Quote]]:
+    """Attributed quotes, oldest article first; `who` matches any part of the speaker's name."""
+    wanted = (who or "").lower()
+    return [
+        (article, quote)
+        for article in articles
+        for sentence in article.sentences
+        for quote in sentence.quotes
+        if not wanted or (quote.speaker and wanted in quote.speaker.lower())
+    ]

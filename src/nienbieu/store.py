@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from nienbieu.models import Article, DateProvenance, Paragraph, Sentence, TimeExpression
+from nienbieu.models import Article, DateProvenance, Mention, Paragraph, Quote, Sentence, TimeExpression
 
 DEFAULT_DB = "nienbieu.db"
 
@@ -66,6 +66,30 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE articles ADD COLUMN published_window_end TEXT;
     ALTER TABLE articles ADD COLUMN published_confidence REAL;
     ALTER TABLE articles ADD COLUMN year_hint INTEGER;
+    """,
+    # v3: named entities and quotes; articles stored before have entities_done = 0
+    """
+    CREATE TABLE mentions (
+        article_id TEXT NOT NULL,
+        sentence_idx INTEGER NOT NULL,
+        start INTEGER NOT NULL,
+        end INTEGER NOT NULL,
+        text TEXT NOT NULL,
+        type TEXT NOT NULL,
+        canonical TEXT,
+        FOREIGN KEY (article_id, sentence_idx) REFERENCES sentences(article_id, idx) ON DELETE CASCADE
+    );
+    CREATE INDEX mentions_canonical ON mentions(canonical);
+    CREATE TABLE quotes (
+        article_id TEXT NOT NULL,
+        sentence_idx INTEGER NOT NULL,
+        start INTEGER NOT NULL,
+        end INTEGER NOT NULL,
+        text TEXT NOT NULL,
+        speaker TEXT,
+        FOREIGN KEY (article_id, sentence_idx) REFERENCES sentences(article_id, idx) ON DELETE CASCADE
+    );
+    ALTER TABLE articles ADD COLUMN entities_done INTEGER NOT NULL DEFAULT 0;
     """,
 )
 
@@ -166,6 +190,34 @@ class Store:
             [(a.id, s.index, s.paragraph, s.in_quote, s.text) for s in a.sentences],
         )
         Store._insert_timexes(conn, a)
+        Store._insert_entities(conn, a)
+
+    @staticmethod
+    def _insert_entities(conn: sqlite3.Connection, a: Article) -> None:
+        conn.execute("DELETE FROM mentions WHERE article_id = ?", (a.id,))
+        conn.execute("DELETE FROM quotes WHERE article_id = ?", (a.id,))
+        conn.executemany(
+            "INSERT INTO mentions VALUES (?,?,?,?,?,?,?)",
+            [
+                (a.id, s.index, m.start, m.end, m.text, m.type, m.canonical)
+                for s in a.sentences
+                for m in s.mentions
+            ],
+        )
+        conn.executemany(
+            "INSERT INTO quotes VALUES (?,?,?,?,?,?)",
+            [(a.id, s.index, q.start, q.end, q.text, q.speaker) for s in a.sentences for q in s.quotes],
+        )
+        conn.execute("UPDATE articles SET entities_done = 1 WHERE id = ?", (a.id,))
+
+    def update_entities(self, articles: Iterable[Article]) -> None:
+        """Store (re-)recognised entities and quotes of articles already stored."""
+        with self.transaction() as conn:
+            for a in articles:
+                self._insert_entities(conn, a)
+
+    def without_entities(self) -> list[str]:
+        return [r[0] for r in self.conn.execute("SELECT id FROM articles WHERE entities_done = 0")]
 
     @staticmethod
     def _insert_timexes(conn: sqlite3.Connection, a: Article) -> None:
@@ -214,6 +266,16 @@ class Store:
             "anchor, tense FROM timexes ORDER BY article_id, sentence_idx, start"
         ):
             sentences[row[0]][row[1]].timexes.append(TimeExpression(*row[2:]))
+        for row in self.conn.execute(
+            "SELECT article_id, sentence_idx, start, end, text, type, canonical FROM mentions "
+            "ORDER BY article_id, sentence_idx, start"
+        ):
+            sentences[row[0]][row[1]].mentions.append(Mention(*row[2:]))
+        for row in self.conn.execute(
+            "SELECT article_id, sentence_idx, start, end, text, speaker FROM quotes "
+            "ORDER BY article_id, sentence_idx, start"
+        ):
+            sentences[row[0]][row[1]].quotes.append(Quote(*row[2:], sentence_index=row[1]))
         return [_article(r, sentences.get(r[0], [])) for r in rows]
 
 

@@ -387,6 +387,7 @@ def link(articles: Iterable[Article]) -> list[Entity]:
     types by majority; lower-cased mentions are truecased to the form the corpus knows."""
     articles = list(articles)
     _add_lowercase_people(articles)
+    _add_bare_surnames(articles)
     canon = _canonical_names(articles)
     entities: dict[tuple[str, str], Entity] = {}
     for article in articles:
@@ -473,6 +474,29 @@ def _add_lowercase_people(articles: list[Article]) -> None:
                 if match.group(1) != known[match.group(1)] and not any(a < e and s < b for a, b in covered):
                     sentence.mentions.append(Mention(s, e, match.group(1), "PER", known[match.group(1)]))
             sentence.mentions.sort(key=lambda m: m.start)
+
+
+def _add_bare_surnames(articles: list[Article]) -> None:
+    """ "Biden ủng hộ": a lone capitalised word that is the last name of a person the corpus
+    names in full is that person (or one of them), not an unknown word."""
+    surnames = {m.text.split()[-1] for m in _all_mentions(articles) if m.type == "PER" and " " in m.text}
+    surnames = {name for name in surnames if name[:1].isupper()}
+    if not surnames:
+        return
+    pattern = re.compile(
+        r"(?<!\w)(" + "|".join(re.escape(n) for n in sorted(surnames, key=len, reverse=True)) + r")(?!\w)"
+    )
+    for article in articles:
+        for sentence in article.sentences:
+            covered = [(m.start, m.end) for m in sentence.mentions]
+            added = False
+            for match in pattern.finditer(sentence.text):
+                s, e = match.span(1)
+                if not any(a < e and s < b for a, b in covered):
+                    sentence.mentions.append(Mention(s, e, match.group(1), "PER"))
+                    added = True
+            if added:
+                sentence.mentions.sort(key=lambda m: m.start)
 
 
 def _lower_titles() -> list[str]:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from enum import IntEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -223,42 +224,35 @@ eval_app = typer.Typer(help="Score a pipeline stage against a gold file.", no_ar
 app.add_typer(eval_app, name="eval")
 
 
+GoldFiles = Annotated[list[Path], typer.Argument(help="Gold JSONL files, scored together.", exists=True)]
+JsonFlag = Annotated[bool, typer.Option("--json", help="Print scores as JSON.")]
+ErrorCount = Annotated[int, typer.Option("--errors", help="Also list this many errors.")]
+
+
 @eval_app.command("timex")
-def eval_timex(
-    gold: Annotated[
-        list[Path],
-        typer.Argument(help="Gold JSONL files (docs/timex-annotation.md), scored together.", exists=True),
-    ],
-    as_json: Annotated[bool, typer.Option("--json", help="Print scores as JSON.")] = False,
-    errors: Annotated[int, typer.Option("--errors", help="Also list this many errors.")] = 0,
-) -> None:
-    """Strict-span P/R/F1 and value accuracy of the time-expression tagger."""
-    try:
-        scores = evaluation.score_timex(s for path in gold for s in evaluation.read_timex_gold(path))
-    except evaluation.GoldFormatError as exc:
-        err.print(f"[red]error:[/] {exc}")
-        raise typer.Exit(Exit.ERROR) from exc
-    if as_json:
-        payload = scores.as_dict() | {"errors": scores.errors[:errors]}
-        sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
-        return
-    sys.stdout.write(evaluation.timex_report(scores) + "\n")
-    for e in scores.errors[:errors]:
-        sys.stdout.write(json.dumps(e, ensure_ascii=False) + "\n")
+def eval_timex(gold: GoldFiles, as_json: JsonFlag = False, errors: ErrorCount = 0) -> None:
+    """Strict-span P/R/F1 and value accuracy of the time-expression tagger (docs/timex-annotation.md)."""
+    _evaluate(
+        gold, evaluation.read_timex_gold, evaluation.score_timex, evaluation.timex_report, as_json, errors
+    )
 
 
 @eval_app.command("ner")
-def eval_ner(
-    gold: Annotated[
-        list[Path],
-        typer.Argument(help="Gold JSONL files (docs/ner-annotation.md), scored together.", exists=True),
-    ],
-    as_json: Annotated[bool, typer.Option("--json", help="Print scores as JSON.")] = False,
-    errors: Annotated[int, typer.Option("--errors", help="Also list this many errors.")] = 0,
+def eval_ner(gold: GoldFiles, as_json: JsonFlag = False, errors: ErrorCount = 0) -> None:
+    """Entity-level P/R/F1 per type, exact span and type (docs/ner-annotation.md)."""
+    _evaluate(gold, evaluation.read_ner_gold, evaluation.score_ner, evaluation.ner_report, as_json, errors)
+
+
+def _evaluate(
+    gold: list[Path],
+    read: Callable[[Path], list],
+    score: Callable[..., Any],
+    report: Callable[[Any], str],
+    as_json: bool,
+    errors: int,
 ) -> None:
-    """Entity-level P/R/F1 per type (exact span and type) of the named-entity recogniser."""
     try:
-        scores = evaluation.score_ner(s for path in gold for s in evaluation.read_ner_gold(path))
+        scores = score(s for path in gold for s in read(path))
     except evaluation.GoldFormatError as exc:
         err.print(f"[red]error:[/] {exc}")
         raise typer.Exit(Exit.ERROR) from exc
@@ -266,7 +260,7 @@ def eval_ner(
         payload = scores.as_dict() | {"errors": scores.errors[:errors]}
         sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
         return
-    sys.stdout.write(evaluation.ner_report(scores) + "\n")
+    sys.stdout.write(report(scores) + "\n")
     for e in scores.errors[:errors]:
         sys.stdout.write(json.dumps(e, ensure_ascii=False) + "\n")
 

@@ -94,10 +94,10 @@ class _Syl:
     word: int  # index of the segmenter word it belongs to
 
 
-def _syllables(text: str, backend: str | None) -> list[_Syl]:
+def _syllables(text: str, words: list[nlp.Word]) -> list[_Syl]:
     """Syllables with their word index; hyphenated pairs of names ("Mỹ-NATO") are split."""
     found = []
-    for index, word in enumerate(nlp.segment(text, backend)):
+    for index, word in enumerate(words):
         for m in re.finditer(r"[^\s]+", text[word.start : word.end]):
             start = word.start + m.start()
             parts = m.group().split("-")
@@ -120,10 +120,12 @@ def _is_word_char(syllable: str) -> bool:
     return bool(re.match(r"\w", syllable))
 
 
-def recognise(text: str, backend: str | None = None, sloppy: bool = False) -> list[Mention]:
+def recognise(
+    text: str, backend: str | None = None, sloppy: bool = False, words: list[nlp.Word] | None = None
+) -> list[Mention]:
     """Entity mentions in one sentence, left to right. `sloppy`: the text is known to write
-    names in lower case, so a lone "mỹ" is a name too."""
-    syls = _syllables(text, backend)
+    names in lower case, so a lone "mỹ" is a name too. `words`: the sentence already segmented."""
+    syls = _syllables(text, words if words is not None else nlp.segment(text, backend))
     taken = [False] * len(syls)
     mentions = _gazetteer_mentions(text, syls, taken, sloppy)
     mentions += _run_mentions(text, syls, taken)

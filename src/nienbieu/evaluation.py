@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -97,24 +97,36 @@ class GoldFormatError(ValueError):
     pass
 
 
-def read_timex_gold(path: str | Path) -> list[GoldSentence]:
-    """Read and validate a gold JSONL file; offsets must match the text."""
-    rows = []
+def _gold_lines(path: str | Path) -> Iterator[tuple[int, dict[str, Any]]]:
+    """(line number, object) for every non-blank line of a gold JSONL file."""
     for number, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), start=1):
         if not line.strip():
             continue
         try:
-            row = json.loads(line)
+            yield number, json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise GoldFormatError(f"{path}:{number}: {exc}") from exc
+
+
+def _check_span(path: str | Path, number: int, text: str, start: int, end: int, surface: str) -> None:
+    if text[start:end] != surface:
+        raise GoldFormatError(f"{path}:{number}: offsets {start}-{end} do not give {surface!r}")
+
+
+def read_timex_gold(path: str | Path) -> list[GoldSentence]:
+    """Read and validate a gold JSONL file; offsets must match the text."""
+    rows = []
+    for number, row in _gold_lines(path):
+        try:
             text = row["text"]
             gold = [
                 GoldTimex(t["start"], t["end"], t["text"], t["type"], t.get("value")) for t in row["timexes"]
             ]
             dct = date.fromisoformat(row["dct"]) if row.get("dct") else None
-        except (json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
+        except (KeyError, TypeError, ValueError) as exc:
             raise GoldFormatError(f"{path}:{number}: {exc}") from exc
         for t in gold:
-            if text[t.start : t.end] != t.text:
-                raise GoldFormatError(f"{path}:{number}: offsets {t.start}-{t.end} do not give {t.text!r}")
+            _check_span(path, number, text, t.start, t.end, t.text)
         rows.append(GoldSentence(str(row.get("id", number)), text, dct, gold))
     return rows
 
@@ -252,18 +264,14 @@ class NerScores:
 
 def read_ner_gold(path: str | Path) -> list[NerSentence]:
     rows = []
-    for number, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
+    for number, row in _gold_lines(path):
         try:
-            row = json.loads(line)
             text = row["text"]
             found = [(e["start"], e["end"], e["type"], e["text"]) for e in row["entities"]]
-        except (json.JSONDecodeError, KeyError, TypeError) as exc:
+        except (KeyError, TypeError) as exc:
             raise GoldFormatError(f"{path}:{number}: {exc}") from exc
         for start, end, kind, surface in found:
-            if text[start:end] != surface:
-                raise GoldFormatError(f"{path}:{number}: offsets {start}-{end} do not give {surface!r}")
+            _check_span(path, number, text, start, end, surface)
             if kind not in NER_TYPES:
                 raise GoldFormatError(f"{path}:{number}: unknown type {kind!r}")
         rows.append(NerSentence(str(row.get("id", number)), text, [(s, e, k) for s, e, k, _ in found]))
@@ -286,12 +294,11 @@ def score_ner(sentences: Iterable[NerSentence], recognise: Any = None) -> NerSco
             else:
                 scores.errors.append({"id": sentence.id, "kind": "missed", "text": sentence.text[start:end],
                                       "type": kind, "sentence": sentence.text})  # fmt: skip
-        for start, end, kind in predicted - gold:
+        for _, _, kind in predicted:
             scores.by_type[kind].predicted += 1
+        for start, end, kind in predicted - gold:
             scores.errors.append({"id": sentence.id, "kind": "spurious", "text": sentence.text[start:end],
                                   "type": kind, "sentence": sentence.text})  # fmt: skip
-        for _, _, kind in predicted & gold:
-            scores.by_type[kind].predicted += 1
     return scores
 
 

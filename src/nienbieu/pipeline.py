@@ -28,11 +28,12 @@ def analyze(article: Article) -> Article:
 
 def recognise_entities(article: Article) -> Article:
     """Named entities of every sentence and the article's attributed quotes."""
-    for sentence in article.sentences:
-        sentence.mentions = entities.recognise(sentence.text)
+    words = [nlp.segment(sentence.text) for sentence in article.sentences]
+    for sentence, segmented in zip(article.sentences, words, strict=True):
+        sentence.mentions = entities.recognise(sentence.text, words=segmented)
     if entities.writes_names_in_lower_case(article.sentences):
-        for sentence in article.sentences:
-            sentence.mentions = entities.recognise(sentence.text, sloppy=True)
+        for sentence, segmented in zip(article.sentences, words, strict=True):
+            sentence.mentions = entities.recognise(sentence.text, sloppy=True, words=segmented)
     for sentence in article.sentences:
         sentence.quotes = []
     for quote in entities.attribute_quotes(article.sentences):

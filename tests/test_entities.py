@@ -125,3 +125,137 @@ def test_seed_corpus_entities(seeds):
         name for name, kind in linked if kind == "PER"
     }
     assert "Hoa Kỳ" in linked[("Mỹ", "LOC")].aliases
+
+
+# --- data tables, one check per row ----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("alias", "canonical", "kind"), sorted((a, k.canonical, k.type) for a, k in entities.gazetteer().items())
+)
+def test_every_gazetteer_alias_is_found_as_its_entity(alias, canonical, kind):
+    carrier = (
+        f"Phái đoàn đã tới {alias} hôm qua."
+        if kind == "LOC"
+        else f"Hôm qua, đại diện {alias} cho biết như vậy."
+    )
+    assert found(carrier) == [(alias, kind, canonical)]
+
+
+def test_no_alias_names_two_entities():
+    owners: dict[str, set[str]] = {}
+    for name, _, aliases in entities._gazetteer_rows():
+        for alias in [name, *aliases]:
+            owners.setdefault(alias.lower(), set()).add(name)
+    assert {a: o for a, o in owners.items() if len(o) > 1} == {}
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        # vietnamese_surnames: a run of Vietnamese syllables is a person only after a family name
+        ("Ca sĩ trẻ Bùi Anh Tuấn ra mắt sản phẩm mới.", [("Bùi Anh Tuấn", "PER")]),
+        ("Đoàn khách thăm Vịnh Xanh rồi về nước.", []),
+        # title_modifiers count only before a title; "Tân" alone is part of a name
+        ("Cựu Tổng thống Mỹ Barack Obama tới dự.", [("Mỹ", "LOC"), ("Barack Obama", "PER")]),
+        ("Học sinh trường Tân Lập 2 đoạt giải.", [("Tân Lập 2", "ORG")]),
+        # person_titles "Sir", name_particles inside foreign names
+        ("Sir Alex nghỉ hưu năm 2013.", [("Alex", "PER")]),
+        (
+            "Bà Ursula von der Leyen phát biểu tại Brussels.",
+            [("Ursula von der Leyen", "PER"), ("Brussels", "LOC")],
+        ),
+        # org_heads incl. party committees, org_place_links, org_heads_abroad, org_tails
+        (
+            "Chủ tịch UBND tỉnh Quảng Nam Lê Trí Thanh chỉ đạo.",
+            [("UBND tỉnh Quảng Nam", "ORG"), ("Lê Trí Thanh", "PER")],
+        ),
+        ("Thành ủy Đà Nẵng họp phiên bất thường.", [("Thành ủy Đà Nẵng", "ORG")]),
+        (
+            "Đại sứ quán Việt Nam tại Nhật Bản khuyến cáo công dân.",
+            [("Đại sứ quán Việt Nam tại Nhật Bản", "ORG")],
+        ),
+        ("Thư viện được Bảo tàng Mỹ thuật quốc gia tài trợ.", [("Bảo tàng Mỹ thuật quốc gia", "ORG")]),
+        (
+            "Dự án do Bộ Lao động, Thương binh và Xã hội chủ trì.",
+            [("Bộ Lao động, Thương binh và Xã hội", "ORG")],
+        ),
+        # a title before an organisation before a person: split
+        (
+            "Bộ trưởng Bộ Tài chính Hồ Đức Phớc trả lời chất vấn.",
+            [("Bộ Tài chính", "ORG"), ("Hồ Đức Phớc", "PER")],
+        ),
+        # org_cues (lower case, outside) vs org_heads (capitalised, inside)
+        ("Theo hãng tin Reuters, giá dầu giảm.", [("Reuters", "ORG")]),
+        ("Tập đoàn Hoa Sen công bố lợi nhuận.", [("Tập đoàn Hoa Sen", "ORG")]),
+        # org_suffixes and org_word_endings
+        (
+            "Ông Tim Cook rời Apple Inc để lập Orion Capital Partners.",
+            [("Tim Cook", "PER"), ("Apple Inc", "ORG"), ("Orion Capital Partners", "ORG")],
+        ),
+        ("Khách hàng Navibank được hỗ trợ.", [("Navibank", "ORG")]),
+        # a foreign company and its country
+        ("Giám đốc Honda Việt Nam cho biết doanh số tăng.", [("Honda Việt Nam", "ORG")]),
+        # misc_heads merge with the place after them; misc_cues make a name a product
+        ("Hiệp ước Bắc Đại Tây Dương có hiệu lực từ năm 1949.", [("Hiệp ước Bắc Đại Tây Dương", "MISC")]),
+        (
+            "Nga phóng tên lửa Iskander từ Belarus.",
+            [("Nga", "LOC"), ("Iskander", "MISC"), ("Belarus", "LOC")],
+        ),
+        # function_words cut or open runs; not_entities abbreviations are skipped
+        ("Theo Bộ Công Thương, xuất khẩu tăng 12%.", [("Bộ Công Thương", "ORG")]),
+        ("Số DN lọt vào BXH năm nay tăng.", []),
+        # loanwords are not names; a lone foreign word is a person's name
+        ("Giới trẻ dùng Internet nhiều hơn.", []),
+        ("Tiền đạo này chuyền bóng cho Benzema ghi bàn.", [("Benzema", "PER")]),
+        # quoted titles of works
+        ("Chương trình 'Giọng Hát Việt 2024' lên sóng.", [("Giọng Hát Việt 2024", "MISC")]),
+        # a one-syllable country inside a longer name, and before a family name (a title)
+        ("Anh Lê Văn Nam đến quận Thủ Đức.", [("Lê Văn Nam", "PER"), ("Thủ Đức", "LOC")]),
+        ("Brunei áp dụng luật mới.", [("Brunei", "LOC")]),
+        # lower-case sentences: gazetteer names and foreign names after a title
+        ("bộ trưởng ngoại giao lavrov tới ấn độ", [("lavrov", "PER"), ("ấn độ", "LOC")]),
+    ],
+)
+def test_recognition_rules(sentence, expected):
+    assert [(text, kind) for text, kind, _ in found(sentence)] == expected
+
+
+@pytest.mark.parametrize(
+    ("word", "vietnamese"),
+    [
+        ("nghiêng", True),
+        ("khuỷu", True),
+        ("quốc", True),
+        ("giữ", True),
+        ("anh", True),
+        ("đường", True),
+        ("trump", False),
+        ("kiev", False),
+        ("nato", False),
+        ("stoltenberg", False),
+        ("Brunei", False),
+    ],
+)
+def test_vietnamese_syllable_shape(word, vietnamese):
+    assert entities.vietnamese_syllable(word) is vietnamese
+
+
+def test_a_quotation_over_several_sentences_is_one_quote():
+    article = _article(
+        "Ông Stoltenberg nói: “NATO sẽ bảo vệ từng tấc lãnh thổ. Không ai được nghi ngờ điều đó. "
+        "Chúng tôi sẵn sàng”. Sau đó ông rời Vilnius."
+    )
+    quotes = [q for s in article.sentences for q in s.quotes]
+    assert [(q.speaker, q.sentence_index, q.text) for q in quotes] == [
+        (
+            "Stoltenberg",
+            0,
+            "NATO sẽ bảo vệ từng tấc lãnh thổ. Không ai được nghi ngờ điều đó. Chúng tôi sẵn sàng",
+        ),
+    ]
+
+
+def test_underthesea_ner_is_available_as_a_baseline():
+    mentions = entities.recognise_underthesea("Ông Nguyễn Văn An đến Hà Nội.")
+    assert ("Hà Nội", "LOC") in [(m.text, m.type) for m in mentions]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import sys
 from collections.abc import Callable
@@ -14,7 +15,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from nienbieu import evaluation, export, pipeline, summarize, timeline
+from nienbieu import entities, evaluation, export, pipeline, summarize, timeline
 from nienbieu.pipeline import IngestReport, ingest_paths
 from nienbieu.store import DEFAULT_DB, Store
 
@@ -237,10 +238,19 @@ def eval_timex(gold: GoldFiles, as_json: JsonFlag = False, errors: ErrorCount = 
     )
 
 
+NerModel = Annotated[str, typer.Option("--model", help="rules (default) or underthesea (its own CRF NER).")]
+
+
 @eval_app.command("ner")
-def eval_ner(gold: GoldFiles, as_json: JsonFlag = False, errors: ErrorCount = 0) -> None:
+def eval_ner(
+    gold: GoldFiles, as_json: JsonFlag = False, errors: ErrorCount = 0, model: NerModel = "rules"
+) -> None:
     """Entity-level P/R/F1 per type, exact span and type (docs/ner-annotation.md)."""
-    _evaluate(gold, evaluation.read_ner_gold, evaluation.score_ner, evaluation.ner_report, as_json, errors)
+    if model not in entities.RECOGNISERS:
+        err.print(f"[red]error:[/] unknown model {model!r}; choose from {', '.join(entities.RECOGNISERS)}")
+        raise typer.Exit(Exit.ERROR)
+    score = functools.partial(evaluation.score_ner, recognise=entities.RECOGNISERS[model])
+    _evaluate(gold, evaluation.read_ner_gold, score, evaluation.ner_report, as_json, errors)
 
 
 def _evaluate(

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -27,10 +28,14 @@ from nienbieu import nlp
 from nienbieu.models import Article, Mention, Quote, Sentence
 
 
+def _data(name: str) -> dict[str, Any]:
+    text = resources.files("nienbieu.data").joinpath(name).read_text(encoding="utf-8")
+    return tomllib.loads(text)
+
+
 @cache
 def tables() -> dict[str, Any]:
-    text = resources.files("nienbieu.data").joinpath("entities.toml").read_text(encoding="utf-8")
-    return tomllib.loads(text)
+    return _data("entities.toml")
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,29 +44,74 @@ class Known:
     type: str
 
 
+def _gazetteer_rows() -> Iterable[tuple[str, str, list[str]]]:
+    for row in tables()["entity"]:
+        yield row["name"], row["type"], row.get("aliases", [])
+    for kind, rows in _data("gazetteer.toml").items():
+        for name, aliases in rows.items():
+            yield name, kind, aliases
+
+
 @cache
 def gazetteer() -> dict[str, Known]:
-    """Alias (as written) -> entity."""
+    """Alias (as written) -> entity; entities.toml rows win over gazetteer.toml."""
     found: dict[str, Known] = {}
-    for row in tables()["entity"]:
-        known = Known(row["name"], row["type"])
-        for alias in [row["name"], *row.get("aliases", [])]:
+    for name, kind, aliases in _gazetteer_rows():
+        known = Known(name, kind)
+        for alias in [name, *aliases]:
             found.setdefault(alias, known)
     return found
 
 
 @cache
 def _lower_gazetteer() -> dict[str, Known]:
-    return {alias.lower(): known for alias, known in gazetteer().items()}
+    found: dict[str, Known] = {}
+    for alias, known in gazetteer().items():
+        found.setdefault(alias.lower(), known)
+    return found
+
+
+@cache
+def _longest_alias() -> dict[str, int]:
+    """First syllable (lower case) -> an upper bound on the syllables of the aliases that
+    start with it: the gazetteer scan tries only windows that can match. An alias is keyed by
+    its first word both whole and cut at a hyphen, as `_syllables` may split "Guinea-Bissau"
+    but keeps "U-crai-na" whole; every token counts, punctuation too ("St. Petersburg")."""
+    longest: dict[str, int] = defaultdict(int)
+    for alias in _lower_gazetteer():
+        size = len(re.findall(r"\w+|[^\w\s]", alias))
+        first = alias.split()[0]
+        word = re.match(r"\w*", first).group() or first
+        for key in {first, first.split("-")[0] or first, word}:
+            longest[key] = max(longest[key], size)
+    return dict(longest)
 
 
 @cache
 def _syllable_sets() -> dict[str, frozenset[tuple[str, ...]]]:
     t = tables()
-    return {
-        name: frozenset(tuple(entry.lower().split()) for entry in t[name])
-        for name in ("person_titles", "org_heads", "org_cues", "place_cues", "speech_verbs")
-    }
+    names = (
+        "person_titles",
+        "title_modifiers",
+        "org_heads",
+        "org_cues",
+        "place_cues",
+        "speech_verbs",
+        "misc_heads",
+        "misc_cues",
+        "org_tails",
+    )
+    return {name: frozenset(tuple(entry.lower().split()) for entry in t[name]) for name in names}
+
+
+@cache
+def _word_set(name: str) -> frozenset[str]:
+    return frozenset(tables()[name])
+
+
+@cache
+def _lower_word_set(name: str) -> frozenset[str]:
+    return frozenset(entry.lower() for entry in tables()[name])
 
 
 def _starts_with(syllables: list[str], table: str) -> int:
@@ -80,10 +130,31 @@ def _ends_with(syllables: list[str], table: str) -> bool:
     return any(tuple(lowered[-n:]) in entries for n in range(1, len(lowered) + 1))
 
 
+def _title_length(syllables: list[str]) -> int:
+    """A person's title at the start, with its "cựu"/"tân" modifiers ("Cựu Tổng thống")."""
+    modifiers = _starts_with(syllables, "title_modifiers")
+    title = _starts_with(syllables[modifiers:], "person_titles")
+    return modifiers + title if title else 0
+
+
+# Vietnamese syllable shape without tones and vowel marks: initial, vowel cluster, final.
+# A word outside it ("trump", "kiev", "nato") is foreign, hence a name in lower-case text.
+_VIETNAMESE_SYLLABLE = re.compile(
+    r"^(?:ngh|ng|gh|gi|kh|nh|ph|qu|th|tr|ch|[bcdghklmnprstvx])?[aeiouy]{1,3}(?:ch|nh|ng|[cmnpt])?$"
+)
+
+
+def vietnamese_syllable(word: str) -> bool:
+    plain = unicodedata.normalize("NFD", word.lower().replace("đ", "d"))
+    plain = "".join(c for c in plain if not unicodedata.combining(c))
+    return bool(_VIETNAMESE_SYLLABLE.match(plain))
+
+
 # --- one sentence ----------------------------------------------------------------
 
-_ACRONYM = re.compile(r"^[A-ZĐ][A-ZĐ0-9&]{1,7}$")
+_ACRONYM = re.compile(r"^[A-ZĐ][A-ZĐ0-9&.]{1,7}$")
 _PRODUCT = re.compile(r"^(?:[A-Z][A-Za-z]*-?\d+[A-Za-z]*|i[A-Z]\w+)$")
+_ROMAN = re.compile(r"^[IVXLC]+$")
 
 
 @dataclass(slots=True)
@@ -124,43 +195,40 @@ def recognise(
     text: str, backend: str | None = None, sloppy: bool = False, words: list[nlp.Word] | None = None
 ) -> list[Mention]:
     """Entity mentions in one sentence, left to right. `sloppy`: the text is known to write
-    names in lower case, so a lone "mỹ" is a name too. `words`: the sentence already segmented."""
+    names in lower case, so a lone "mỹ" is a name too; a sentence without any capital letter
+    is taken as such. `words`: the sentence already segmented."""
+    sloppy = sloppy or _written_in_lower_case(text)
     syls = _syllables(text, words if words is not None else nlp.segment(text, backend))
     taken = [False] * len(syls)
-    mentions = _gazetteer_mentions(text, syls, taken, sloppy)
+    mentions = _quoted_titles(text, syls, taken)
+    mentions += _gazetteer_mentions(text, syls, taken, sloppy)
     mentions += _run_mentions(text, syls, taken)
-    return _merge_org_with_country(text, sorted(mentions, key=lambda m: m.start))
+    if sloppy:
+        mentions += _lowercase_people(text, syls, taken)
+    return _extend_names(text, sorted(mentions, key=lambda m: m.start))
+
+
+def _written_in_lower_case(text: str) -> bool:
+    """No capital letter at all, not even the first: a source that does not capitalise."""
+    return any(c.isalpha() for c in text) and not any(c.isupper() for c in text)
 
 
 def _gazetteer_mentions(text: str, syls: list[_Syl], taken: list[bool], sloppy: bool) -> list[Mention]:
     """Longest aliases first; a match must start and end on word boundaries."""
     found = []
-    exact, lower = gazetteer(), _lower_gazetteer()
+    longest = _longest_alias()
     i = 0
     while i < len(syls):
         match = None
-        for n in range(min(10, len(syls) - i), 0, -1):
-            j = i + n - 1
-            surface = text[syls[i].start : syls[j].end]
-            if not _word_aligned(text, syls, i, j) and not _name_boundary(syls, i, j):
-                continue
-            known = exact.get(surface)
-            if known is None and surface.islower() and n > 1 and _space_joined(text, syls, i, j):
-                known = lower.get(surface)  # "châu âu": a multi-syllable alias in lower case
-            if known is None and surface.islower() and n == 1 and _lowercase_context(text, syls, i, sloppy):
-                known = lower.get(surface)  # "nước mỹ", "mỹ-nato"
-            if known and n == 1 and _ordinary_word_start(syls, i):
-                known = None
+        for n in range(min(longest.get(syls[i].text.lower(), 0), len(syls) - i), 0, -1):
+            known = _known_at(text, syls, taken, i, i + n - 1, sloppy)
             if known and known.type != "PER":
-                match = (j, known)
+                match = (i + n - 1, known)
                 break
         if match:
             j, known = match
-            found.append(
-                Mention(
-                    syls[i].start, syls[j].end, text[syls[i].start : syls[j].end], known.type, known.canonical
-                )
-            )
+            surface = text[syls[i].start : syls[j].end]
+            found.append(Mention(syls[i].start, syls[j].end, surface, known.type, known.canonical))
             for k in range(i, j + 1):
                 taken[k] = True
             i = j + 1
@@ -169,11 +237,55 @@ def _gazetteer_mentions(text: str, syls: list[_Syl], taken: list[bool], sloppy: 
     return found
 
 
+def _known_at(text: str, syls: list[_Syl], taken: list[bool], i: int, j: int, sloppy: bool) -> Known | None:
+    if not _word_aligned(text, syls, i, j) and not _name_boundary(syls, i, j):
+        return None
+    surface = text[syls[i].start : syls[j].end]
+    single = i == j
+    known = gazetteer().get(surface)
+    if known is None and not single and sum(_capitalised(s.text) for s in syls[i : j + 1]) >= 2:
+        known = _lower_gazetteer().get(surface.lower())  # "Liên Hợp Quốc" for "Liên hợp quốc"
+    if known is None and _lower_case_name(text, syls, i, j, sloppy):
+        known = _lower_gazetteer().get(surface)  # "nước mỹ", "mỹ-nato", "châu âu"
+    if known and single and (_ordinary_word_start(syls, i) or _inside_name(text, syls, taken, i)):
+        return None
+    return known
+
+
+def _lower_case_name(text: str, syls: list[_Syl], i: int, j: int, sloppy: bool) -> bool:
+    surface = text[syls[i].start : syls[j].end]
+    return (
+        surface.islower()
+        and (i == j or _space_joined(text, syls, i, j))
+        and surface not in _word_set("ambiguous_lowercase")
+        and (sloppy or _lowercase_context(text, syls, i))
+    )
+
+
 def _ordinary_word_start(syls: list[_Syl], i: int) -> bool:
     # "Ý kiến", "Anh ấy": a one-syllable name opening a sentence before a lower-case word
-    # is more often an ordinary word.
+    # is more often an ordinary word; "Anh Nguyễn Anh Duy": before a family name, a title.
+    # A foreign name ("Brunei") or an acronym ("eu") is never an ordinary word.
     opening = i == 0 or _after_opening(syls, i)
-    return opening and i + 1 < len(syls) and syls[i + 1].text[:1].islower()
+    word = syls[i].text
+    if not opening or i + 1 >= len(syls) or word.lower() not in _word_set("ambiguous_lowercase"):
+        return False
+    after = syls[i + 1].text
+    title = (word.lower(),) in _syllable_sets()["person_titles"]
+    return after[:1].islower() or (title and after in _word_set("vietnamese_surnames"))
+
+
+def _inside_name(text: str, syls: list[_Syl], taken: list[bool], i: int) -> bool:
+    """ "Bùi Anh Tuấn", "quận Thủ Đức": a one-syllable alias right after another capitalised
+    word is part of a longer name, not a country."""
+    if i == 0 or taken[i - 1] or text[syls[i - 1].end : syls[i].start] != " ":
+        return False
+    before = syls[i - 1].text
+    return (
+        _capitalised(before)
+        and before.lower() not in _word_set("function_words")
+        and not (i - 1 == 0 or _after_opening(syls, i - 1))
+    ) or before in _word_set("vietnamese_surnames")
 
 
 def _word_aligned(text: str, syls: list[_Syl], i: int, j: int) -> bool:
@@ -186,11 +298,12 @@ def _word_aligned(text: str, syls: list[_Syl], i: int, j: int) -> bool:
 
 
 def _name_boundary(syls: list[_Syl], i: int, j: int) -> bool:
-    """A segmenter may glue two names into one word ("NATO Mark"); a capitalised alias
-    still stands alone when its neighbours in that word are capitalised too."""
+    """A segmenter may glue a name to its neighbours ("NATO Mark", "pháp Anh"); a
+    capitalised alias still stands alone where the case changes or the neighbour in that
+    word is a name too; a lower-case continuation ("Ngoại giao") is the same word."""
     if not all(_capitalised(s.text) for s in syls[i : j + 1]):
         return False
-    left = i == 0 or syls[i - 1].word != syls[i].word or _capitalised(syls[i - 1].text)
+    left = i == 0 or syls[i - 1].word != syls[i].word or _is_word_char(syls[i - 1].text)
     right = j == len(syls) - 1 or syls[j + 1].word != syls[j].word or _capitalised(syls[j + 1].text)
     return left and right
 
@@ -200,21 +313,41 @@ def _hyphen_between(text: str, syls: list[_Syl], a: int, b: int) -> bool:
 
 
 def _space_joined(text: str, syls: list[_Syl], i: int, j: int) -> bool:
-    return all(text[syls[k].end : syls[k + 1].start] == " " for k in range(i, j))
+    return all(text[syls[k].end : syls[k + 1].start] in (" ", "-") for k in range(i, j))
 
 
 _LOWER_CUES = frozenset({"nước", "tại", "ở", "phía", "người", "quân", "đội", "thủ", "đô", "chính", "quyền"})
 
 
-def _lowercase_context(text: str, syls: list[_Syl], i: int, sloppy: bool) -> bool:
-    """Where a one-syllable name in lower case ("mỹ") is a name: after a place word, in a
-    hyphenated pair, or anywhere in a text that writes names in lower case, unless the
-    syllable is also a common word on its own ("anh", "ý")."""
-    if syls[i].text in tables()["ambiguous_lowercase"]:
-        return False
+def _lowercase_context(text: str, syls: list[_Syl], i: int) -> bool:
+    """Where a name in lower case ("mỹ") is a name in a text that otherwise capitalises:
+    after a place word or in a hyphenated pair."""
     before = syls[i - 1].text.lower() if i else ""
     hyphen = _hyphen_between(text, syls, i - 1, i) or _hyphen_between(text, syls, i, i + 1)
-    return sloppy or before in _LOWER_CUES or hyphen
+    return before in _LOWER_CUES or hyphen
+
+
+def _lowercase_people(text: str, syls: list[_Syl], taken: list[bool]) -> list[Mention]:
+    """ "ông trump", "tổng thống zelensky": in a text that writes names in lower case, foreign
+    words right after a person's title are that person's name."""
+    found = []
+    i = 1
+    while i < len(syls):
+        start = i
+        while (
+            i < len(syls)
+            and not taken[i]
+            and syls[i].text.isalpha()
+            and not vietnamese_syllable(syls[i].text)
+        ):
+            i += 1
+        before = [s.text for s in syls[max(0, start - 4) : start]]
+        if i > start and _ends_with(before, "person_titles"):
+            found.append(
+                Mention(syls[start].start, syls[i - 1].end, text[syls[start].start : syls[i - 1].end], "PER")
+            )
+        i = max(i, start + 1)
+    return found
 
 
 def _run_mentions(text: str, syls: list[_Syl], taken: list[bool]) -> list[Mention]:
@@ -234,89 +367,305 @@ def _run_mentions(text: str, syls: list[_Syl], taken: list[bool]) -> list[Mentio
 
 def _continues(syls: list[_Syl], k: int) -> bool:
     """A run of names goes on through capitalised syllables and the rest of their words
-    ("Bộ Ngoại giao": "giao" belongs to the word "Ngoại giao")."""
-    if _capitalised(syls[k].text):
-        return syls[k].start - syls[k - 1].end <= 1
-    return syls[k].word == syls[k - 1].word and _is_word_char(syls[k].text)
+    ("Bộ Ngoại giao": "giao" belongs to the word "Ngoại giao"), through particles of foreign
+    names ("Ursula von der Leyen") and through a head the segmenter split ("Đảng" "ủy"); it
+    stops before a function word ("An Sơn Trong đó") and before a title ("Won-Giám đốc")."""
+    word = syls[k].text
+    if syls[k].start - syls[k - 1].end > 1:
+        return False
+    if _capitalised(word):
+        if syls[k].word != syls[k - 1].word and _title_length([s.text for s in syls[k : k + 5]]):
+            return False
+        return word.lower() not in _word_set("function_words") or syls[k].word == syls[k - 1].word
+    if word in _word_set("name_particles"):
+        particles = _word_set("name_particles")
+        following = next((s.text for s in syls[k + 1 :] if s.text not in particles), "")
+        preceding = next((s.text for s in reversed(syls[:k]) if s.text not in particles), "")
+        return _capitalised(following) and not vietnamese_syllable(preceding)
+    if word in _word_set("function_words"):
+        return False  # "Thương binh và": the segmenter glued a conjunction to a name
+    if (syls[k - 1].text.lower(), word.lower()) in _syllable_sets()["org_heads"]:
+        return True
+    return syls[k].word == syls[k - 1].word and _is_word_char(word)
 
 
 def _classify_run(text: str, syls: list[_Syl], taken: list[bool], i: int, j: int) -> list[Mention]:
+    # Leading function words and common abbreviations are not part of a name ("Theo Bộ GD",
+    # "PV Báo Giao thông").
+    while i < j and (
+        syls[i].text.lower() in _word_set("function_words") or syls[i].text in _word_set("not_entities")
+    ):
+        i += 1
+    while j > i and syls[j].text in _word_set("not_entities"):
+        j -= 1  # "Số DN"
+    i = _past_opening_word(syls, i, j)
     names = [s.text for s in syls[i : j + 1]]
-    # Strip titles, repeatedly: "Cựu Tổng thống" -> "Donald Trump"
+    # Strip titles, repeatedly, when they end on a word boundary: "Cựu Tổng thống" -> "Donald
+    # Trump", but "Đại sứ quán" is not "Đại sứ" + "quán".
     person = False
     while True:
-        n = _starts_with(names, "person_titles")
-        if n == 0 or n == len(names):
+        n = _title_length(names)
+        if n == 0 or n == len(names) or syls[i + n - 1].word == syls[i + n].word:
             break
         names, i, person = names[n:], i + n, True
+    head = _starts_with(names, "org_heads")
     org = False
-    n = _starts_with(names, "org_cues")
+    n = 0 if head else _starts_with(names, "org_cues")
     if 0 < n < len(names):
         names, i, org = names[n:], i + n, True
-    before = [s.text.lower() for s in syls[max(0, i - 3) : i]]
-    if not org and before and _ends_with(before, "org_cues"):
-        org = True
-    if not person:
-        person = bool(before) and _ends_with([s.text for s in syls[max(0, i - 3) : i]], "person_titles")
-    if _starts_with(names, "person_titles") == len(names):
+    before = [s.text for s in syls[max(0, i - 3) : i]]
+    org = org or _ends_with(before, "org_cues")
+    person = person or _ends_with(before, "person_titles")
+    if _title_length(names) == len(names):
         return []  # a title alone ("Tổng thống", "Ngoại trưởng")
-    head = _starts_with(names, "org_heads")
-    followed_by_name = j + 1 < len(syls) and text[syls[j].end : syls[j + 1].start] == " " and taken[j + 1]
-    if head == len(names) and followed_by_name:
-        return [
-            Mention(syls[i].start, syls[j].end, text[syls[i].start : syls[j].end], "ORG")
-        ]  # "Hội đồng" + NATO
-    if head and (head == len(names) or syls[i + head - 1].word == syls[i + head].word):
-        names = []  # "Hội nghị", "Viện trợ": the head word is only the start of a common word
-    start, end = syls[i].start, syls[j].end
-    surface = text[start:end]
+    if head or _starts_with(names, "misc_heads"):
+        return _headed(text, syls, taken, i, j, head, person)
+    if org and j + 1 < len(syls) and syls[j + 1].text.isdigit() and syls[j + 1].start == syls[j].end + 1:
+        j += 1  # "trường Tân Lập 1"
+    split = _name_after_foreign(syls, i, j)
+    if split:  # "The Voice Bùi Anh Tuấn"
+        return [*_classify_run(text, syls, taken, i, split - 1), _mention(text, syls, split, j, "PER")]
     opening = i == 0 or _after_opening(syls, i)
-    if not names:
-        return []
-    kind = "ORG" if org and not person else _kind(names, surface, person, before, sentence_initial=opening)
-    return [Mention(start, end, surface, kind)] if kind else []
+    if org and not person:
+        kind: str | None = "ORG"
+    elif _ends_with(before, "misc_cues") and not person:
+        kind = "MISC"
+    else:
+        kind = _kind(names, person, before, sentence_initial=opening)
+    return [_mention(text, syls, i, j, kind)] if kind else []
+
+
+def _past_opening_word(syls: list[_Syl], i: int, j: int) -> int:
+    """ "Khách hàng Navibank": a sentence's first word, capitalised only because it opens the
+    sentence ("Khách hàng"), is not part of the name after it; names capitalise every
+    syllable. Heads and titles ("Tập đoàn", "Bộ trưởng") are kept for the rules after."""
+    if not (i == 0 or _after_opening(syls, i)):
+        return i
+    k = i + 1
+    while k <= j and syls[k].word == syls[i].word and syls[k].text[:1].islower():
+        k += 1
+    names = [s.text for s in syls[i : j + 1]]
+    kept = _starts_with(names, "org_heads") or _starts_with(names, "misc_heads") or _title_length(names)
+    return k if i + 1 < k <= j and not kept else i
+
+
+def _mention(text: str, syls: list[_Syl], i: int, j: int, kind: str) -> Mention:
+    return Mention(syls[i].start, syls[j].end, text[syls[i].start : syls[j].end], kind)
+
+
+def _person_after_org(syls: list[_Syl], i: int, j: int, head: int) -> int | None:
+    """Where a person's name starts after an organisation in one capitalised run: a family
+    name that opens a new word and leaves two to four syllables."""
+    for k in range(i + head + 1, j):
+        surname = syls[k].text in _word_set("vietnamese_surnames")
+        if surname and syls[k].word != syls[k - 1].word and 2 <= j - k + 1 <= 4:
+            return k
+    return None
 
 
 def _after_opening(syls: list[_Syl], i: int) -> bool:
-    return i > 0 and syls[i - 1].text in ("“", '"', "(", ":", "-", "–", "‘")
+    return i > 0 and syls[i - 1].text in ("“", '"', "(", ":", "-", "–", "‘", "'")
 
 
-def _kind(
-    names: list[str], surface: str, person: bool, before: list[str], sentence_initial: bool
-) -> str | None:
-    if _starts_with(names, "org_heads"):
-        return "ORG"
+def _kind(names: list[str], person: bool, before: list[str], sentence_initial: bool) -> str | None:
+    surface = " ".join(names)
     if person:
         return "PER"
+    if surface in _word_set("loanwords") or _ROMAN.match(surface):
+        return None
+    if names[-1] in _word_set("org_suffixes") or (
+        len(names) == 1 and surface.lower().endswith(tuple(tables()["org_word_endings"]))
+    ):
+        return "ORG"
     if _PRODUCT.match(surface):
         return "MISC"
     if _ACRONYM.match(surface):
-        return None if surface in tables()["not_entities"] else "ORG"
-    if before and _ends_with(before, "place_cues"):
+        return None if surface in _word_set("not_entities") else "ORG"
+    if _ends_with(before, "place_cues"):
         return "LOC"
-    if sentence_initial and len(names) == 1:
-        return None  # a capitalised first word is usually an ordinary word
-    if all(n[:1].isupper() for n in names) and 2 <= len(names) <= 4:
-        return "PER"
+    proper = [n for n in names if n not in _word_set("name_particles")]
+    foreign = any(not vietnamese_syllable(n) for n in proper if n.isalpha() and not n.isupper())
+    if names[0] == "The":
+        return "MISC"  # "The Voice": an English title
+    if len(proper) == 1:
+        # one capitalised word: a foreign one is most often a person's name ("Benzema"); a
+        # Vietnamese one is an ordinary word that happens to be capitalised
+        return "PER" if foreign and proper[0].isalpha() else None
+    if all(n[:1].isupper() for n in proper) and len(proper) <= 4:
+        return "PER" if foreign or proper[0] in _word_set("vietnamese_surnames") else None
     capitals = sum(n[:1].isupper() for n in names)
     return "MISC" if capitals >= 2 and not sentence_initial else None
 
 
-def _merge_org_with_country(text: str, mentions: list[Mention]) -> list[Mention]:
-    """ "Bộ Quốc phòng" + "Nga" -> one ORG: the country is part of the institution's name."""
+def _quoted_titles(text: str, syls: list[_Syl], taken: list[bool]) -> list[Mention]:
+    """'Vietnam Idol 2013': a short quotation whose every word is capitalised (or a number)
+    is the title of a work or show, one MISC, whatever names it contains."""
+    found = []
+    for match in re.finditer(r"[“\"'‘]([^“”\"'‘’]{2,60})[”\"'’]", text):
+        inside = [k for k, s in enumerate(syls) if match.start(1) <= s.start and s.end <= match.end(1)]
+        words = [syls[k].text for k in inside]
+        if 2 <= len(words) <= 8 and all(_capitalised(w) or w.isdigit() for w in words):
+            found.append(Mention(match.start(1), match.end(1), match.group(1), "MISC"))
+            for k in inside:
+                taken[k] = True
+    return found
+
+
+def _headed(
+    text: str, syls: list[_Syl], taken: list[bool], i: int, j: int, head: int, person: bool
+) -> list[Mention]:
+    """A run that starts with an organisation head ("Bộ Y tế") or an event/treaty head
+    ("Hiệp ước", "Chiến tranh Lạnh")."""
+    kind = "ORG" if head else "MISC"
+    names = [s.text for s in syls[i : j + 1]]
+    head = head or _starts_with(names, "misc_heads")
+    if head < len(names) and syls[i + head - 1].word == syls[i + head].word and names[head][:1].islower():
+        return []  # "Hội nghị", "Viện trợ": the head word is only the start of a common word
+    if head == len(names):
+        # a head alone names something only when a name or its place follows ("Hội đồng" +
+        # NATO, "UBND" + "tỉnh Thái Nguyên") or when it is an acronym ("UBND")
+        follows = j + 1 < len(syls) and (taken[j + 1] or syls[j + 1].text in tables()["org_place_links"])
+        return [_mention(text, syls, i, j, kind)] if follows or _ACRONYM.match(names[0]) else []
+    if person and kind == "ORG":
+        split = _person_after_org(syls, i, j, head)
+        if split:  # "Bộ trưởng Bộ Y tế Nguyễn Thị Kim Tiến"
+            return [_mention(text, syls, i, split - 1, "ORG"), _mention(text, syls, split, j, "PER")]
+    return [_mention(text, syls, i, j, kind)]
+
+
+def _name_after_foreign(syls: list[_Syl], i: int, j: int) -> int | None:
+    """Where a Vietnamese person's name starts after foreign words in one run ("The Voice
+    Bùi Anh Tuấn")."""
+    for k in range(i + 1, j):
+        surname = syls[k].text in _word_set("vietnamese_surnames") and 2 <= j - k + 1 <= 4
+        if surname and all(not vietnamese_syllable(s.text) for s in syls[i:k]):
+            return k
+    return None
+
+
+def _extend_names(text: str, mentions: list[Mention]) -> list[Mention]:
+    """Names that go on past the mention found first: an organisation and the place in its
+    name ("Bộ Quốc phòng" + "Nga", "UBND" + "tỉnh" + "Thái Nguyên", "Đại sứ quán VN" + "tại"
+    + "Myanmar"), a treaty and its place ("Hiệp ước" + "Bắc Đại Tây Dương"), a foreign
+    company and its country ("Abbott Việt Nam"), then lower-case tails and lists of fields
+    ("Bảo tàng Lịch sử quốc gia", "Sở Văn hóa, Thể thao và Du lịch")."""
+    links = {" " + link + " " for link in tables()["org_place_links"]} | {" "}
     merged: list[Mention] = []
     for m in mentions:
-        if (
-            merged
-            and merged[-1].type == "ORG"
-            and m.type in ("LOC", "ORG")
-            and text[merged[-1].end : m.start] == " "
-            and _starts_with(merged[-1].text.split(), "org_heads")
-        ):
-            last = merged.pop()
-            m = Mention(last.start, m.end, text[last.start : m.end], "ORG")
+        last = merged[-1] if merged else None
+        if last and m.type in ("LOC", "ORG") and _joins(text, last, m, links):
+            merged.pop()
+            m = Mention(last.start, m.end, text[last.start : m.end], "MISC" if last.type == "MISC" else "ORG")
         merged.append(m)
-    return merged
+    return [_with_tail(text, m, merged) for m in merged]
+
+
+def _joins(text: str, last: Mention, m: Mention, links: set[str]) -> bool:
+    between = text[last.end : m.start]
+    words = last.text.split()
+    if last.type == "ORG" and _starts_with(words, "org_heads"):
+        abroad = between == " tại " and any(last.text.startswith(h) for h in tables()["org_heads_abroad"])
+        return between in links or abroad
+    if last.type == "MISC" and _starts_with(words, "misc_heads"):
+        return between == " "
+    if last.type == "ORG" and m.type == "ORG" and m.text in _word_set("org_suffixes"):
+        return between == " "  # "Apple" + "Inc"
+    company = last.type == "PER" and len(words) == 1 and not vietnamese_syllable(last.text)
+    return company and m.type == "LOC" and between == " " and last.canonical is None
+
+
+def _with_tail(text: str, m: Mention, mentions: list[Mention]) -> Mention:
+    if m.type != "ORG" or not _starts_with(m.text.split(), "org_heads"):
+        return m
+    end = m.end
+    rest = text[end:].split(maxsplit=3)
+    for n in (2, 1):
+        if (
+            len(rest) >= n
+            and tuple(w.lower().rstrip(",.;:") for w in rest[:n]) in _syllable_sets()["org_tails"]
+        ):
+            end = text.index(rest[n - 1], end) + len(rest[n - 1].rstrip(",.;:"))
+            break
+    fields = _FIELD_LIST.match(text, end)
+    if fields and not any(o.start < fields.end() and fields.start() < o.end for o in mentions if o is not m):
+        end = fields.end()
+    return m if end == m.end else Mention(m.start, end, text[m.start : end], "ORG", m.canonical)
+
+
+# ", Thể thao và Du lịch": further fields of one ministry or department, each one or two words
+_CAP = r"[A-ZĐÀ-ỸĂÂÊÔƠƯ]\w*"
+_FIELD_LIST = re.compile(rf"(?:, {_CAP}(?: [a-zđà-ỹ]\w*)?)+ và {_CAP}(?: [a-zđà-ỹ]\w*)?(?![\w])")
+
+
+def recognise_underthesea(text: str) -> list[Mention]:
+    """The statistical NER shipped with underthesea (CRF, BIO tags), as mentions: kept as a
+    baseline to compare against (`nienbieu eval ner --model underthesea`)."""
+    from underthesea import ner
+
+    rows = ner(text)
+    words = nlp._align(text, [row[0] for row in rows])
+    found: list[Mention] = []
+    current: tuple[int, int, str] | None = None
+    for word, row in zip(words, rows, strict=False):
+        tag = row[-1]
+        if current and (tag.startswith("I-") and tag[2:] == current[2]):
+            current = (current[0], word.end, current[2])
+            continue
+        if current:
+            found.append(Mention(current[0], current[1], text[current[0] : current[1]], current[2]))
+        current = (word.start, word.end, tag[2:]) if tag[:2] in ("B-", "I-") else None
+    if current:
+        found.append(Mention(current[0], current[1], text[current[0] : current[1]], current[2]))
+    return found
+
+
+RECOGNISERS = {"rules": recognise, "underthesea": recognise_underthesea}
+
+
+def _open_quote(sentences: list[Sentence], k: int) -> tuple[int, Quote] | None:
+    """A quotation opened in sentence k and closed in a later sentence of the same paragraph
+    (the later ones start `in_quote`): the index of the closing sentence and the quote, its
+    speaker named with a speech verb outside the quotation in the first or the last sentence."""
+    opening = sentences[k]
+    start = _unclosed_quote_start(opening.text)
+    if start is None:
+        return None
+    close = k + 1
+    while close < len(sentences) and sentences[close].in_quote and not _closes_quote(sentences[close].text):
+        close += 1
+    if close >= len(sentences) or not sentences[close].in_quote:
+        return None
+    last = sentences[close]
+    end = _closes_quote(last.text)
+    parts = [opening.text[start + 1 :], *(s.text for s in sentences[k + 1 : close]), last.text[: end - 1]]
+    text = " ".join(p.strip() for p in parts).strip()
+    speaker = None
+    if _has_speech_verb(opening.text[:start]):
+        speaker = _speaker(opening, start, len(opening.text))
+    if speaker is None and _has_speech_verb(last.text[end:]):
+        speaker = _speaker(last, 0, end)
+    return close, Quote(start, len(opening.text), text, speaker)
+
+
+def _unclosed_quote_start(text: str) -> int | None:
+    """Offset of a quotation mark that the sentence opens and does not close."""
+    inside, start = False, None
+    for index, ch in enumerate(text):
+        if ch == "“" or (ch == '"' and not inside):
+            inside, start = True, index
+        elif ch == "”" or (ch == '"' and inside):
+            inside = False
+    return start if inside else None
+
+
+def _closes_quote(text: str) -> int:
+    """Offset just after the first closing quotation mark (0 if none)."""
+    for index, ch in enumerate(text):
+        if ch in '”"':
+            return index + 1
+        if ch == "“":
+            return 0
+    return 0
 
 
 def writes_names_in_lower_case(sentences: Iterable[Sentence]) -> bool:
@@ -359,14 +708,28 @@ def _speaker(sentence: Sentence, start: int, end: int) -> str | None:
 
 
 def attribute_quotes(sentences: list[Sentence]) -> list[Quote]:
-    """Quotes of an article in order; a pronoun speaker falls back to the last person named."""
+    """Quotes of an article in order; a pronoun speaker falls back to the last person named.
+    A quotation running over several sentences ("“… . … .”, ông nói") is one quote, kept
+    with the sentence that opens it."""
     found, last_person = [], None
-    for sentence in sentences:
+    k = 0
+    while k < len(sentences):
+        sentence = sentences[k]
         for q in quotes(sentence, last_person):
             found.append(Quote(q.start, q.end, q.text, q.speaker, sentence.index))
-        people = [m for m in sentence.mentions if m.type == "PER"]
+        span = _open_quote(sentences, k)
+        if span:
+            close, quote = span
+            found.append(
+                Quote(quote.start, quote.end, quote.text, quote.speaker or last_person, sentence.index)
+            )
+            spoken = sentences[k : close + 1]
+        else:
+            close, spoken = k, [sentence]
+        people = [m for s in spoken for m in s.mentions if m.type == "PER"]
         if people:
             last_person = people[-1].canonical or people[-1].text
+        k = close + 1
     return found
 
 

@@ -140,11 +140,15 @@ def _title_length(syllables: list[str]) -> int:
 # Vietnamese syllable shape without tones and vowel marks: initial, vowel cluster, final.
 # A word outside it ("trump", "kiev", "nato") is foreign, hence a name in lower-case text.
 _VIETNAMESE_SYLLABLE = re.compile(
-    r"^(?:ngh|ng|gh|gi|kh|nh|ph|qu|th|tr|ch|[bcdghklmnprstvx])?[aeiouy]{1,3}(?:ch|nh|ng|[cmnpt])?$"
+    r"^(?:ngh|ng|gh|gi|kh|nh|ph|qu|th|tr|ch|[bcdghklmnprstvx])?(?!\w*(?:aa|ee|ii|uu|yy|oo(?!ng)))"
+    r"[aeiouy]{1,3}(?:ch|nh|ng|[cmnpt])?$"
 )
 
 
 def vietnamese_syllable(word: str) -> bool:
+    """Could `word` be one Vietnamese syllable? Hyphenated words are judged by their parts."""
+    if "-" in word.strip("-"):
+        return all(vietnamese_syllable(part) for part in word.split("-") if part)
     plain = unicodedata.normalize("NFD", word.lower().replace("đ", "d"))
     plain = "".join(c for c in plain if not unicodedata.combining(c))
     return bool(_VIETNAMESE_SYLLABLE.match(plain))
@@ -155,6 +159,7 @@ def vietnamese_syllable(word: str) -> bool:
 _ACRONYM = re.compile(r"^[A-ZĐ][A-ZĐ0-9&.]{1,7}$")
 _PRODUCT = re.compile(r"^(?:[A-Z][A-Za-z]*-?\d+[A-Za-z]*|i[A-Z]\w+)$")
 _ROMAN = re.compile(r"^[IVXLC]+$")
+_CAMEL = re.compile(r"^[A-ZĐ][a-zà-ỹđ]+[A-ZĐ]\w*$")
 
 
 @dataclass(slots=True)
@@ -204,7 +209,7 @@ def recognise(
     mentions += _gazetteer_mentions(text, syls, taken, sloppy)
     mentions += _run_mentions(text, syls, taken)
     if sloppy:
-        mentions += _lowercase_people(text, syls, taken)
+        mentions += _lowercase_names(text, syls, taken)
     return _extend_names(text, sorted(mentions, key=lambda m: m.start))
 
 
@@ -249,7 +254,25 @@ def _known_at(text: str, syls: list[_Syl], taken: list[bool], i: int, j: int, sl
         known = _lower_gazetteer().get(surface)  # "nước mỹ", "mỹ-nato", "châu âu"
     if known and single and (_ordinary_word_start(syls, i) or _inside_name(text, syls, taken, i)):
         return None
+    if known and known.type == "ORG" and _longer_org(text, syls, i, j):
+        return None
     return known
+
+
+def _longer_org(text: str, syls: list[_Syl], i: int, j: int) -> bool:
+    """ "Đảng Dân chủ Tự do" is not "Đảng Dân chủ": a headed organisation name that goes on in
+    capitalised Vietnamese words is a longer name, left to the run rules."""
+    if j + 1 >= len(syls) or text[syls[j].end : syls[j + 1].start] != " ":
+        return False
+    after = syls[j + 1].text
+    return (
+        _starts_with([s.text for s in syls[i : j + 1]], "org_heads") > 0
+        and _capitalised(after)
+        and vietnamese_syllable(after)
+        and after not in _word_set("vietnamese_surnames")
+        and after.lower() not in _longest_alias()
+        and not _title_length([s.text for s in syls[j + 1 : j + 6]])
+    )
 
 
 def _lower_case_name(text: str, syls: list[_Syl], i: int, j: int, sloppy: bool) -> bool:
@@ -327,9 +350,10 @@ def _lowercase_context(text: str, syls: list[_Syl], i: int) -> bool:
     return before in _LOWER_CUES or hyphen
 
 
-def _lowercase_people(text: str, syls: list[_Syl], taken: list[bool]) -> list[Mention]:
-    """ "ông trump", "tổng thống zelensky": in a text that writes names in lower case, foreign
-    words right after a person's title are that person's name."""
+def _lowercase_names(text: str, syls: list[_Syl], taken: list[bool]) -> list[Mention]:
+    """In a text that writes names in lower case, foreign words are names: a person's after
+    a title, maybe past the country or party named with it ("thủ tướng malaysia anwar
+    ibrahim"), a place's after a place word ("ở rafah")."""
     found = []
     i = 1
     while i < len(syls):
@@ -341,11 +365,15 @@ def _lowercase_people(text: str, syls: list[_Syl], taken: list[bool]) -> list[Me
             and not vietnamese_syllable(syls[i].text)
         ):
             i += 1
-        before = [s.text for s in syls[max(0, start - 4) : start]]
-        if i > start and _ends_with(before, "person_titles"):
-            found.append(
-                Mention(syls[start].start, syls[i - 1].end, text[syls[start].start : syls[i - 1].end], "PER")
-            )
+        if i > start:
+            cue = start
+            while cue > 0 and taken[cue - 1]:
+                cue -= 1  # past "malaysia", "đảng cộng hòa"
+            kind = "PER" if _cue_before(syls, cue, "person_titles") else None
+            kind = kind or ("LOC" if _cue_before(syls, start, "place_cues") else None)
+            if kind:
+                surface = text[syls[start].start : syls[i - 1].end]
+                found.append(Mention(syls[start].start, syls[i - 1].end, surface, kind))
         i = max(i, start + 1)
     return found
 
@@ -358,14 +386,14 @@ def _run_mentions(text: str, syls: list[_Syl], taken: list[bool]) -> list[Mentio
             i += 1
             continue
         j = i
-        while j + 1 < len(syls) and not taken[j + 1] and _continues(syls, j + 1):
+        while j + 1 < len(syls) and not taken[j + 1] and _continues(syls, j + 1, i):
             j += 1
         found += _classify_run(text, syls, taken, i, j)
         i = j + 1
     return found
 
 
-def _continues(syls: list[_Syl], k: int) -> bool:
+def _continues(syls: list[_Syl], k: int, start: int) -> bool:
     """A run of names goes on through capitalised syllables and the rest of their words
     ("Bộ Ngoại giao": "giao" belongs to the word "Ngoại giao"), through particles of foreign
     names ("Ursula von der Leyen") and through a head the segmenter split ("Đảng" "ủy"); it
@@ -374,7 +402,13 @@ def _continues(syls: list[_Syl], k: int) -> bool:
     if syls[k].start - syls[k - 1].end > 1:
         return False
     if _capitalised(word):
-        if syls[k].word != syls[k - 1].word and _title_length([s.text for s in syls[k : k + 5]]):
+        so_far = [s.text for s in syls[start:k]]
+        org_head = _starts_with(so_far, "org_heads") == len(so_far)  # "Văn phòng Tổng thống"
+        if (
+            syls[k].word != syls[k - 1].word
+            and _title_length([s.text for s in syls[k : k + 5]])
+            and not org_head
+        ):
             return False
         return word.lower() not in _word_set("function_words") or syls[k].word == syls[k - 1].word
     if word in _word_set("name_particles"):
@@ -410,12 +444,18 @@ def _classify_run(text: str, syls: list[_Syl], taken: list[bool], i: int, j: int
         names, i, person = names[n:], i + n, True
     head = _starts_with(names, "org_heads")
     org = False
+    opening = i == 0 or _after_opening(syls, i)
     n = 0 if head else _starts_with(names, "org_cues")
-    if 0 < n < len(names):
+    if n and not opening:
+        head = n  # "Thẩm mỹ viện Cát Tường": a capitalised head inside a sentence is part of the name
+    elif 0 < n < len(names):
         names, i, org = names[n:], i + n, True
-    before = [s.text for s in syls[max(0, i - 3) : i]]
-    org = org or _ends_with(before, "org_cues")
-    person = person or _ends_with(before, "person_titles")
+    if not head and not _starts_with(names, "misc_heads"):
+        while j > i and syls[j].text[:1].islower() and syls[j].text not in _word_set("name_particles"):
+            j -= 1  # "bà Bẩy tổn hại": the segmenter glued a verb to the name
+        names = [s.text for s in syls[i : j + 1]]
+    org = org or _cue_before(syls, i, "org_cues")
+    person = person or _cue_before(syls, i, "person_titles")
     if _title_length(names) == len(names):
         return []  # a title alone ("Tổng thống", "Ngoại trưởng")
     if head or _starts_with(names, "misc_heads"):
@@ -425,14 +465,34 @@ def _classify_run(text: str, syls: list[_Syl], taken: list[bool], i: int, j: int
     split = _name_after_foreign(syls, i, j)
     if split:  # "The Voice Bùi Anh Tuấn"
         return [*_classify_run(text, syls, taken, i, split - 1), _mention(text, syls, split, j, "PER")]
-    opening = i == 0 or _after_opening(syls, i)
     if org and not person:
         kind: str | None = "ORG"
-    elif _ends_with(before, "misc_cues") and not person:
+    elif _cue_before(syls, i, "misc_cues") and not person:
         kind = "MISC"
     else:
-        kind = _kind(names, person, before, sentence_initial=opening)
+        kind = _kind(names, person, _place_cue(syls, i), sentence_initial=opening)
     return [_mention(text, syls, i, j, kind)] if kind else []
+
+
+def _cue_before(syls: list[_Syl], i: int, table: str) -> bool:
+    """Do the whole words before syllable i end with an entry of `table`? ("tờ" + name, but
+    not the "trường" of "quảng trường")."""
+    entries = _syllable_sets()[table]
+    for n in range(1, min(4, i) + 1):
+        first = i - n
+        if (first == 0 or syls[first - 1].word != syls[first].word) and tuple(
+            s.text.lower() for s in syls[first:i]
+        ) in entries:
+            return True
+    return False
+
+
+def _place_cue(syls: list[_Syl], i: int) -> str | None:
+    """ "strong" after a place noun ("tỉnh", "đường"), "weak" after a preposition ("tại")."""
+    if not _cue_before(syls, i, "place_cues"):
+        return None
+    weak = i > 0 and syls[i - 1].text.lower() in _word_set("place_prepositions")
+    return "weak" if weak else "strong"
 
 
 def _past_opening_word(syls: list[_Syl], i: int, j: int) -> int:
@@ -467,30 +527,36 @@ def _after_opening(syls: list[_Syl], i: int) -> bool:
     return i > 0 and syls[i - 1].text in ("“", '"', "(", ":", "-", "–", "‘", "'")
 
 
-def _kind(names: list[str], person: bool, before: list[str], sentence_initial: bool) -> str | None:
+def _kind(names: list[str], person: bool, place: str | None, sentence_initial: bool) -> str | None:
     surface = " ".join(names)
+    acronym = bool(_ACRONYM.match(surface)) and surface not in _word_set("not_entities")
     if person:
-        return "PER"
+        return "ORG" if acronym else "PER"  # "Giám đốc NSA": people are not acronyms
     if surface in _word_set("loanwords") or _ROMAN.match(surface):
         return None
     if names[-1] in _word_set("org_suffixes") or (
         len(names) == 1 and surface.lower().endswith(tuple(tables()["org_word_endings"]))
     ):
         return "ORG"
-    if _PRODUCT.match(surface):
+    if names[-1] in _word_set("misc_suffixes") or _PRODUCT.match(surface):
         return "MISC"
     if _ACRONYM.match(surface):
-        return None if surface in _word_set("not_entities") else "ORG"
-    if _ends_with(before, "place_cues"):
+        return "ORG" if acronym else None
+    if len(names) == 1 and _CAMEL.match(surface):
+        return "ORG"  # "VinFast", "VietjetAir": brand names
+    surname = names[0] in _word_set("vietnamese_surnames") and 2 <= len(names) <= 4
+    if place == "strong" or (place == "weak" and not surname):
         return "LOC"
     proper = [n for n in names if n not in _word_set("name_particles")]
     foreign = any(not vietnamese_syllable(n) for n in proper if n.isalpha() and not n.isupper())
     if names[0] == "The":
         return "MISC"  # "The Voice": an English title
     if len(proper) == 1:
-        # one capitalised word: a foreign one is most often a person's name ("Benzema"); a
-        # Vietnamese one is an ordinary word that happens to be capitalised
-        return "PER" if foreign and proper[0].isalpha() else None
+        # one capitalised word with no cue: a foreign one may be a person, a club, a product
+        # ("Benzema", "Schalke", "Android"; as often one as the other on our dev sets), a
+        # Vietnamese one an ordinary word; left alone — `link` finds bare surnames the corpus
+        # names in full
+        return None
     if all(n[:1].isupper() for n in proper) and len(proper) <= 4:
         return "PER" if foreign or proper[0] in _word_set("vietnamese_surnames") else None
     capitals = sum(n[:1].isupper() for n in names)
@@ -551,13 +617,13 @@ def _extend_names(text: str, mentions: list[Mention]) -> list[Mention]:
     ("Bảo tàng Lịch sử quốc gia", "Sở Văn hóa, Thể thao và Du lịch")."""
     links = {" " + link + " " for link in tables()["org_place_links"]} | {" "}
     merged: list[Mention] = []
-    for m in mentions:
+    for m in (_with_tail(text, m) for m in mentions):
         last = merged[-1] if merged else None
         if last and m.type in ("LOC", "ORG") and _joins(text, last, m, links):
             merged.pop()
             m = Mention(last.start, m.end, text[last.start : m.end], "MISC" if last.type == "MISC" else "ORG")
         merged.append(m)
-    return [_with_tail(text, m, merged) for m in merged]
+    return [_with_fields(text, m, merged) for m in merged]
 
 
 def _joins(text: str, last: Mention, m: Mention, links: set[str]) -> bool:
@@ -574,8 +640,9 @@ def _joins(text: str, last: Mention, m: Mention, links: set[str]) -> bool:
     return company and m.type == "LOC" and between == " " and last.canonical is None
 
 
-def _with_tail(text: str, m: Mention, mentions: list[Mention]) -> Mention:
-    if m.type != "ORG" or not _starts_with(m.text.split(), "org_heads"):
+def _with_tail(text: str, m: Mention) -> Mention:
+    """ "Bảo tàng Lịch sử" + "quốc gia", "Quốc hội" + "khóa XIII"."""
+    if m.type != "ORG" or not (_starts_with(m.text.split(), "org_heads") or m.text in gazetteer()):
         return m
     end = m.end
     rest = text[end:].split(maxsplit=3)
@@ -586,6 +653,15 @@ def _with_tail(text: str, m: Mention, mentions: list[Mention]) -> Mention:
         ):
             end = text.index(rest[n - 1], end) + len(rest[n - 1].rstrip(",.;:"))
             break
+    term = _TERM.match(text, end)
+    end = term.end() if term else end
+    return m if end == m.end else Mention(m.start, end, text[m.start : end], "ORG")
+
+
+def _with_fields(text: str, m: Mention, mentions: list[Mention]) -> Mention:
+    if m.type != "ORG" or not _starts_with(m.text.split(), "org_heads"):
+        return m
+    end = m.end
     fields = _FIELD_LIST.match(text, end)
     if fields and not any(o.start < fields.end() and fields.start() < o.end for o in mentions if o is not m):
         end = fields.end()
@@ -594,6 +670,7 @@ def _with_tail(text: str, m: Mention, mentions: list[Mention]) -> Mention:
 
 # ", Thể thao và Du lịch": further fields of one ministry or department, each one or two words
 _CAP = r"[A-ZĐÀ-ỸĂÂÊÔƠƯ]\w*"
+_TERM = re.compile(r" kho[áa] [IVXLC]+\b")  # "Quốc hội khóa XIII": a legislature's term
 _FIELD_LIST = re.compile(rf"(?:, {_CAP}(?: [a-zđà-ỹ]\w*)?)+ và {_CAP}(?: [a-zđà-ỹ]\w*)?(?![\w])")
 
 

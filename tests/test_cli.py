@@ -100,3 +100,33 @@ def test_eval_timex_names_the_bad_line(tmp_path):
     result = runner.invoke(app, ["eval", "timex", str(path)])
     assert result.exit_code == Exit.ERROR
     assert "bad.jsonl:1" in result.stderr
+
+
+def test_eval_summary_keeps_diacritics_and_cuts_the_system_to_the_budget(tmp_path):
+    system, ref = tmp_path / "sys.txt", tmp_path / "ref.txt"
+    system.write_text("Ha Noi mưa to. Hà Nội ngập nặng sau mưa lớn kéo dài.", encoding="utf-8")
+    ref.write_text("Hà Nội ngập nặng.", encoding="utf-8")
+    result = runner.invoke(app, ["eval", "summary", str(system), "--ref", str(ref), "--json"])
+    scores = json.loads(result.stdout)
+    assert scores["rouge-1"]["recall"] == 1.0
+    assert scores["rouge-1"]["precision"] == 4 / 13  # "Ha Noi" is not "Hà Nội"
+    cut = runner.invoke(app, ["eval", "summary", str(system), "--ref", str(ref), "--words", "4", "--json"])
+    assert json.loads(cut.stdout)["rouge-1"]["precision"] == 0.0  # "ha noi mưa to"
+
+
+def test_eval_timeline_reads_our_export_and_plain_mappings(tmp_path):
+    ours, gold = tmp_path / "ours.json", tmp_path / "gold.json"
+    ours.write_text(
+        json.dumps({"timeline": [{"date": "2023-07-11", "sentences": ["NATO họp ở Vilnius."]}]}),
+        encoding="utf-8",
+    )
+    gold.write_text(
+        json.dumps({"2023-07-11": "Hội nghị NATO ở Vilnius.", "2023-07-12": ["Kết thúc."]}), encoding="utf-8"
+    )
+    result = runner.invoke(app, ["eval", "timeline", str(ours), str(gold), "--json"])
+    scores = json.loads(result.stdout)
+    assert scores["date"]["precision"] == 1.0 and scores["date"]["recall"] == 0.5
+    assert scores["agreement-1"]["precision"] == 3 / 4
+    gold.write_text("[1, 2]", encoding="utf-8")
+    bad = runner.invoke(app, ["eval", "timeline", str(ours), str(gold)])
+    assert bad.exit_code == Exit.ERROR and "entry 1 has no date" in bad.stderr

@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from nienbieu import entities, evaluation, export, pipeline, summarize, timeline
+from nienbieu import entities, evaluation, export, pipeline, rouge, summarize, timeline
 from nienbieu.pipeline import IngestReport, ingest_paths
 from nienbieu.store import DEFAULT_DB, Store
 
@@ -251,6 +251,56 @@ def eval_ner(
         raise typer.Exit(Exit.ERROR)
     score = functools.partial(evaluation.score_ner, recognise=entities.RECOGNISERS[model])
     _evaluate(gold, evaluation.read_ner_gold, score, evaluation.ner_report, as_json, errors)
+
+
+RefFiles = Annotated[
+    list[Path], typer.Option("--ref", help="Reference summary (repeat for several).", exists=True)
+]
+WordBudget = Annotated[
+    int, typer.Option("--words", help="Cut the system summary to this many syllables first (0: no cut).")
+]
+
+
+@eval_app.command("summary")
+def eval_summary(
+    system: Annotated[Path, typer.Argument(help="System summary, plain text.", exists=True)],
+    ref: RefFiles,
+    words: WordBudget = 0,
+    as_json: JsonFlag = False,
+) -> None:
+    """ROUGE-1/2/L (P/R/F1) on syllables with diacritics kept, averaged over the references."""
+    try:
+        texts = [evaluation.read_summary(p) for p in [system, *ref]]
+    except evaluation.GoldFormatError as exc:
+        err.print(f"[red]error:[/] {exc}")
+        raise typer.Exit(Exit.ERROR) from exc
+    if words:
+        texts[0] = rouge.truncate(texts[0], words)
+    _print_scores(rouge.rouge(texts[0], texts[1:]), as_json)
+
+
+@eval_app.command("timeline")
+def eval_timeline(
+    system: Annotated[Path, typer.Argument(help="System timeline JSON.", exists=True)],
+    reference: Annotated[Path, typer.Argument(help="Reference timeline JSON.", exists=True)],
+    as_json: JsonFlag = False,
+) -> None:
+    """Date F1, concatenation and agreement ROUGE-1/2 (Martschat & Markert 2017) between two
+    timelines: `nienbieu timeline -f json` output or `{"YYYY-MM-DD": ["sentence", ...]}`."""
+    try:
+        pair = evaluation.read_timeline(system), evaluation.read_timeline(reference)
+    except evaluation.GoldFormatError as exc:
+        err.print(f"[red]error:[/] {exc}")
+        raise typer.Exit(Exit.ERROR) from exc
+    _print_scores(rouge.timeline_scores(*pair), as_json)
+
+
+def _print_scores(scores: dict[str, rouge.Score], as_json: bool) -> None:
+    if as_json:
+        payload = {name: s.as_dict() for name, s in scores.items()}
+        sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
+    else:
+        sys.stdout.write(evaluation.scores_report(scores) + "\n")
 
 
 def _evaluate(

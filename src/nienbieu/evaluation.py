@@ -313,3 +313,45 @@ def ner_report(scores: NerScores) -> str:
             f"  {kind:5s}      P {prf.precision:.3f}  R {prf.recall:.3f}  F1 {prf.f1:.3f}  (gold {prf.gold})"
         )
     return "\n".join(lines)
+
+
+# --- summaries and timelines (ROUGE in nienbieu.rouge) -----------------------------
+
+
+def read_timeline(path: str | Path) -> dict[str, list[str]]:
+    """A timeline as date -> sentences, from `nienbieu timeline -f json` output
+    (`{"timeline": [{"date", "sentences"}]}`), a list of such entries, or a plain mapping
+    `{"2023-07-11": ["…"]}`; a string instead of a list of sentences is one sentence."""
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise GoldFormatError(f"{path}: {exc}") from exc
+    if isinstance(data, dict) and isinstance(data.get("timeline"), list):
+        data = data["timeline"]
+    pairs = []
+    if isinstance(data, list):
+        for number, entry in enumerate(data, 1):
+            if not isinstance(entry, dict) or "date" not in entry:
+                raise GoldFormatError(f"{path}: entry {number} has no date")
+            pairs.append((entry["date"], entry.get("sentences", entry.get("summary", []))))
+    elif isinstance(data, dict):
+        pairs = list(data.items())
+    else:
+        raise GoldFormatError(f"{path}: expected a timeline object or list")
+    timeline: dict[str, list[str]] = {}
+    for day, sentences in pairs:
+        timeline.setdefault(str(day), []).extend([sentences] if isinstance(sentences, str) else sentences)
+    return timeline
+
+
+def read_summary(path: str | Path) -> str:
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise GoldFormatError(f"{path}: {exc}") from exc
+
+
+def scores_report(scores: dict[str, Any]) -> str:
+    return "\n".join(
+        f"{name:12s} P {s.precision:.4f}  R {s.recall:.4f}  F1 {s.f1:.4f}" for name, s in scores.items()
+    )

@@ -260,3 +260,12 @@ def test_a_quotation_over_several_sentences_is_one_quote():
 def test_underthesea_ner_is_available_as_a_baseline():
     mentions = entities.recognise_underthesea("Ông Nguyễn Văn An đến Hà Nội.")
     assert ("Hà Nội", "LOC") in [(m.text, m.type) for m in mentions]
+
+
+def test_quotation_marks_are_read_alike_for_in_quote_and_for_quotes():
+    article = _article("Bà Mogherini nói: «EU sẽ đứng về phía Ukraine. Đó là cam kết». Sau đó bà rời Kiev.")
+    assert [s.in_quote for s in article.sentences] == [False, True, False]
+    quotes = [q for s in article.sentences for q in s.quotes]
+    assert [(q.speaker, q.text) for q in quotes] == [
+        ("Mogherini", "EU sẽ đứng về phía Ukraine. Đó là cam kết")
+    ]

@@ -5,7 +5,8 @@ from __future__ import annotations
 import functools
 import json
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from enum import IntEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -269,11 +270,8 @@ def eval_summary(
     as_json: JsonFlag = False,
 ) -> None:
     """ROUGE-1/2/L (P/R/F1) on syllables with diacritics kept, averaged over the references."""
-    try:
+    with _bad_gold_exits():
         texts = [evaluation.read_summary(p) for p in [system, *ref]]
-    except evaluation.GoldFormatError as exc:
-        err.print(f"[red]error:[/] {exc}")
-        raise typer.Exit(Exit.ERROR) from exc
     if words:
         texts[0] = rouge.truncate(texts[0], words)
     _print_scores(rouge.rouge(texts[0], texts[1:]), as_json)
@@ -287,12 +285,19 @@ def eval_timeline(
 ) -> None:
     """Date F1, concatenation and agreement ROUGE-1/2 (Martschat & Markert 2017) between two
     timelines: `nienbieu timeline -f json` output or `{"YYYY-MM-DD": ["sentence", ...]}`."""
-    try:
+    with _bad_gold_exits():
         pair = evaluation.read_timeline(system), evaluation.read_timeline(reference)
+    _print_scores(rouge.timeline_scores(*pair), as_json)
+
+
+@contextmanager
+def _bad_gold_exits() -> Iterator[None]:
+    """A gold or system file that cannot be read is named, and the command exits with ERROR."""
+    try:
+        yield
     except evaluation.GoldFormatError as exc:
         err.print(f"[red]error:[/] {exc}")
         raise typer.Exit(Exit.ERROR) from exc
-    _print_scores(rouge.timeline_scores(*pair), as_json)
 
 
 def _print_scores(scores: dict[str, rouge.Score], as_json: bool) -> None:
@@ -311,11 +316,8 @@ def _evaluate(
     as_json: bool,
     errors: int,
 ) -> None:
-    try:
+    with _bad_gold_exits():
         scores = score(s for path in gold for s in read(path))
-    except evaluation.GoldFormatError as exc:
-        err.print(f"[red]error:[/] {exc}")
-        raise typer.Exit(Exit.ERROR) from exc
     if as_json:
         payload = scores.as_dict() | {"errors": scores.errors[:errors]}
         sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")

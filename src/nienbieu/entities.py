@@ -4,8 +4,9 @@ Recognition is rule-based over the words of a segmenter (`nlp.segment`): a gazet
 countries, cities and organisations with their aliases (`data/entities.toml`), then runs of
 capitalised words classified by what stands around them: a title before a person
 ("Ngoại trưởng Mỹ John Kerry"), an organisation head word ("Bộ Ngoại giao"), a place cue
-("tại Vilnius"). The statistical NER shipped with underthesea was measured on our gold set
-and is both slower and less accurate (README), so it is not used.
+("tại Vilnius"); the gazetteer rows live in `data/gazetteer.toml`. The statistical NER
+shipped with underthesea is far less accurate on our gold set (README); it is kept only as a
+baseline (`recognise_underthesea`, `nienbieu eval ner --model underthesea`).
 
 Across a corpus, `link` merges aliases ("Jens Stoltenberg" / "ông Stoltenberg"), settles each
 surface's type by majority, and finds lower-cased names a sloppy source wrote ("ông trump",
@@ -109,11 +110,6 @@ def _word_set(name: str) -> frozenset[str]:
     return frozenset(tables()[name])
 
 
-@cache
-def _lower_word_set(name: str) -> frozenset[str]:
-    return frozenset(entry.lower() for entry in tables()[name])
-
-
 def _starts_with(syllables: list[str], table: str) -> int:
     """Length of the longest entry of `table` that `syllables` begins with (0 if none)."""
     entries = _syllable_sets()[table]
@@ -122,12 +118,6 @@ def _starts_with(syllables: list[str], table: str) -> int:
         if tuple(lowered[:n]) in entries:
             return n
     return 0
-
-
-def _ends_with(syllables: list[str], table: str) -> bool:
-    entries = _syllable_sets()[table]
-    lowered = [s.lower() for s in syllables[-4:]]
-    return any(tuple(lowered[-n:]) in entries for n in range(1, len(lowered) + 1))
 
 
 def _title_length(syllables: list[str]) -> int:
@@ -402,14 +392,10 @@ def _continues(syls: list[_Syl], k: int, start: int) -> bool:
     if syls[k].start - syls[k - 1].end > 1:
         return False
     if _capitalised(word):
-        so_far = [s.text for s in syls[start:k]]
-        org_head = _starts_with(so_far, "org_heads") == len(so_far)  # "Văn phòng Tổng thống"
-        if (
-            syls[k].word != syls[k - 1].word
-            and _title_length([s.text for s in syls[k : k + 5]])
-            and not org_head
-        ):
-            return False
+        if syls[k].word != syls[k - 1].word and _title_length([s.text for s in syls[k : k + 5]]):
+            so_far = [s.text for s in syls[start:k]]
+            if _starts_with(so_far, "org_heads") != len(so_far):  # "Văn phòng Tổng thống" goes on
+                return False
         return word.lower() not in _word_set("function_words") or syls[k].word == syls[k - 1].word
     if word in _word_set("name_particles"):
         particles = _word_set("name_particles")
@@ -540,7 +526,7 @@ def _kind(names: list[str], person: bool, place: str | None, sentence_initial: b
         return "ORG"
     if names[-1] in _word_set("misc_suffixes") or _PRODUCT.match(surface):
         return "MISC"
-    if _ACRONYM.match(surface):
+    if _ACRONYM.match(surface):  # an acronym that names nothing ("DN") is no entity
         return "ORG" if acronym else None
     if len(names) == 1 and _CAMEL.match(surface):
         return "ORG"  # "VinFast", "VietjetAir": brand names
@@ -681,19 +667,16 @@ def recognise_underthesea(text: str) -> list[Mention]:
 
     rows = ner(text)
     words = nlp._align(text, [row[0] for row in rows])
-    found: list[Mention] = []
-    current: tuple[int, int, str] | None = None
+    spans: list[list] = []  # [start, end, type]
+    inside = False  # the previous word was tagged B- or I-
     for word, row in zip(words, rows, strict=False):
         tag = row[-1]
-        if current and (tag.startswith("I-") and tag[2:] == current[2]):
-            current = (current[0], word.end, current[2])
-            continue
-        if current:
-            found.append(Mention(current[0], current[1], text[current[0] : current[1]], current[2]))
-        current = (word.start, word.end, tag[2:]) if tag[:2] in ("B-", "I-") else None
-    if current:
-        found.append(Mention(current[0], current[1], text[current[0] : current[1]], current[2]))
-    return found
+        if inside and tag == f"I-{spans[-1][2]}":
+            spans[-1][1] = word.end
+        elif tag[:2] in ("B-", "I-"):
+            spans.append([word.start, word.end, tag[2:]])
+        inside = tag[:2] in ("B-", "I-")
+    return [Mention(start, end, text[start:end], kind) for start, end, kind in spans]
 
 
 RECOGNISERS = {"rules": recognise, "underthesea": recognise_underthesea}
@@ -726,23 +709,15 @@ def _open_quote(sentences: list[Sentence], k: int) -> tuple[int, Quote] | None:
 
 def _unclosed_quote_start(text: str) -> int | None:
     """Offset of a quotation mark that the sentence opens and does not close."""
-    inside, start = False, None
-    for index, ch in enumerate(text):
-        if ch == "“" or (ch == '"' and not inside):
-            inside, start = True, index
-        elif ch == "”" or (ch == '"' and inside):
-            inside = False
-    return start if inside else None
+    marks = list(nlp.quote_marks(text))
+    return marks[-1][0] if marks and marks[-1][1] else None
 
 
 def _closes_quote(text: str) -> int:
-    """Offset just after the first closing quotation mark (0 if none)."""
-    for index, ch in enumerate(text):
-        if ch in '”"':
-            return index + 1
-        if ch == "“":
-            return 0
-    return 0
+    """Offset just after the closing quotation mark of a sentence that starts inside a
+    quotation (0 if its first mark opens another or it has none)."""
+    first = next(nlp.quote_marks(text, inside=True), None)
+    return first[0] + 1 if first and not first[1] else 0
 
 
 def writes_names_in_lower_case(sentences: Iterable[Sentence]) -> bool:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import tomllib
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -118,22 +118,30 @@ _OPEN_QUOTES = "“«"
 _CLOSE_QUOTES = "”»"
 
 
-def quote_states(sentences: list[str]) -> list[bool]:
-    """For each sentence of a paragraph: does it start inside a quotation opened earlier?
+def quote_marks(text: str, inside: bool = False) -> Iterator[tuple[int, bool]]:
+    """The quotation marks of `text` in order, as (offset, opens), for a text that starts
+    `inside` a quotation or not. Curly quotes open and close explicitly; straight double
+    quotes toggle."""
+    for index, ch in enumerate(text):
+        if ch in _OPEN_QUOTES:
+            inside = True
+        elif ch in _CLOSE_QUOTES:
+            inside = False
+        elif ch == '"':
+            inside = not inside
+        else:
+            continue
+        yield index, inside
 
-    Curly quotes open and close explicitly; straight double quotes toggle.
-    """
+
+def quote_states(sentences: list[str]) -> list[bool]:
+    """For each sentence of a paragraph: does it start inside a quotation opened earlier?"""
     states = []
     inside = False
     for sentence in sentences:
         states.append(inside)
-        for ch in sentence:
-            if ch in _OPEN_QUOTES:
-                inside = True
-            elif ch in _CLOSE_QUOTES:
-                inside = False
-            elif ch == '"':
-                inside = not inside
+        marks = [opens for _, opens in quote_marks(sentence, inside)]
+        inside = marks[-1] if marks else inside
     return states
 
 

@@ -126,12 +126,17 @@ def concat_rouge(system: Timeline, reference: Timeline, n: int = 1) -> Score:
 
 def agreement_rouge(system: Timeline, reference: Timeline, n: int = 1) -> Score:
     """n-grams count only under the same date in both timelines."""
-    hit = 0
-    for day in set(system) & set(reference):
-        hit += _overlap(ngrams(tokens(" ".join(system[day])), n), ngrams(tokens(" ".join(reference[day])), n))
-    sys_total = sum(sum(ngrams(tokens(" ".join(s)), n).values()) for s in system.values())
-    ref_total = sum(sum(ngrams(tokens(" ".join(s)), n).values()) for s in reference.values())
-    return Score(_ratio(hit, sys_total), _ratio(hit, ref_total))
+    ours, theirs = _dated_ngrams(system, n), _dated_ngrams(reference, n)
+    hit = sum(_overlap(ours[day], theirs[day]) for day in ours.keys() & theirs.keys())
+    return Score(_ratio(hit, _total(ours)), _ratio(hit, _total(theirs)))
+
+
+def _dated_ngrams(timeline: Timeline, n: int) -> dict[str, Counter[tuple[str, ...]]]:
+    return {day: ngrams(tokens(" ".join(sentences)), n) for day, sentences in timeline.items()}
+
+
+def _total(dated: dict[str, Counter[tuple[str, ...]]]) -> int:
+    return sum(sum(counts.values()) for counts in dated.values())
 
 
 def _joined(timeline: Timeline) -> str:

@@ -31,3 +31,10 @@ def test_json_is_parseable_and_labelled():
     data = json.loads(export.timeline_json([ENTRY]))
     assert data["timeline"][0]["label"] == "18/02/2021"
     assert data["timeline"][0]["sources"] == ["abc"]
+
+
+def test_source_label_keeps_the_whole_day_of_an_inferred_date():
+    stated = Citation("a", 0, "VTV", "Tiêu đề", "2021-02-19T08:00:00+07:00")
+    inferred = Citation("b", 0, None, "Tiêu đề", "≈2022-04-05")
+    assert export.source_label(stated) == "VTV, 2021-02-19 — Tiêu đề"
+    assert export.source_label(inferred) == "nguồn không rõ, ≈2022-04-05 — Tiêu đề"

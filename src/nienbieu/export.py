@@ -32,7 +32,8 @@ def date_label(value: str, granularity: str) -> str:
 def source_label(c: Citation) -> str:
     parts = [c.outlet or "nguồn không rõ"]
     if c.published:
-        parts.append(c.published[:10])
+        # stated dates are full ISO timestamps; inferred ones are "≈" + a day
+        parts.append(c.published[:11] if c.published.startswith("≈") else c.published[:10])
     return ", ".join(parts) + f" — {c.title}"
 
 

@@ -55,7 +55,9 @@ def cluster_articles(folder: Path) -> list[Article]:
     articles = []
     for body in sorted(folder.glob("*.body.txt")):
         info = _info(body.with_name(body.name.replace(".body.txt", ".info.txt")))
-        published = datetime.strptime(info["TIME"], "%d/%m/%Y %H:%M").isoformat() if info.get("TIME") else None
+        published = (
+            datetime.strptime(info["TIME"], "%d/%m/%Y %H:%M").isoformat() if info.get("TIME") else None
+        )
         raw = RawDocument(
             source=str(body),
             text=body.read_text(encoding="utf-8"),
@@ -149,7 +151,11 @@ def main() -> None:
         for name, text in outputs.items():
             for metric, score in rouge.rouge(rouge.truncate(text, budget), refs).items():
                 scores.setdefault(name, {}).setdefault(metric, []).append(score.f1)
-    halves = {"all": slice(None), "half 0 (tuning)": slice(0, None, 2), "half 1 (held out)": slice(1, None, 2)}
+    halves = {
+        "all": slice(None),
+        "half 0 (tuning)": slice(0, None, 2),
+        "half 1 (held out)": slice(1, None, 2),
+    }
     for label, part in halves.items():
         print(f"\n{label}: {len(folders[part])} clusters — ROUGE F1, mean over clusters")
         print(f"{'system':18s} ROUGE-1  ROUGE-2  ROUGE-L")

@@ -146,3 +146,23 @@ def test_page_of_only_chrome_is_an_error():
 def test_cleaning_never_crashes(text):
     article, _ = clean.clean(RawDocument("h.txt", text))
     assert article.id
+
+
+def _doubled_by_brute_force(words: list[str], min_len: int = 4) -> bool:
+    n = len(words)
+    return any(
+        words[i : i + size] == words[i + size : i + 2 * size]
+        for size in range(min_len, n // 2 + 1)
+        for i in range(n - 2 * size + 1)
+    )
+
+
+@given(st.lists(st.sampled_from(["Mỹ", "NATO", "họp", "ngày", "18/2"]), max_size=30))
+def test_doubled_run_agrees_with_trying_every_run(words):
+    assert clean.has_doubled_run(" ".join(words)) == _doubled_by_brute_force(clean._words(" ".join(words)))
+
+
+def test_doubled_run_found_in_a_pasted_headline_list():
+    line = "Mỹ rút quân khỏi châu Âu Mỹ rút quân khỏi châu Âu NATO họp khẩn NATO họp khẩn"
+    assert clean.has_doubled_run(line)
+    assert not clean.has_doubled_run("Mỹ rút quân khỏi châu Âu, NATO họp khẩn về việc Mỹ rút quân khỏi Đức")

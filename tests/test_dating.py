@@ -98,3 +98,21 @@ def test_is_reliable():
         published_confidence=0.3,
     )
     assert dating.is_reliable(stated) and not dating.is_reliable(weak)
+
+
+def test_dated_corpus_finds_the_retold_story_among_unrelated_ones():
+    story = "Bộ trưởng Quốc phòng Nhật Bản Itsunori Onodera trình kế hoạch bắn hạ máy bay không người lái."
+    others = [
+        article(
+            f"Đội tuyển bóng đá thắng trận thứ {n} liên tiếp tại sân Mỹ Đình.", published=datetime(2013, 9, n)
+        )
+        for n in range(1, 8)
+    ]
+    retold = article(story + " Trung Quốc phản đối.", published=datetime(2013, 10, 22, 8, 0))
+    undated = article(story)
+    corpus = dating.DatedCorpus.build([*others, retold, undated])
+    assert [day for day, _ in corpus.neighbours(undated)] == [date(2013, 10, 22)]
+    assert corpus.neighbours(retold) == []  # an undated article is no neighbour, nor the article itself
+    assert sorted(corpus.other_dates(undated)) == [date(2013, 9, n) for n in range(1, 8)] + [
+        date(2013, 10, 22)
+    ]

@@ -3,6 +3,7 @@ import unicodedata
 from hypothesis import given
 from hypothesis import strategies as st
 
+from nienbieu import nlp
 from nienbieu.nlp import normalize_text, normalize_tone_placement, quote_states, split_sentences
 
 
@@ -76,3 +77,22 @@ def test_splitting_never_crashes_and_loses_no_letters(text):
 def test_normalize_is_idempotent(text):
     once = normalize_text(text)
     assert normalize_text(once) == once
+
+
+def test_align_finds_multi_syllable_words_across_extra_spaces():
+    text = "Bộ  Quốc phòng Nhật Bản: Nhật  Bản họp."
+    words = nlp._align(text, ["Bộ", "Quốc phòng", "Nhật Bản", ":", "Nhật Bản", "họp", "."])
+    assert [(w.start, w.end, w.text) for w in words] == [
+        (0, 2, "Bộ"), (4, 14, "Quốc phòng"), (15, 23, "Nhật Bản"), (23, 24, ":"),
+        (25, 34, "Nhật  Bản"), (35, 38, "họp"), (38, 39, "."),
+    ]  # fmt: skip
+
+
+def test_align_skips_a_first_syllable_not_followed_by_the_rest():
+    # "Nhật" first appears alone; the word "Nhật Bản" is the later one
+    assert nlp._find_syllables("Nhật hoàng thăm Nhật Bản", ["Nhật", "Bản"], 0) == (16, 24)
+
+
+def test_align_falls_back_to_syllables_when_the_toolkit_changed_the_text():
+    words = nlp._align("Ông nói “xin chào”.", ["Ông", "nói", '"', "xin", "chào", '"', "."])
+    assert [w.text for w in words] == ["Ông", "nói", "“", "xin", "chào", "”", "."]

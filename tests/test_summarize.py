@@ -1,5 +1,5 @@
 from nienbieu import summarize
-from nienbieu.models import Sentence
+from nienbieu.models import Article, Sentence
 
 
 def test_brief_respects_the_word_budget_and_cites(seeds):
@@ -40,3 +40,26 @@ def test_summary_material_rejects_fragments():
         Sentence(1, "Nhưng giờ là lúc nhìn về tương lai.", 0, in_quote=True)
     )
     assert summarize.is_summary_material(Sentence(0, "“Tôi tin vậy,” ông Kerry nói.", 0))
+
+
+def test_sparse_and_dense_vectors_give_the_same_cosines():
+    texts = ["NATO họp ở Brussels.", "NATO họp bàn ngân sách ở Brussels.", "Nga tấn công Ukraine."]
+    dense = summarize.vectorize(texts)
+    rows, df = summarize.sparse_vectors(texts)
+    assert df["nato"] == 2 and df["ukraine"] == 1
+    assert round(summarize.cosine(rows[0], rows[1]), 5) == round(float(dense[0] @ dense[1]), 5)
+    assert summarize.cosine(rows[0], rows[2]) == 0.0
+
+
+def test_rank_puts_a_central_lead_first_and_leaves_out_repeats():
+    def art(i, *sentences):
+        return Article(str(i), "t", [], sentences=[Sentence(n, s, 0) for n, s in enumerate(sentences)])
+
+    lead = "Mỹ và NATO nhất trí tăng ngân sách quốc phòng tại hội nghị ở Brussels hôm nay."
+    articles = [
+        art(1, lead, "Thời tiết ở Brussels hôm đó có mưa nhỏ và gió nhẹ suốt buổi chiều."),
+        art(2, lead + " ", "Các bộ trưởng NATO sẽ gặp lại nhau vào tháng sau để bàn ngân sách."),
+    ]
+    ranked = [(a.id, s.index) for a, s in summarize.rank(articles)]
+    assert ranked[0] in (("1", 0), ("2", 0))
+    assert not {("1", 0), ("2", 0)} <= set(ranked)  # the same lead twice is one line

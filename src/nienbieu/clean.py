@@ -8,6 +8,7 @@ repeated related-headline lists, reader call-outs, datelines, outlet signatures.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -88,10 +89,14 @@ def has_doubled_run(line: str, min_len: int = 4) -> bool:
     image alt text) side by side; prose never does.
     """
     words = _words(line)[:400]
-    n = len(words)
-    for size in range(min_len, n // 2 + 1):
-        for i in range(n - 2 * size + 1):
-            if words[i : i + size] == words[i + size : i + 2 * size]:
+    # A run doubled at distance d starts with the same min_len words at i and i + d, so only
+    # positions sharing their first min_len words are compared (prose has few such pairs).
+    starts: dict[tuple[str, ...], list[int]] = {}
+    for i in range(len(words) - min_len + 1):
+        starts.setdefault(tuple(words[i : i + min_len]), []).append(i)
+    for positions in starts.values():
+        for i, j in itertools.combinations(positions, 2):
+            if j - i >= min_len and words[i:j] == words[j : 2 * j - i]:
                 return True
     return False
 

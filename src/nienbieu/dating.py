@@ -13,6 +13,7 @@ with little evidence gets a wide window rather than a confident wrong date.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -30,6 +31,7 @@ TIGHT_CORPUS_DAYS = 30  # dated articles within this span describe one event
 # (plus the range's own span); fitted on half of the vietnamese-mds clusters, checked on the other.
 CORPUS_EDGE_DAYS = 2.0
 NEIGHBOUR_SIMILARITY = 0.5  # cosine above which a dated article tells the same story
+RARE_TERMS = 40  # an article's rarest terms, used to find the articles that may retell it
 
 
 @dataclass(frozen=True, slots=True)
@@ -228,12 +230,14 @@ def _candidate_range(
 
 
 def infer_dct(
-    article: Article, corpus: Sequence[Article] = (), today: date | None = None
+    article: Article, corpus: Sequence[Article] | DatedCorpus = (), today: date | None = None
 ) -> DateEstimate | None:
-    """Posterior over publication days from the article's own expressions and the dated corpus."""
+    """Posterior over publication days from the article's own expressions and the dated corpus
+    (pass a `DatedCorpus` when dating many articles of one corpus)."""
+    index = corpus if isinstance(corpus, DatedCorpus) else DatedCorpus.build(corpus)
     observations = _observations(article)
-    dated = _dated(article, corpus)
-    span = _candidate_range(article, observations, [d for d, _ in dated], today or date.today())
+    dates = index.other_dates(article)
+    span = _candidate_range(article, observations, dates, today or date.today())
     if span is None:
         return None
     grid = _Grid.between(*span)
@@ -242,10 +246,10 @@ def infer_dct(
         _add_observation(grid, evidence, *observation)
     if article.year_hint:
         evidence.add((grid.years == article.year_hint).astype(float), f"© {article.year_hint}", weight=2.0)
-    if dated:
-        _add_corpus_range(grid, evidence, [d for d, _ in dated])
-    for other_date, similarity in dated:
-        if similarity >= NEIGHBOUR_SIMILARITY:
+    if dates:
+        _add_corpus_range(grid, evidence, dates)
+    if article.sentences:
+        for other_date, similarity in index.neighbours(article):
             near = _decay(np.abs(grid.days - other_date.toordinal()).astype(float), 30.0)
             evidence.add(
                 near, f"near-duplicate of an article dated {other_date} (cos {similarity:.2f})", similarity
@@ -299,15 +303,52 @@ def _add_observation(
             evidence.add(_weekday(grid, wd, tense), label)
 
 
-def _dated(article: Article, corpus: Sequence[Article]) -> list[tuple[date, float]]:
-    """(stated date, similarity to `article`) for every article of the corpus with a stated date."""
-    dated = [a for a in corpus if a.published and a.id != article.id and a.published_provenance == "stated"]
-    if not dated or not article.sentences:
-        return []
-    texts = [" ".join(s.text for s in a.sentences) for a in [article, *dated]]
-    matrix = summarize.vectorize(texts)
-    sims = matrix[1:] @ matrix[0]
-    return [(a.published.date(), float(s)) for a, s in zip(dated, sims, strict=True)]
+@dataclass(slots=True)
+class DatedCorpus:
+    """The stated dates of a corpus and a term index to find which of its articles tell the same
+    story as a given one. Built once per corpus: comparing every undated article with every dated
+    one through a dense matrix made date inference quadratic in the corpus size."""
+
+    dates: dict[str, date]  # article id -> stated publication day
+    vectors: dict[str, summarize.SparseVector]  # every article with sentences, by id
+    df: Counter[str]
+    size: int
+    postings: dict[str, list[str]] = field(default_factory=dict)  # term -> dated article ids
+
+    @classmethod
+    def build(cls, corpus: Sequence[Article]) -> DatedCorpus:
+        with_text = [a for a in corpus if a.sentences]
+        rows, df = summarize.sparse_vectors([_text(a) for a in with_text])
+        dates = {
+            a.id: a.published.date()
+            for a in corpus
+            if a.published and a.published_provenance == DateProvenance.STATED
+        }
+        index = cls(dates, {a.id: row for a, row in zip(with_text, rows, strict=True)}, df, len(with_text))
+        for article_id in dates.keys() & index.vectors.keys():
+            for term in index.vectors[article_id]:
+                index.postings.setdefault(term, []).append(article_id)
+        return index
+
+    def other_dates(self, article: Article) -> list[date]:
+        return [day for article_id, day in self.dates.items() if article_id != article.id]
+
+    def neighbours(self, article: Article) -> list[tuple[date, float]]:
+        """(stated date, cosine) of the dated articles at least NEIGHBOUR_SIMILARITY alike."""
+        vector = self.vectors.get(article.id) or summarize.weigh(
+            Counter(summarize.terms(_text(article))), self.df, self.size
+        )
+        # A story retold shares the article's rarest terms, so those find the candidates; "rare"
+        # among the dated articles — terms no dated article has would find nothing.
+        shared = [term for term in vector if term in self.postings]
+        rare = sorted(shared, key=lambda term: len(self.postings[term]))[:RARE_TERMS]
+        candidates = {other for term in rare for other in self.postings[term] if other != article.id}
+        similar = ((self.dates[c], summarize.cosine(vector, self.vectors[c])) for c in sorted(candidates))
+        return [(day, sim) for day, sim in similar if sim >= NEIGHBOUR_SIMILARITY]
+
+
+def _text(article: Article) -> str:
+    return " ".join(s.text for s in article.sentences)
 
 
 def _summarise(grid: _Grid, evidence: _Evidence) -> DateEstimate:

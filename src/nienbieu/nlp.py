@@ -181,14 +181,30 @@ def _align(text: str, words: list[str]) -> list[Word]:
     """Offsets of a toolkit's words, found in order in the original text."""
     found, position = [], 0
     for word in words:
-        syllables = word.split()
-        pattern = r"\s*".join(re.escape(s) for s in syllables) if syllables else re.escape(word)
-        match = re.compile(pattern).search(text, position)
-        if match is None:  # the toolkit changed the text (quotes, spacing): keep the rest syllable-wise
+        span = _find_syllables(text, word.split() or [word], position)
+        if span is None:  # the toolkit changed the text (quotes, spacing): keep the rest syllable-wise
             return found + [w for w in segment_syllables(text) if w.start >= position]
-        found.append(Word(match.start(), match.end(), text[match.start() : match.end()]))
-        position = match.end()
+        found.append(Word(span[0], span[1], text[span[0] : span[1]]))
+        position = span[1]
     return found
+
+
+def _find_syllables(text: str, syllables: list[str], position: int) -> tuple[int, int] | None:
+    """First place at or after `position` where the syllables follow each other, spaces between
+    optional. Plain string search: a regex per word made segmenting twice as slow."""
+    start = text.find(syllables[0], position)
+    while start >= 0:
+        end = start + len(syllables[0])
+        for syllable in syllables[1:]:
+            while end < len(text) and text[end].isspace():
+                end += 1
+            if not text.startswith(syllable, end):
+                break
+            end += len(syllable)
+        else:
+            return start, end
+        start = text.find(syllables[0], start + 1)
+    return None
 
 
 SEGMENTERS: dict[str, Segmenter] = {"underthesea": segment_underthesea, "syllable": segment_syllables}

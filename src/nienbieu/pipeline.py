@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -54,11 +55,14 @@ def retag(article: Article) -> Article:
 def infer_dates(articles: list[Article], today: date | None = None) -> list[Article]:
     """Estimate publication dates of articles that state none, from their text and the
     dated articles of the corpus; re-tag their time expressions. Returns the changed ones."""
-    changed = []
+    changed: list[Article] = []
+    if all(a.published_provenance is DateProvenance.STATED for a in articles):
+        return changed
+    corpus = dating.DatedCorpus.build(articles)
     for article in articles:
         if article.published_provenance is DateProvenance.STATED:
             continue
-        estimate = dating.infer_dct(article, articles, today)
+        estimate = dating.infer_dct(article, corpus, today)
         if estimate is None:
             if article.published_provenance is DateProvenance.UNKNOWN:
                 continue
@@ -97,13 +101,33 @@ class IngestReport:
         return [p for p in self.problems if p.severity is Severity.ERROR]
 
 
+def read_and_process(path: Path) -> tuple[list[Article], list[Problem]]:
+    """One file: read, clean and analyse its documents (runs in a worker process)."""
+    read = ingest.read_file(path)
+    problems = list(read.problems)
+    return process(read.documents, problems), problems
+
+
+def _in_order(files: list[Path], workers: int) -> Iterator[tuple[list[Article], list[Problem]]]:
+    """`read_and_process` over the files, on `workers` processes, results in file order."""
+    if workers <= 1 or len(files) < 2:
+        yield from map(read_and_process, files)
+        return
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        yield from pool.map(read_and_process, files)
+
+
 def ingest_paths(
     paths: Iterable[str | Path],
     store: Store,
     batch_size: int = 200,
     progress: Callable[[int, int], None] | None = None,
+    workers: int = 1,
 ) -> IngestReport:
-    """Read, clean, analyse and store articles; one transaction per batch of files."""
+    """Read, clean, analyse and store articles; one transaction per batch of files.
+
+    With `workers` > 1 the analysis (the slow part: word segmentation) runs on that many
+    processes; storing stays in this one, in file order, so the result does not depend on it."""
     files, problems = ingest.discover(paths)
     report = IngestReport(files=len(files), problems=problems)
     batch: list[Article] = []
@@ -115,10 +139,9 @@ def ingest_paths(
         report.replaced += result.replaced
         batch.clear()
 
-    for done, path in enumerate(files, start=1):
-        read = ingest.read_file(path)
-        report.problems.extend(read.problems)
-        batch.extend(process(read.documents, report.problems))
+    for done, (articles, found) in enumerate(_in_order(files, workers), start=1):
+        report.problems.extend(found)
+        batch.extend(articles)
         if len(batch) >= batch_size:
             flush()
         if progress:

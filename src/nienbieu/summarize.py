@@ -12,7 +12,7 @@ import math
 import re
 import tomllib
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date
 from functools import cache
 from importlib import resources
@@ -39,20 +39,45 @@ def terms(text: str) -> list[str]:
     return content + bigrams
 
 
-def vectorize(texts: Sequence[str]) -> np.ndarray:
-    """L2-normalised TF-IDF rows (dense: the sets compared here are small)."""
+SparseVector = dict[str, float]
+
+
+def idf(df: int, n: int) -> float:
+    return math.log((1 + n) / (1 + df) + 1)
+
+
+def weigh(counts: Counter[str], df: Mapping[str, int], n: int) -> SparseVector:
+    """L2-normalised TF-IDF weights of one text's term counts."""
+    row = {term: (1 + math.log(tf)) * idf(df.get(term, 0), n) for term, tf in counts.items()}
+    norm = math.sqrt(sum(w * w for w in row.values())) or 1.0
+    return {term: w / norm for term, w in row.items()}
+
+
+def sparse_vectors(texts: Sequence[str]) -> tuple[list[SparseVector], Counter[str]]:
+    """TF-IDF rows as term -> weight dicts, with the document frequencies they were weighed by:
+    for collections too large for a dense matrix."""
     counts = [Counter(terms(t)) for t in texts]
     df: Counter[str] = Counter()
     for c in counts:
         df.update(c.keys())
+    return [weigh(c, df, len(texts)) for c in counts], df
+
+
+def cosine(a: SparseVector, b: SparseVector) -> float:
+    if len(a) > len(b):
+        a, b = b, a
+    return sum(w * b.get(term, 0.0) for term, w in a.items())
+
+
+def vectorize(texts: Sequence[str]) -> np.ndarray:
+    """L2-normalised TF-IDF rows (dense: the sets compared here are small)."""
+    rows, df = sparse_vectors(texts)
     vocab = {term: i for i, term in enumerate(df)}
     matrix = np.zeros((len(texts), len(vocab)), dtype=np.float32)
-    n = len(texts)
-    for row, c in enumerate(counts):
-        for term, tf in c.items():
-            matrix[row, vocab[term]] = (1 + math.log(tf)) * math.log((1 + n) / (1 + df[term]) + 1)
-    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
-    return matrix / np.where(norms == 0, 1, norms)
+    for i, row in enumerate(rows):
+        for term, weight in row.items():
+            matrix[i, vocab[term]] = weight
+    return matrix
 
 
 def lexrank(matrix: np.ndarray, threshold: float = 0.1, damping: float = 0.85) -> np.ndarray:

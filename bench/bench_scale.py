@@ -1,0 +1,180 @@
+"""Time and peak memory of building a timeline for a large synthetic corpus, at several sizes.
+
+The corpus is synthesised from the Vietnamese MDS articles (../shared/eval/vietnamese-mds): copy k
+of an article has its publication date moved by a pseudo-random offset (so the corpus spans
+years and the relative expressions resolve to new dates), one word dropped from about a third of
+its sentences and adjacent words swapped in a tenth of them (so no two copies share a body or
+most of their sentences), and one article in twenty has no date (left to date inference).
+The articles are written as JSONL exports, as a newsroom tool would hand them over.
+
+Each size runs two stages, each in a fresh process so its peak memory (max RSS) is its own:
+- ingest: `pipeline.ingest_paths` into a new SQLite file (read, clean, segment, tag time
+  expressions and entities, store, infer missing dates) — what `nienbieu ingest` does;
+- timeline: `Store.articles()` then `timeline.build()` — what `nienbieu timeline` does.
+
+Growth: the exponent b of time ≈ a·n^b fitted over the sizes (n log n between 1e3 and 1e4
+articles looks like b ≈ 1.1; quadratic like 2).
+
+    .venv/bin/python bench/bench_scale.py [--sizes 1250,2500,5000,10000] [--workers N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import random
+import re
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from pathlib import Path
+
+MDS = Path(__file__).resolve().parents[1] / ".." / "shared" / "eval" / "vietnamese-mds" / "clusters"
+_FIELD = re.compile(r"^(TITLE|TIME):\s*(.*)$", re.M)
+
+
+def sources(root: Path = MDS) -> list[dict[str, str]]:
+    docs = []
+    for body in sorted(root.glob("*/*.body.txt")):
+        info = dict(
+            _FIELD.findall(body.with_name(body.name.replace(".body.txt", ".info.txt")).read_text("utf-8"))
+        )
+        title = re.sub(r"\s+([,.:!?])", r"\1", info.get("TITLE", "").replace("_", " ")).strip()
+        published = datetime.strptime(info["TIME"].strip(), "%d/%m/%Y %H:%M") if info.get("TIME") else None
+        docs.append({"text": body.read_text("utf-8"), "title": title, "published": published})
+    return docs
+
+
+def _perturb_sentence(sentence: str, rng: random.Random) -> str:
+    words = sentence.split(" ")
+    if len(words) > 6 and rng.random() < 0.33:
+        del words[rng.randrange(1, len(words) - 1)]
+    if len(words) > 6 and rng.random() < 0.1:
+        i = rng.randrange(1, len(words) - 2)
+        words[i], words[i + 1] = words[i + 1], words[i]
+    return " ".join(words)
+
+
+def synthesise(n: int, seed: int = 7) -> Iterator[dict[str, str]]:
+    rng = random.Random(seed)
+    base = sources()
+    for k in range(n):
+        doc = base[k % len(base)]
+        copy = k // len(base)
+        lines = [
+            " ".join(_perturb_sentence(s, rng) for s in re.split(r"(?<=[.!?]) ", line))
+            for line in doc["text"].split("\n")
+        ]
+        row = {"text": "\n".join(lines), "title": _perturb_sentence(doc["title"], rng)}
+        if doc["published"] and rng.random() >= 0.05:
+            shift = timedelta(days=(copy * 53 + rng.randrange(30)) % 1500 - 750)
+            row["published"] = (doc["published"] + shift).isoformat()
+        yield row
+
+
+def write_corpus(n: int, folder: Path, per_file: int = 250) -> None:
+    rows = list(synthesise(n))
+    for start in range(0, n, per_file):
+        with (folder / f"export-{start // per_file:04d}.jsonl").open("w", encoding="utf-8") as out:
+            for row in rows[start : start + per_file]:
+                out.write(json.dumps(row, ensure_ascii=False) + "\n")
+
+
+def _peak_mib(workers: int = 0) -> float:
+    """Peak resident memory of this process, plus `workers` times that of its largest worker
+    process (an upper bound on what they held at once)."""
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    child = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return (own + workers * child) / 1024  # KiB on Linux
+
+
+def stage_ingest(folder: Path, db: Path, workers: int) -> dict[str, float]:
+    from nienbieu import pipeline
+    from nienbieu.store import Store
+
+    started = time.perf_counter()
+    with Store(db) as store:
+        report = pipeline.ingest_paths([folder], store, workers=workers)
+    elapsed = time.perf_counter() - started
+    return {
+        "seconds": elapsed,
+        "peak_mib": _peak_mib(workers if workers > 1 else 0),
+        "added": len(report.added),
+    }
+
+
+def stage_timeline(db: Path) -> dict[str, float]:
+    from nienbieu import timeline
+    from nienbieu.store import Store
+
+    started = time.perf_counter()
+    with Store(db) as store:
+        articles = store.articles()
+    loaded = time.perf_counter()
+    entries = timeline.build(articles)
+    done = time.perf_counter()
+    return {
+        "seconds": done - started,
+        "load_seconds": loaded - started,
+        "build_seconds": done - loaded,
+        "peak_mib": _peak_mib(),
+        "entries": len(entries),
+        "sentences": sum(len(a.sentences) for a in articles),
+    }
+
+
+def _run(*args: str) -> dict[str, float]:
+    out = subprocess.run([sys.executable, __file__, *args], check=True, capture_output=True, text=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def _exponent(points: list[tuple[int, float]]) -> float:
+    xs, ys = [math.log(n) for n, _ in points], [math.log(t) for _, t in points]
+    mx, my = sum(xs) / len(xs), sum(ys) / len(ys)
+    return sum((x - mx) * (y - my) for x, y in zip(xs, ys, strict=True)) / sum((x - mx) ** 2 for x in xs)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--sizes", default="1250,2500,5000,10000")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--stage", choices=["ingest", "timeline"])
+    parser.add_argument("paths", nargs="*")
+    args = parser.parse_args()
+    if args.stage == "ingest":
+        print(json.dumps(stage_ingest(Path(args.paths[0]), Path(args.paths[1]), args.workers)))
+        return
+    if args.stage == "timeline":
+        print(json.dumps(stage_timeline(Path(args.paths[0]))))
+        return
+    sizes = [int(s) for s in args.sizes.split(",")]
+    header = ("articles", "sentences", "ingest s", "MiB", "timeline s", "load s", "build s", "MiB")
+    print(" ".join(f"{h:>10}" for h in header))
+    ingest_points, timeline_points = [], []
+    for n in sizes:
+        with tempfile.TemporaryDirectory() as tmp:
+            folder = Path(tmp) / "corpus"
+            folder.mkdir()
+            write_corpus(n, folder)
+            db = Path(tmp) / "bench.db"
+            ing = _run("--stage", "ingest", "--workers", str(args.workers), str(folder), str(db))
+            tl = _run("--stage", "timeline", str(db))
+        ingest_points.append((n, ing["seconds"]))
+        timeline_points.append((n, tl["seconds"]))
+        cells = (n, tl["sentences"], ing["seconds"], ing["peak_mib"], tl["seconds"])
+        cells += (tl["load_seconds"], tl["build_seconds"], tl["peak_mib"])
+        print(" ".join(f"{c:>10.2f}" if isinstance(c, float) else f"{c:>10}" for c in cells), flush=True)
+    if len(sizes) > 1:
+        print(
+            f"growth exponent b (time ~ n^b): ingest {_exponent(ingest_points):.2f}, "
+            f"timeline {_exponent(timeline_points):.2f}"
+        )
+
+
+if __name__ == "__main__":
+    main()

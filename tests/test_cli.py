@@ -127,6 +127,14 @@ def test_eval_timeline_reads_our_export_and_plain_mappings(tmp_path):
     scores = json.loads(result.stdout)
     assert scores["date"]["precision"] == 1.0 and scores["date"]["recall"] == 0.5
     assert scores["agreement-1"]["precision"] == 3 / 4
+    assert list(scores) == [
+        *("date", "concat-1", "concat-2", "agreement-1", "agreement-2"),
+        *("align-1", "align-2", "align+-1", "align+-2"),
+    ]
+    # "Kết thúc." (2 syllables) on 07-12 aligns with our 07-11 entry, a day off, and shares nothing
+    assert scores["align-1"]["precision"] == 3 / 4 and scores["align-1"]["recall"] == 3 / 7
+    table = runner.invoke(app, ["eval", "timeline", str(ours), str(gold)]).stdout
+    assert [line.split()[0] for line in table.splitlines()] == list(scores)
     gold.write_text("[1, 2]", encoding="utf-8")
     bad = runner.invoke(app, ["eval", "timeline", str(ours), str(gold)])
     assert bad.exit_code == Exit.ERROR and "entry 1 has no date" in bad.stderr

@@ -66,3 +66,84 @@ def test_timeline_metrics():
     # agreement counts it only under the same date
     assert scores["agreement-1"].precision == pytest.approx(3 / 7)  # "nato ở vilnius"
     assert scores["agreement-1"].recall == pytest.approx(3 / 8)
+    # align pairs each date with the nearest one of the other timeline: system 07-12 takes reference
+    # 07-11 (1 day) and shares nothing with it; reference 07-20 takes system 07-12 and shares its 3
+    # syllables at 1/(8+1), so P = 3/7, R = (3 + 3/9)/8
+    assert scores["align-1"].precision == pytest.approx(3 / 7)
+    assert scores["align-1"].recall == pytest.approx((3 + 1 / 3) / 8)
+    # align+ also weighs content: 07-12 -> 07-11 costs (1 - 1/2)·(1 - 0) = 0.5, 07-12 -> 07-20 costs
+    # (1 - 1/9)·(1 - 1) = 0, so "Ukraine được mời" now earns its 3 syllables at 1/9 in precision too
+    assert scores["align+-1"].precision == pytest.approx((3 + 1 / 3) / 7)
+    assert scores["align+-1"].recall == pytest.approx((3 + 1 / 3) / 8)
+
+
+NATO = ["NATO họp ở Vilnius"]  # 4 unigrams, 3 bigrams
+
+
+def test_align_is_exact_on_identical_timelines():
+    timeline = {"2021-02-18": NATO, "2021-03": ["Ukraine được mời"], "2023-07-11/2023-07-12": ["Kết thúc"]}
+    for name, score in rouge.timeline_scores(timeline, timeline).items():
+        assert score.precision == score.recall == pytest.approx(1.0), name
+
+
+@pytest.mark.parametrize(
+    ("day", "weight"),
+    [
+        ("2021-02-19", 1 / 2),  # one day off: 1/(1+1)
+        ("2021-02-20", 1 / 3),  # two days off: 1/(2+1)
+        ("2020-02-18", 1 / 367),  # a year (and a 29 February) off: next to nothing
+    ],
+)
+def test_align_weighs_shared_ngrams_by_date_distance(day, weight):
+    scores = rouge.timeline_scores({day: NATO}, {"2021-02-18": NATO})
+    for name in ("align-1", "align-2", "align+-1", "align+-2"):
+        assert scores[name].precision == pytest.approx(weight), name  # 4·w/4 and 3·w/3
+        assert scores[name].recall == pytest.approx(weight), name
+    assert scores["agreement-1"].f1 == 0.0
+
+
+def test_align_is_many_to_one():
+    system = {"2021-02-18": ["NATO họp"], "2021-02-19": ["ở Vilnius"]}
+    scores = rouge.timeline_scores(system, {"2021-02-18": NATO})
+    # both system dates take the one reference date: P = (2·1 + 2·1/2)/4 (one-to-one would be 2/4);
+    # the reference date takes its nearest system date, 02-18: R = 2/4
+    assert scores["align-1"].precision == pytest.approx(3 / 4)
+    assert scores["align-1"].recall == pytest.approx(2 / 4)
+    assert scores["agreement-1"].precision == pytest.approx(2 / 4)
+
+
+def test_align_plus_follows_content_to_a_farther_date():
+    system = {"2021-02-19": NATO}
+    reference = {"2021-02-18": ["Ukraine được mời"], "2021-02-21": NATO}
+    scores = rouge.timeline_scores(system, reference)
+    # by date alone 02-19 takes 02-18 (cost 1/2 < 2/3) and shares nothing; with content 02-21 costs
+    # 2/3·(1 - 1) = 0 and its 4 syllables count at 1/3. Recall: each reference date has only 02-19.
+    assert scores["align-1"].precision == 0.0
+    assert scores["align+-1"].precision == pytest.approx(1 / 3)
+    assert scores["align-1"].recall == scores["align+-1"].recall == pytest.approx((4 / 3) / 7)
+
+
+def test_align_maps_month_year_and_range_to_their_first_day():
+    def align(system: str, reference: str) -> float:
+        return rouge.align_rouge({system: NATO}, {reference: NATO}).precision
+
+    assert align("2021-02", "2021-02-01") == pytest.approx(1.0)
+    assert align("2021-02", "2021-02-18") == pytest.approx(1 / 18)  # 17 days after the 1st
+    assert align("2021", "2021-01-03") == pytest.approx(1 / 3)
+    assert align("2023-07-11/2023-07-12", "2023-07-12") == pytest.approx(1 / 2)
+    # a month and its 1st are the same day: the same date string wins the tie
+    same_day = {"2021-02": ["Ukraine được mời"], "2021-02-01": NATO}
+    assert rouge.align_rouge({"2021-02-01": NATO}, same_day).precision == pytest.approx(1.0)
+    # a date that is not ISO aligns only with the same string
+    assert align("không rõ", "không rõ") == pytest.approx(1.0)
+    assert align("không rõ", "2021-02-18") == 0.0
+    assert align("2021-02-30", "2021-02-28") == 0.0
+
+
+@pytest.mark.parametrize(
+    ("system", "reference"),
+    [({}, {}), ({}, {"2021-02-18": NATO}), ({"2021-02-18": NATO}, {}), ({"2021-02-18": []}, {"2021": []})],
+)
+def test_empty_timelines_score_zero(system, reference):
+    for name, score in rouge.timeline_scores(system, reference).items():
+        assert score.precision == score.recall == score.f1 == 0.0, name

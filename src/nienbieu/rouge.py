@@ -8,8 +8,11 @@ separate syllables, so segmented and plain text score alike.
 - `rouge_n`, `rouge_l`: one candidate against one or more references; with several references the
   scores are averaged over them (as ROUGE-1.5.5 does by default).
 - `timeline_scores`: the timeline-summarisation metrics of Martschat & Markert (2017, the `tilse`
-  package): date F1, concatenation ROUGE (all entries as one text) and agreement ROUGE (an n-gram
-  counts only when it appears under the same date in both timelines).
+  package): date F1, concatenation ROUGE (all entries as one text), agreement ROUGE (an n-gram
+  counts only when it appears under the same date in both timelines) and alignment ROUGE
+  (`align_rouge`: each date is paired, many-to-one, with a near date of the other timeline, and an
+  n-gram shared by a pair d days apart counts 1/(d+1); with `content`, a pair whose entries say the
+  same thing is cheap to make even when far apart: tilse's `align+ m:1`).
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import unicodedata
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
 
 _TOKEN = re.compile(r"[^\W_]+")
 
@@ -131,6 +135,54 @@ def agreement_rouge(system: Timeline, reference: Timeline, n: int = 1) -> Score:
     return Score(_ratio(hit, _total(ours)), _ratio(hit, _total(theirs)))
 
 
+def align_rouge(system: Timeline, reference: Timeline, n: int = 1, content: bool = False) -> Score:
+    """Alignment ROUGE, many-to-one in both directions as tilse's `_assign_to_min_cost`: for precision
+    each system date takes its cheapest reference date, for recall each reference date its cheapest
+    system date (several may take the same one). A pair d days apart costs 1 - 1/(d+1), times
+    1 - ROUGE-1 F1 of its two entries with `content`; its shared (clipped) n-grams count 1/(d+1) each
+    against all n-grams of the side being scored."""
+    ours, theirs = _dated_ngrams(system, n), _dated_ngrams(reference, n)
+    closeness = {(s, r): _closeness(s, r) for s in ours for r in theirs}
+    cost = {pair: 1 - near for pair, near in closeness.items()}
+    if content:
+        words, ref_words = _dated_ngrams(system, 1), _dated_ngrams(reference, 1)
+        cost = {(s, r): c * (1 - _f1(words[s], ref_words[r])) for (s, r), c in cost.items()}
+    # A tie goes to the same date string ("2021-02" and "2021-02-01" are 0 days apart), then to
+    # the earlier date, as tilse's argmin over its sorted dates.
+    to_ref = [(s, min((cost[s, r], r != s, r) for r in theirs)[2]) for s in ours] if theirs else []
+    to_sys = [(min((cost[s, r], s != r, s) for s in ours)[2], r) for r in theirs] if ours else []
+    hit_p = sum(closeness[s, r] * _overlap(ours[s], theirs[r]) for s, r in to_ref)
+    hit_r = sum(closeness[s, r] * _overlap(ours[s], theirs[r]) for s, r in to_sys)
+    return Score(_ratio(hit_p, _total(ours)), _ratio(hit_r, _total(theirs)))
+
+
+# A date's day for distances: a day itself; a month, year or range its first day (where it sorts).
+# So a month's entry scores in full only against the 1st and fades over the month (1/18 on the 18th):
+# less than a day-level entry earns, as a month-level date tells the reader less.
+_ISO_DATE = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?(?:/\S+)?")
+
+
+def _day(value: str) -> date | None:
+    match = _ISO_DATE.fullmatch(value.strip())
+    try:
+        return date(int(match[1]), int(match[2] or 1), int(match[3] or 1)) if match else None
+    except ValueError:  # "2021-02-30"
+        return None
+
+
+def _closeness(a: str, b: str) -> float:
+    """1/(days apart + 1); a date that is not ISO is close only to the very same string."""
+    first, second = _day(a), _day(b)
+    if first is None or second is None:
+        return float(a == b)
+    return 1 / (abs(first.toordinal() - second.toordinal()) + 1)
+
+
+def _f1(a: Counter[tuple[str, ...]], b: Counter[tuple[str, ...]]) -> float:
+    hit = _overlap(a, b)
+    return Score(_ratio(hit, sum(a.values())), _ratio(hit, sum(b.values()))).f1
+
+
 def _dated_ngrams(timeline: Timeline, n: int) -> dict[str, Counter[tuple[str, ...]]]:
     return {day: ngrams(tokens(" ".join(sentences)), n) for day, sentences in timeline.items()}
 
@@ -150,4 +202,8 @@ def timeline_scores(system: Timeline, reference: Timeline) -> dict[str, Score]:
         "concat-2": concat_rouge(system, reference, 2),
         "agreement-1": agreement_rouge(system, reference, 1),
         "agreement-2": agreement_rouge(system, reference, 2),
+        "align-1": align_rouge(system, reference, 1),
+        "align-2": align_rouge(system, reference, 2),
+        "align+-1": align_rouge(system, reference, 1, content=True),
+        "align+-2": align_rouge(system, reference, 2, content=True),
     }

@@ -13,10 +13,11 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from nienbieu import entities, evaluation, export, pipeline, rouge, summarize, timeline
+from nienbieu import entities, evaluation, export, llm, pipeline, rouge, summarize, timeline
 from nienbieu.pipeline import IngestReport, ingest_paths
 from nienbieu.store import DEFAULT_DB, Store
 
@@ -147,16 +148,50 @@ def timeline_cmd(
     _emit(export.render_timeline(entries, fmt), output)
 
 
+RewriteOption = Annotated[
+    bool,
+    typer.Option(
+        "--rewrite",
+        help="Rephrase each sentence with the chat model set in NIENBIEU_LLM_URL, NIENBIEU_LLM_MODEL "
+        "(and NIENBIEU_LLM_KEY); a rephrasing its cited source does not support is dropped.",
+    ),
+]
+
+
 @app.command()
 def brief(
     db: DbOption = Path(DEFAULT_DB),
     fmt: FormatOption = "md",
     words: Annotated[int, typer.Option("--words", "-w", min=20, help="Word budget.")] = 150,
     output: OutputOption = None,
+    rewrite: RewriteOption = False,
 ) -> None:
     """Print a short multi-document summary, each sentence citing its article."""
     _check_format(fmt)
-    _emit(export.render_brief(summarize.brief(_load_articles(db), words=words), fmt), output)
+    config = _llm_config() if rewrite else None  # a missing endpoint is a usage error: say so first
+    articles = _load_articles(db)
+    briefing = summarize.brief(articles, words=words)
+    if config is not None:
+        briefing, notes = summarize.rewrite(briefing, articles, config)
+        for note in notes:
+            err.print(f"[yellow]rewrite:[/] {escape(str(note))}", soft_wrap=True)
+    _emit(export.render_brief(briefing, fmt), output)
+
+
+def _llm_config() -> llm.LLMConfig:
+    try:
+        config = llm.config_from_env()
+    except llm.LLMError as exc:
+        err.print(f"[red]error:[/] {escape(str(exc))}", soft_wrap=True)
+        raise typer.Exit(Exit.USAGE) from exc
+    if config is None:
+        err.print(
+            "[red]error:[/] --rewrite needs an OpenAI-compatible endpoint: set NIENBIEU_LLM_URL "
+            "(e.g. http://localhost:11434/v1) and NIENBIEU_LLM_MODEL; NIENBIEU_LLM_KEY if it wants a key",
+            soft_wrap=True,
+        )
+        raise typer.Exit(Exit.USAGE)
+    return config
 
 
 @app.command()

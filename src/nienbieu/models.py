@@ -163,3 +163,17 @@ class Briefing:
     sentences: list[BriefSentence]
     articles: list[Citation]
     word_budget: int
+
+
+@dataclass(frozen=True, slots=True)
+class RewriteNote:
+    """Why an abstractive rewrite was not used; the extractive sentence (or briefing) stands instead."""
+
+    sentence: int | None  # 1-based position in the briefing; None when the whole rewrite failed
+    reason: str  # "unsupported" | "empty" | "llm-error"
+    detail: str  # which numbers, names or syllables lack support, or what the endpoint did
+    rewritten: str | None = None  # the rejected text, for inspection
+
+    def __str__(self) -> str:
+        where = f"sentence {self.sentence}" if self.sentence is not None else "briefing"
+        return f"{where} kept as extracted ({self.reason}): {self.detail}"

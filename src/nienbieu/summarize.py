@@ -3,6 +3,9 @@
 Sentences are compared as TF-IDF vectors over syllables and syllable bigrams with
 diacritics kept ("Hà Nội" and "Ha Noi" are different words); centrality is LexRank
 over the cosine-similarity graph; redundancy is removed with MMR.
+
+`rewrite` optionally rephrases a briefing through a chat model (`nienbieu.llm`) and keeps a
+rephrasing only when `support` finds its numbers, names, quotations and words in its citation.
 """
 
 from __future__ import annotations
@@ -11,15 +14,26 @@ import itertools
 import math
 import re
 import tomllib
+import unicodedata
 from collections import Counter
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date
 from functools import cache
 from importlib import resources
 
 import numpy as np
 
-from nienbieu.models import Article, Briefing, BriefSentence, Citation, DateProvenance, Sentence
+from nienbieu import llm, nlp, rouge
+from nienbieu.models import (
+    Article,
+    Briefing,
+    BriefSentence,
+    Citation,
+    DateProvenance,
+    RewriteNote,
+    Sentence,
+)
 
 _TOKEN = re.compile(r"\w+")
 
@@ -229,3 +243,194 @@ def brief(articles: Sequence[Article], words: int = 150) -> Briefing:
     for item in sentences:
         seen.setdefault(item.citation.article_id, item.citation)
     return Briefing(sentences, list(seen.values()), words)
+
+
+# --- optional abstractive rewrite (configured in nienbieu.llm) ----------------------
+
+# A rephrasing may borrow a few syllables from the rest of its article (the subject named in the
+# title, a clearer word used further on), but most of what it says must be in the sentence it cites.
+MIN_PRECISION = 0.8
+
+REWRITE_PROMPT = (
+    "Bạn là biên tập viên tin tức. Hãy viết lại câu tin tức dưới đây thành một câu tiếng Việt trôi chảy, "
+    "ngắn gọn. Không thêm thông tin, không suy đoán, không giải thích. Giữ nguyên mọi con số, ngày tháng, "
+    "tên riêng và lời trích dẫn trong ngoặc kép đúng như trong câu gốc. Chỉ trả lời bằng câu đã viết lại."
+)
+
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")  # "10", "2,5" (decimal comma), "1.000" (thousands dot)
+_WORD = re.compile(r"[^\W_]+")
+_SENTENCE_OPENERS = tuple('.!?:;"“«(…')  # a capital after these may start a sentence, not a name
+_THINKING = re.compile(r"<think>.*?</think>", re.DOTALL)  # reasoning models may show their work
+
+
+@dataclass(frozen=True, slots=True)
+class Support:
+    """What in a rewritten sentence its sources do not back; `ok` when nothing."""
+
+    numbers: tuple[str, ...]  # not in the cited sentence
+    names: tuple[str, ...]  # capitalised runs not in the cited sentence, word for word
+    quotes: tuple[str, ...]  # quoted text not in the cited sentence, word for word
+    syllables: tuple[str, ...]  # content syllables in neither the cited sentence nor its article
+    precision: float  # share of the distinct content syllables found in the cited sentence itself
+
+    @property
+    def ok(self) -> bool:
+        unbacked = self.numbers or self.names or self.quotes or self.syllables
+        return not unbacked and self.precision >= MIN_PRECISION
+
+    def reasons(self) -> str:
+        parts = [
+            f"{label}: {', '.join(items)}"
+            for label, items in (
+                ("numbers not in the cited sentence", self.numbers),
+                ("names not in the cited sentence", self.names),
+                ("quotations not in the cited sentence", self.quotes),
+                ("words not in the cited article", self.syllables),
+            )
+            if items
+        ]
+        if self.precision < MIN_PRECISION:
+            parts.append(
+                f"only {self.precision:.0%} of its content syllables are in the cited sentence"
+                f" (minimum {MIN_PRECISION:.0%})"
+            )
+        return "; ".join(parts)
+
+
+def support(rewritten: str, cited: Sequence[str], context: str = "") -> Support:
+    """How far `rewritten` is backed by the `cited` sentences. The cited article's text (`context`)
+    may back ordinary syllables but not numbers, names or quotations: a number or name carried over
+    from another sentence is the likeliest way for a fluent rewrite to misstate a fact."""
+    rewritten = unicodedata.normalize("NFC", rewritten)
+    cited = [unicodedata.normalize("NFC", c) for c in cited]
+    near = set(rouge.tokens(" ".join(cited)))
+    wide = near | set(rouge.tokens(context))
+    content = list(dict.fromkeys(_content_syllables(rewritten)))
+    known_numbers = {n for c in cited for n in _NUMBER.findall(c)}
+    flat = [" ".join(c.split()) for c in cited]
+    return Support(
+        numbers=tuple(dict.fromkeys(n for n in _NUMBER.findall(rewritten) if n not in known_numbers)),
+        names=_unbacked_names(rewritten, cited),
+        quotes=tuple(q for q in _quoted(rewritten) if not any(q in c for c in flat)),
+        syllables=tuple(s for s in content if s not in wide),
+        precision=sum(s in near for s in content) / len(content) if content else 0.0,
+    )
+
+
+def _content_syllables(text: str) -> list[str]:
+    return [t for t in rouge.tokens(text) if t not in stopwords() and not t.isdigit()]
+
+
+def _name_runs(text: str) -> list[tuple[list[str], bool]]:
+    """Runs of capitalised words separated only by spaces ("Jens Stoltenberg", "Đại Tây Dương"),
+    each with whether it starts a sentence or a quotation (its first capital may be positional)."""
+    runs: list[tuple[list[str], bool]] = []
+    end: int | None = None  # where the run being built ends
+    for match in _WORD.finditer(text):
+        word = match.group()
+        if not word[0].isupper():
+            end = None
+            continue
+        if end is not None and not text[end : match.start()].strip():
+            runs[-1][0].append(word)
+        else:
+            before = text[: match.start()].rstrip()
+            runs.append(([word], not before or before.endswith(_SENTENCE_OPENERS)))
+        end = match.end()
+    return runs
+
+
+def _unbacked_names(rewritten: str, cited: Sequence[str]) -> tuple[str, ...]:
+    sources = [_WORD.findall(c) for c in cited]
+    lower = {w for words in sources for w in words if w.islower()} | stopwords()
+    missing: list[str] = []
+    for run, initial in _name_runs(rewritten):
+        if _occurs(run, sources):
+            continue
+        if initial and run[0].lower() in lower and (len(run) == 1 or _occurs(run[1:], sources)):
+            continue  # "Ngày 18/2, ...", "Ông Stoltenberg ...": an ordinary word capitalised by position
+        missing.append(" ".join(run))
+    return tuple(dict.fromkeys(missing))
+
+
+def _occurs(run: list[str], sources: list[list[str]]) -> bool:
+    n = len(run)
+    return any(words[i : i + n] == run for words in sources for i in range(len(words) - n + 1))
+
+
+def _quoted(text: str) -> list[str]:
+    """The text between each opening quotation mark and the next closing one, spaces normalised."""
+    spans: list[str] = []
+    start: int | None = None
+    for offset, opens in nlp.quote_marks(text):
+        if opens:
+            start = offset + 1
+        elif start is not None:
+            spans.append(" ".join(text[start:offset].split()))
+            start = None
+    return [s for s in spans if s]
+
+
+def rewrite(
+    briefing: Briefing, sources: Sequence[Article], config: llm.LLMConfig
+) -> tuple[Briefing, list[RewriteNote]]:
+    """The briefing rephrased by the configured chat model, sentence by sentence, with the same
+    citations. A rephrasing that `support` does not find backed by its citation is replaced by the
+    extractive sentence and reported in a note; if the endpoint fails, the extractive briefing is
+    returned whole, with one note saying why.
+
+    One request per sentence rather than one numbered list: each answer then belongs to exactly
+    one citation and is checked against it, and a model that merges, splits or renumbers lines
+    cannot move a fact under another article's citation. A briefing has a handful of sentences, so
+    the extra round trips cost little."""
+    articles = {a.id: a for a in sources}
+    sentences: list[BriefSentence] = []
+    notes: list[RewriteNote] = []
+    for number, item in enumerate(briefing.sentences, 1):
+        try:
+            answer = _answer_text(llm.chat(config, _rewrite_messages(item.text)))
+        except llm.LLMError as exc:
+            # a down or broken endpoint fails the same way for the next sentence: stop asking
+            return briefing, [RewriteNote(None, "llm-error", str(exc))]
+        text, note = _checked(number, item, answer, articles.get(item.citation.article_id))
+        sentences.append(BriefSentence(text, item.citation))
+        if note is not None:
+            notes.append(note)
+    return Briefing(sentences, list(briefing.articles), briefing.word_budget), notes
+
+
+def _rewrite_messages(sentence: str) -> list[dict[str, str]]:
+    return [{"role": "system", "content": REWRITE_PROMPT}, {"role": "user", "content": sentence}]
+
+
+def _answer_text(answer: str) -> str:
+    """The rephrased sentence alone: no shown reasoning, one line, no quotation marks around it all."""
+    text = " ".join(_THINKING.sub(" ", unicodedata.normalize("NFC", answer)).split())
+    inner = text[1:-1]
+    if len(text) > 1 and text[0] in '"“«' and text[-1] in '"”»' and not any(q in inner for q in '"“”«»'):
+        return inner.strip()
+    return text
+
+
+def _checked(
+    number: int, item: BriefSentence, answer: str, article: Article | None
+) -> tuple[str, RewriteNote | None]:
+    """The text to print for one sentence, and a note when the rephrasing was refused."""
+    if not answer:
+        return item.text, RewriteNote(number, "empty", "the model answered no text", answer)
+    verdict = support(answer, _cited_sentences(item, article), _article_text(article))
+    if verdict.ok:
+        return answer, None
+    return item.text, RewriteNote(number, "unsupported", verdict.reasons(), answer)
+
+
+def _cited_sentences(item: BriefSentence, article: Article | None) -> list[str]:
+    """The sentence the citation points to, and the extractive text (the same, for `brief` output)."""
+    found = [s.text for s in article.sentences if s.index == item.citation.sentence_index] if article else []
+    return list(dict.fromkeys([*found, item.text]))
+
+
+def _article_text(article: Article | None) -> str:
+    if article is None:  # not among the sources given: only the cited sentence can back a rephrasing
+        return ""
+    return "\n".join([article.title or "", *(p.text for p in article.body)])

@@ -269,3 +269,8 @@ def test_quotation_marks_are_read_alike_for_in_quote_and_for_quotes():
     assert [(q.speaker, q.text) for q in quotes] == [
         ("Mogherini", "EU sẽ đứng về phía Ukraine. Đó là cam kết")
     ]
+
+
+def test_a_title_before_a_gazetteer_name_is_not_a_place():
+    text = "Ông gửi thông điệp tới Tổng thống Nga Vladimir Putin."
+    assert [(m.text, m.type) for m in entities.recognise(text)] == [("Nga", "LOC"), ("Vladimir Putin", "PER")]

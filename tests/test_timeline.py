@@ -1,4 +1,7 @@
-from nienbieu import timeline
+from datetime import datetime
+
+from nienbieu import pipeline, timeline
+from nienbieu.models import Article, DateProvenance, Paragraph
 
 
 def test_timeline_entries_have_correct_dates_and_sources(seeds):
@@ -35,3 +38,51 @@ def test_undated_sentences_of_undated_articles_are_not_placed(seeds):
 def test_quote_fragments_are_not_summary_lines(seeds):
     lines = [t for e in timeline.build(list(seeds.values()), dates=20, sentences=3) for t in e.sentences]
     assert "Sử dụng NATO nhiều hơn như một nền tảng để tham vấn và phối hợp." not in lines
+
+
+def _article(number: int, published: str, *paragraphs: str) -> Article:
+    a = Article(
+        id=f"a{number}",
+        source=f"{number}.txt",
+        body=[Paragraph(p) for p in paragraphs],
+        outlet="VTV",
+        published=datetime.fromisoformat(published),
+        published_provenance=DateProvenance.STATED,
+    )
+    return pipeline.analyze(a)
+
+
+SUMMIT = [
+    _article(
+        1,
+        "2023-07-12T08:00:00",
+        "Ngày 11/7, hội nghị thượng đỉnh NATO khai mạc tại Vilnius, có Tổng thống Mỹ Joe Biden tham dự.",
+        "Hôm 11/7, Tổng thư ký NATO Jens Stoltenberg nói: “Chúng ta đoàn kết hơn bao giờ hết”.",
+    ),
+    _article(
+        2,
+        "2023-07-13T08:00:00",
+        "Hội nghị thượng đỉnh NATO khai mạc ngày 11/7 tại Vilnius, có Tổng thống Mỹ Joe Biden tham dự.",
+        "Trong tháng 7, các nước NATO cũng bàn về ngân sách quốc phòng năm tới tại Brussels.",
+    ),
+]
+
+
+def test_entries_name_their_people_places_and_quotes():
+    [entry] = [e for e in timeline.build(SUMMIT, dates=5, sentences=1) if e.date == "2023-07-11"]
+    assert entry.sources == ["a1"] or entry.sources == ["a2"]
+    assert {"Joe Biden", "Vilnius"} <= set(entry.entities)
+    assert "NATO" not in entry.entities[:2]  # on every date: named, but not first
+    assert [(q.speaker, q.citation.article_id) for q in entry.quotes] == [("Jens Stoltenberg", "a1")]
+    assert entry.quotes[0].text.startswith("Chúng ta đoàn kết")
+
+
+def test_one_event_is_told_once_across_dates():
+    lines = [t for e in timeline.build(SUMMIT, dates=10, sentences=2) for t in e.sentences]
+    opening = [t for t in lines if "khai mạc" in t]
+    assert len(opening) == 1  # both articles' openings say the same: one line, not one per article
+
+
+def test_short_quoted_terms_are_not_entry_quotes():
+    a = _article(3, "2021-12-10T08:00:00", "Ngày 9/12, ông Putin đòi “đảm bảo chính trị” từ phương Tây.")
+    assert all(not e.quotes for e in timeline.build([a]))

@@ -170,3 +170,8 @@ def test_giua_before_a_second_date_means_between():
         ("tháng 6/2013", "2013-06", None),
     ]
     assert timex.tag("giữa tháng 9/2012, ông nói", None)[0].modifier == "MID"
+
+
+def test_vague_references_are_not_calendar_values():
+    assert not timex.is_resolved("PAST_REF") and not timex.is_resolved("FUTURE_REF")
+    assert timex.is_resolved("2013-10-22") and timex.is_resolved("2021-02")

@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from enum import IntEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
@@ -18,6 +18,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from nienbieu import entities, evaluation, export, llm, pipeline, rouge, summarize, timeline
+from nienbieu.models import Article
 from nienbieu.pipeline import IngestReport, ingest_paths
 from nienbieu.store import DEFAULT_DB, Store
 
@@ -65,9 +66,9 @@ def _emit(text: str, output: Path | None) -> None:
     err.print(f"wrote {output}")
 
 
-def _check_format(fmt: str) -> str:
-    if fmt not in export.FORMATS:
-        raise typer.BadParameter(f"'{fmt}' is not one of {', '.join(export.FORMATS)}", param_hint="--format")
+def _check_format(fmt: str, allowed: tuple[str, ...] = export.FORMATS) -> str:
+    if fmt not in allowed:
+        raise typer.BadParameter(f"'{fmt}' is not one of {', '.join(allowed)}", param_hint="--format")
     return fmt
 
 
@@ -75,9 +76,21 @@ def _load_articles(db: Path) -> list:
     with _open(db) as store:
         articles = store.articles()
     if not articles:
-        err.print(f"[yellow]no articles in {db}[/]: run `nienbieu ingest PATH --db {db}` first")
-        raise typer.Exit(Exit.EMPTY)
+        _empty(db)
     return articles
+
+
+def _empty(db: Path) -> NoReturn:
+    err.print(f"[yellow]no articles in {db}[/]: run `nienbieu ingest PATH --db {db}` first")
+    raise typer.Exit(Exit.EMPTY)
+
+
+def _linked_corpus(db: Path) -> tuple[list[Article], list[entities.Entity]]:
+    """Stored articles with entity names linked across the corpus, and the entities."""
+    with _open(db) as store:
+        if not store.count():
+            _empty(db)
+        return pipeline.corpus_entities(store)
 
 
 @app.command()
@@ -137,14 +150,16 @@ def _report(report: IngestReport, total: int, as_json: bool) -> None:
 @app.command("timeline")
 def timeline_cmd(
     db: DbOption = Path(DEFAULT_DB),
-    fmt: FormatOption = "md",
+    fmt: Annotated[
+        str, typer.Option("--format", "-f", help="Output format: md, json, html or timelinejs.")
+    ] = "md",
     dates: Annotated[int, typer.Option("--dates", "-n", min=1, help="How many dates.")] = 10,
     sentences: Annotated[int, typer.Option("--sentences", "-k", min=1, help="Sentences per date.")] = 2,
     output: OutputOption = None,
 ) -> None:
     """Print a dated timeline of the stored articles, each line citing its source."""
-    _check_format(fmt)
-    entries = timeline.build(_load_articles(db), dates=dates, sentences=sentences)
+    _check_format(fmt, export.TIMELINE_FORMATS)
+    entries = timeline.build(_linked_corpus(db)[0], dates=dates, sentences=sentences)
     _emit(export.render_timeline(entries, fmt), output)
 
 
@@ -221,9 +236,7 @@ def entities_cmd(
     """Canonical entities: name, aliases, mentions, articles, first and last date."""
     if kind is not None and kind.upper() not in ("PER", "ORG", "LOC", "MISC"):
         raise typer.BadParameter(f"'{kind}' is not one of PER, ORG, LOC, MISC", param_hint="--type")
-    _load_articles(db)  # a clear message for an empty store
-    with _open(db) as store:
-        _, found = pipeline.corpus_entities(store)
+    _, found = _linked_corpus(db)
     rows = export.entity_rows(found, kind.upper() if kind else None, top)
     if as_json:
         sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
@@ -245,9 +258,7 @@ def quotes_cmd(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Direct quotations with their speaker and source article."""
-    _load_articles(db)
-    with _open(db) as store:
-        articles, _ = pipeline.corpus_entities(store)
+    articles, _ = _linked_corpus(db)
     rows = export.quote_rows(pipeline.corpus_quotes(articles, who))
     if as_json:
         sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")

@@ -428,6 +428,8 @@ def _classify_run(text: str, syls: list[_Syl], taken: list[bool], i: int, j: int
         if n == 0 or n == len(names) or syls[i + n - 1].word == syls[i + n].word:
             break
         names, i, person = names[n:], i + n, True
+    if _title_length(names) == len(names):
+        return []  # a title alone ("Tổng thống" before a name the gazetteer took: "Nga")
     head = _starts_with(names, "org_heads")
     org = False
     opening = i == 0 or _after_opening(syls, i)

@@ -11,6 +11,8 @@ from typing import Any
 from nienbieu.models import Article, Briefing, Citation, TimelineEntry
 
 FORMATS = ("md", "json", "html")
+TIMELINE_FORMATS = (*FORMATS, "timelinejs")
+ENTITIES_LABEL = "Liên quan"  # "involved": the entry's main people, organisations and places
 
 
 def date_label(value: str, granularity: str) -> str:
@@ -59,8 +61,12 @@ def timeline_json(entries: Sequence[TimelineEntry]) -> str:
     return json.dumps({"timeline": rows}, ensure_ascii=False, indent=2)
 
 
+def _entry_citations(entries: Sequence[TimelineEntry]) -> list[Citation]:
+    return [c for e in entries for c in [*e.citations, *(q.citation for q in e.quotes)]]
+
+
 def timeline_markdown(entries: Sequence[TimelineEntry], title: str = "Dòng thời gian") -> str:
-    all_citations = [c for e in entries for c in e.citations]
+    all_citations = _entry_citations(entries)
     numbers = _numbering(all_citations)
     lines = [f"# {title}", ""]
     for e in entries:
@@ -69,6 +75,10 @@ def timeline_markdown(entries: Sequence[TimelineEntry], title: str = "Dòng th�
         lines.append("")
         for text, c in zip(e.sentences, e.citations, strict=True):
             lines.append(f"- {text} [{numbers[c.article_id]}]")
+        for q in e.quotes:
+            lines.append(f"> “{q.text}” — {q.speaker} [{numbers[q.citation.article_id]}]")
+        if e.entities:
+            lines.append(f"\n*{ENTITIES_LABEL}: {', '.join(e.entities)}*")
         lines.append("")
     lines += _sources_markdown(all_citations, numbers)
     return "\n".join(lines)
@@ -90,7 +100,9 @@ body{{font-family:system-ui,sans-serif;max-width:52rem;margin:2rem auto;padding:
   line-height:1.5;color:#1d1d1f}}
 h1{{font-size:1.6rem}} .entry{{border-left:3px solid #b3261e;padding:.2rem 0 .2rem 1rem;margin:1.2rem 0}}
 .date{{font-weight:700;font-size:1.1rem}} .planned{{color:#8a5a00;font-size:.85rem;margin-left:.5rem}}
-.src{{color:#555;font-size:.85rem}} ol.sources{{font-size:.9rem;color:#333}} sup a{{text-decoration:none}}
+.src{{color:#555;font-size:.85rem}} .who{{color:#555;font-size:.85rem}}
+blockquote{{margin:.4rem 0 .4rem 1rem;font-style:italic;color:#333}}
+ol.sources{{font-size:.9rem;color:#333}} sup a{{text-decoration:none}}
 </style></head><body>
 <h1>{title}</h1>
 {body}
@@ -112,25 +124,73 @@ def _cite_html(c: Citation, numbers: dict[str, int]) -> str:
 
 
 def timeline_html(entries: Sequence[TimelineEntry], title: str = "Dòng thời gian") -> str:
-    all_citations = [c for e in entries for c in e.citations]
+    all_citations = _entry_citations(entries)
     numbers = _numbering(all_citations)
-    blocks = []
-    for e in entries:
-        planned = '<span class="planned">dự kiến</span>' if e.planned else ""
-        items = "".join(
-            f"<li>{escape(t)} {_cite_html(c, numbers)}</li>"
-            for t, c in zip(e.sentences, e.citations, strict=True)
-        )
-        blocks.append(
-            f'<section class="entry"><div class="date">{escape(date_label(e.date, e.granularity))}'
-            f"{planned}</div><ul>{items}</ul></section>"
-        )
+    blocks = [_entry_html(e, numbers) for e in entries]
     body = "\n".join(blocks) + _sources_html(all_citations, numbers)
     return _PAGE.format(title=escape(title), body=body)
 
 
+def _entry_html(e: TimelineEntry, numbers: dict[str, int]) -> str:
+    planned = '<span class="planned">dự kiến</span>' if e.planned else ""
+    items = "".join(
+        f"<li>{escape(t)} {_cite_html(c, numbers)}</li>"
+        for t, c in zip(e.sentences, e.citations, strict=True)
+    )
+    quotes = "".join(
+        f"<blockquote>“{escape(q.text)}” — {escape(q.speaker)} {_cite_html(q.citation, numbers)}</blockquote>"
+        for q in e.quotes
+    )
+    names = f'<div class="who">{ENTITIES_LABEL}: {escape(", ".join(e.entities))}</div>' if e.entities else ""
+    return (
+        f'<section class="entry"><div class="date">{escape(date_label(e.date, e.granularity))}'
+        f"{planned}</div><ul>{items}</ul>{quotes}{names}</section>"
+    )
+
+
+def _timelinejs_date(iso_day: str) -> dict[str, str]:
+    parts = iso_day.split("-")
+    return dict(zip(("year", "month", "day"), (str(int(p)) for p in parts), strict=False))
+
+
+def timeline_timelinejs(entries: Sequence[TimelineEntry], title: str = "Dòng thời gian") -> str:
+    """TimelineJS 3 JSON (https://timeline.knightlab.com/docs/json-format.html): what newsrooms
+    publish interactive timelines with. Its `text` fields are HTML, so article text is escaped."""
+    numbers = _numbering(_entry_citations(entries))
+    events = []
+    for e in entries:
+        start, _, end = e.date.partition("/")
+        sources = _first_by_article([*e.citations, *(q.citation for q in e.quotes)])
+        event: dict[str, Any] = {
+            "start_date": _timelinejs_date(start),
+            "display_date": date_label(e.date, e.granularity) + (" (dự kiến)" if e.planned else ""),
+            "text": {
+                "headline": escape(e.sentences[0]) if e.sentences else "",
+                "text": _entry_html(e, numbers)
+                + "<p>"
+                + "<br>".join(escape(f"[{numbers[a]}] {source_label(c)}") for a, c in sources.items())
+                + "</p>",
+            },
+            "unique_id": f"d{e.date.replace('/', '_')}",
+        }
+        if end:
+            event["end_date"] = _timelinejs_date(end)
+        if e.planned:
+            event["group"] = "Dự kiến"
+        events.append(event)
+    return json.dumps(
+        {"title": {"text": {"headline": escape(title)}}, "events": events}, ensure_ascii=False, indent=2
+    )
+
+
 def render_timeline(entries: Sequence[TimelineEntry], fmt: str) -> str:
-    return {"md": timeline_markdown, "json": timeline_json, "html": timeline_html}[fmt](entries)
+    renderers = {
+        "md": timeline_markdown,
+        "json": timeline_json,
+        "html": timeline_html,
+        "timelinejs": timeline_timelinejs,
+    }
+    return renderers[fmt](entries)
 
 
 # --- briefing ------------------------------------------------------------------

@@ -138,6 +138,15 @@ class Citation:
     published: str | None
 
 
+@dataclass(frozen=True, slots=True)
+class EntryQuote:
+    """A direct quotation said about a timeline date, with its speaker and source."""
+
+    speaker: str
+    text: str
+    citation: Citation
+
+
 @dataclass(slots=True)
 class TimelineEntry:
     date: str  # ISO value at its granularity: "2021-02-18", "2021-02", "2021"
@@ -146,6 +155,8 @@ class TimelineEntry:
     citations: list[Citation]
     score: float = 0.0
     planned: bool = False  # described as future/planned by the sources
+    entities: list[str] = field(default_factory=list)  # most talked-about people, organisations, places
+    quotes: list[EntryQuote] = field(default_factory=list)
 
     @property
     def sources(self) -> list[str]:

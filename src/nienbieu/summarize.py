@@ -118,13 +118,16 @@ def mmr(
     lam: float = 0.7,
     max_similarity: float = 0.6,
     allowed: Sequence[int] | None = None,
+    said: np.ndarray | None = None,
 ) -> list[int]:
     """Maximal marginal relevance: relevant but not repeating what is already chosen.
 
-    A candidate more similar than `max_similarity` to a chosen sentence is never taken."""
+    A candidate more similar than `max_similarity` to a chosen sentence, or to a row of `said`
+    (vectors of what was said elsewhere, same vocabulary), is never taken."""
     pool = np.zeros(len(scores), dtype=bool)
     pool[list(range(len(scores))) if allowed is None else list(allowed)] = True
-    overlap = np.zeros(len(scores))  # similarity to the closest chosen sentence
+    # similarity of each candidate to the closest sentence already said or chosen
+    overlap = (matrix @ said.T).max(axis=1) if said is not None and len(said) else np.zeros(len(scores))
     chosen: list[int] = []
     while len(chosen) < k:
         gain = np.where(pool & (overlap <= max_similarity), lam * scores - (1 - lam) * overlap, -np.inf)
@@ -210,6 +213,10 @@ POSITION_DECAY = 1.0  # sentences: the score of sentence i is multiplied by exp(
 REDUNDANCY = 0.3  # TF-IDF cosine above which a sentence repeats one already chosen
 
 
+def position_factor(index: np.ndarray) -> np.ndarray:
+    return np.exp(-index / POSITION_DECAY)
+
+
 def rank(articles: Sequence[Article]) -> list[tuple[Article, Sentence]]:
     """Summary-worthy sentences, best first: central to the corpus, near their article's lead,
     well-formed, and not repeating a better one (those are left out)."""
@@ -217,7 +224,7 @@ def rank(articles: Sequence[Article]) -> list[tuple[Article, Sentence]]:
     if not pool:
         return []
     matrix = vectorize([s.text for _, s in pool])
-    position = np.exp(-np.array([s.index for _, s in pool]) / POSITION_DECAY)
+    position = position_factor(np.array([s.index for _, s in pool]))
     shape = np.array([length_factor(s.text) * context_factor(s) for _, s in pool])
     scores = lexrank(matrix) * position * shape
     order = mmr(scores, matrix, k=len(pool), lam=1.0, max_similarity=REDUNDANCY)

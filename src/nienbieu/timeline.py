@@ -9,20 +9,30 @@ sentences.
 
 from __future__ import annotations
 
-from collections import defaultdict
+import math
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from nienbieu import dating, summarize, timex
-from nienbieu.models import Article, Sentence, TimelineEntry
+from nienbieu.models import Article, EntryQuote, Mention, Sentence, TimelineEntry
 
 # How much a date at each granularity can tell a reader: "18/2/2021" beats "2021".
 GRANULARITY_WEIGHT = {"day": 1.0, "range": 1.0, "month": 0.6, "year": 0.35}
 # A sentence that names its date is better evidence than one dated by its article.
 EXPLICIT_WEIGHT, IMPLICIT_WEIGHT = 1.0, 0.25
+IMPLICIT_CAP = 1.0  # most implicit mass one article gives its publication date
 SOURCE_BONUS = 0.75  # per additional article that talks about the same date
+# Sentence position counts less than in the briefing: a date named late in an article is often
+# told there for the first time, and its sentences all sit late.
+SENTENCE_POSITION_SCALE = 5.0
+POOL = 300  # candidate sentences per date, best prior first
+ENTITY_TYPES = ("PER", "ORG", "LOC")
+ENTITIES_PER_ENTRY = 5
+QUOTES_PER_ENTRY = 2
+MIN_QUOTE_WORDS = 5  # shorter quoted words are terms held at arm's length (“thiên đường”), not statements
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,40 +73,94 @@ def assign(articles: Sequence[Article]) -> dict[str, list[DatedSentence]]:
 
 
 def date_score(items: list[DatedSentence]) -> float:
-    mass = sum(EXPLICIT_WEIGHT if d.explicit else IMPLICIT_WEIGHT for d in items)
+    implicit = Counter(d.article.id for d in items if not d.explicit)
+    # An article's undated sentences say "this happened around publication" once, however many
+    # there are: uncapped, long articles made their publication days outrank the events they report.
+    mass = EXPLICIT_WEIGHT * sum(d.explicit for d in items) + sum(
+        min(IMPLICIT_CAP, IMPLICIT_WEIGHT * n) for n in implicit.values()
+    )
     sources = len({d.article.id for d in items})
     explicit_sources = len({d.article.id for d in items if d.explicit})
     weight = GRANULARITY_WEIGHT[items[0].granularity]
     return weight * (mass + SOURCE_BONUS * (sources - 1) + 0.5 * explicit_sources)
 
 
-def _choose_sentences(items: list[DatedSentence], k: int) -> list[DatedSentence]:
+def _prior(d: DatedSentence) -> float:
+    """What a sentence is worth before comparing it with the others of its date."""
+    position = float(summarize.position_factor(np.array(d.sentence.index / SENTENCE_POSITION_SCALE)))
+    shape = summarize.length_factor(d.sentence.text) * summarize.context_factor(d.sentence)
+    return (1.0 if d.explicit else 0.5) * position * shape
+
+
+def _choose_sentences(items: list[DatedSentence], k: int, said: Sequence[str]) -> list[DatedSentence]:
+    """The k most central, well-placed sentences of a date that repeat neither each other nor
+    anything in `said` (the sentences already in the timeline)."""
     unique: dict[tuple[str, int], DatedSentence] = {}
     for d in items:
         unique.setdefault((d.article.id, d.sentence.index), d)
     pool = [d for d in unique.values() if summarize.is_summary_material(d.sentence)] or list(unique.values())
-    matrix = summarize.vectorize([d.sentence.text for d in pool])
-    centrality = summarize.lexrank(matrix) if len(pool) > 1 else np.ones(len(pool))
-    scores = np.array(
-        [
-            c
-            * (1.0 if d.explicit else 0.5)
-            * summarize.length_factor(d.sentence.text)
-            * summarize.context_factor(d.sentence)
-            * (1 / (1 + 0.05 * d.sentence.index))
-            for c, d in zip(centrality, pool, strict=True)
-        ]
+    # the best-placed few hundred are plenty for k lines and keep a big day's graph small
+    pool = sorted(pool, key=_prior, reverse=True)[:POOL]
+    matrix = summarize.vectorize([d.sentence.text for d in pool] + list(said))
+    candidates, said_vectors = matrix[: len(pool)], matrix[len(pool) :]
+    centrality = summarize.lexrank(candidates) if len(pool) > 1 else np.ones(len(pool))
+    scores = centrality * np.array([_prior(d) for d in pool])
+    chosen = summarize.mmr(
+        scores, candidates, k, lam=1.0, max_similarity=summarize.REDUNDANCY, said=said_vectors
     )
-    return [pool[i] for i in summarize.mmr(scores, matrix, k)]
+    return [pool[i] for i in chosen]
+
+
+def _main_entities(items: list[DatedSentence], spread: Counter[str], days: int) -> list[str]:
+    """Names this date's sentences mention most, discounted when every date mentions them."""
+    counts: Counter[str] = Counter()
+    for d in {(d.article.id, d.sentence.index): d for d in items}.values():
+        counts.update({_name(m) for m in d.sentence.mentions if m.type in ENTITY_TYPES})
+    weight = {name: n * math.log(1 + days / spread[name]) for name, n in counts.items()}
+    return sorted(weight, key=lambda name: (-weight[name], name))[:ENTITIES_PER_ENTRY]
+
+
+def _name(mention: Mention) -> str:
+    return mention.canonical or mention.text
+
+
+def _quotes(chosen: list[DatedSentence], items: list[DatedSentence]) -> list[EntryQuote]:
+    """Attributed quotations of the date: those in the chosen sentences first, one per speaker."""
+    seen: set[str] = set()
+    quotes = []
+    for d in [*chosen, *items]:
+        for q in d.sentence.quotes:
+            if q.speaker and q.speaker not in seen and len(q.text.split()) >= MIN_QUOTE_WORDS:
+                seen.add(q.speaker)
+                quotes.append(EntryQuote(q.speaker, q.text, summarize.citation(d.article, d.sentence)))
+    return quotes[:QUOTES_PER_ENTRY]
+
+
+def _entity_spread(buckets: dict[str, list[DatedSentence]]) -> Counter[str]:
+    """On how many dates each name is mentioned."""
+    spread: Counter[str] = Counter()
+    for items in buckets.values():
+        spread.update({_name(m) for d in items for m in d.sentence.mentions if m.type in ENTITY_TYPES})
+    return spread
 
 
 def build(articles: Sequence[Article], dates: int = 10, sentences: int = 2) -> list[TimelineEntry]:
-    """The `dates` most talked-about dates, oldest first, with `sentences` sentences each."""
+    """The `dates` most talked-about dates, oldest first, with up to `sentences` sentences each.
+
+    Dates are taken best first; a date whose every candidate repeats what earlier (better) dates
+    already say is skipped, so the timeline does not tell one event twice."""
     buckets = assign(articles)
-    ranked = sorted(buckets.items(), key=lambda kv: (-date_score(kv[1]), kv[0]))[:dates]
-    entries = []
-    for key, items in sorted(ranked, key=lambda kv: kv[0]):
-        chosen = _choose_sentences(items, sentences)
+    spread = _entity_spread(buckets)
+    ranked = sorted(buckets.items(), key=lambda kv: (-date_score(kv[1]), kv[0]))
+    entries: list[TimelineEntry] = []
+    said: list[str] = []
+    for key, items in ranked:
+        if len(entries) == dates:
+            break
+        chosen = _choose_sentences(items, sentences, said)
+        if not chosen:
+            continue
+        said += [d.sentence.text for d in chosen]
         entries.append(
             TimelineEntry(
                 date=key,
@@ -104,7 +168,9 @@ def build(articles: Sequence[Article], dates: int = 10, sentences: int = 2) -> l
                 sentences=[d.sentence.text for d in chosen],
                 citations=[summarize.citation(d.article, d.sentence) for d in chosen],
                 score=round(date_score(items), 3),
-                planned=bool(chosen) and 2 * sum(d.future for d in chosen) >= len(chosen),
+                planned=2 * sum(d.future for d in chosen) >= len(chosen),
+                entities=_main_entities(items, spread, len(buckets)),
+                quotes=_quotes(chosen, items),
             )
         )
-    return entries
+    return sorted(entries, key=lambda e: e.date)

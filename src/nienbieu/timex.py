@@ -773,4 +773,5 @@ def tag_document(
 
 
 def is_resolved(value: str | None) -> bool:
-    return bool(value) and "X" not in value  # type: ignore[operator]
+    """A calendar value: not underspecified ("XXXX-12-06") nor a vague reference ("PAST_REF")."""
+    return bool(value) and "X" not in value and not value.endswith("_REF")  # type: ignore[union-attr]

@@ -15,7 +15,7 @@ Each size runs two stages, each in a fresh process so its peak memory (max RSS) 
 Growth: the exponent b of time ≈ a·n^b fitted over the sizes (n log n between 1e3 and 1e4
 articles looks like b ≈ 1.1; quadratic like 2).
 
-    .venv/bin/python bench/bench_scale.py [--sizes 1250,2500,5000,10000] [--workers N]
+    .venv/bin/python bench/bench_scale.py [--sizes 1250,2500,5000,10000] [--workers N] [--segmenter S]
 """
 
 from __future__ import annotations
@@ -93,13 +93,13 @@ def _peak_mib(workers: int = 0) -> float:
     return (own + workers * child) / 1024  # KiB on Linux
 
 
-def stage_ingest(folder: Path, db: Path, workers: int) -> dict[str, float]:
+def stage_ingest(folder: Path, db: Path, workers: int, segmenter: str | None) -> dict[str, float]:
     from nienbieu import pipeline
     from nienbieu.store import Store
 
     started = time.perf_counter()
     with Store(db) as store:
-        report = pipeline.ingest_paths([folder], store, workers=workers)
+        report = pipeline.ingest_paths([folder], store, workers=workers, segmenter=segmenter)
     elapsed = time.perf_counter() - started
     return {
         "seconds": elapsed,
@@ -143,11 +143,14 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", default="1250,2500,5000,10000")
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--segmenter", default=None, help="underthesea (default) or syllable")
     parser.add_argument("--stage", choices=["ingest", "timeline"])
     parser.add_argument("paths", nargs="*")
     args = parser.parse_args()
     if args.stage == "ingest":
-        print(json.dumps(stage_ingest(Path(args.paths[0]), Path(args.paths[1]), args.workers)))
+        print(
+            json.dumps(stage_ingest(Path(args.paths[0]), Path(args.paths[1]), args.workers, args.segmenter))
+        )
         return
     if args.stage == "timeline":
         print(json.dumps(stage_timeline(Path(args.paths[0]))))
@@ -162,7 +165,8 @@ def main() -> None:
             folder.mkdir()
             write_corpus(n, folder)
             db = Path(tmp) / "bench.db"
-            ing = _run("--stage", "ingest", "--workers", str(args.workers), str(folder), str(db))
+            segmenter = ["--segmenter", args.segmenter] if args.segmenter else []
+            ing = _run("--stage", "ingest", "--workers", str(args.workers), *segmenter, str(folder), str(db))
             tl = _run("--stage", "timeline", str(db))
         ingest_points.append((n, ing["seconds"]))
         timeline_points.append((n, tl["seconds"]))

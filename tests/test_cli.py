@@ -138,3 +138,18 @@ def test_eval_timeline_reads_our_export_and_plain_mappings(tmp_path):
     gold.write_text("[1, 2]", encoding="utf-8")
     bad = runner.invoke(app, ["eval", "timeline", str(ours), str(gold)])
     assert bad.exit_code == Exit.ERROR and "entry 1 has no date" in bad.stderr
+
+
+def test_ingest_with_the_fast_segmenter_on_two_processes(tmp_path):
+    db = str(tmp_path / "fast.db")
+    result = runner.invoke(app, ["ingest", str(EXAMPLES), "--db", db, "-j", "2", "--segmenter", "syllable"])
+    assert result.exit_code == 0, result.output
+    listed = runner.invoke(app, ["articles", "--db", db, "--json"])
+    assert len(json.loads(listed.stdout)) == 5
+
+
+def test_ingest_rejects_an_unknown_segmenter(tmp_path):
+    result = runner.invoke(
+        app, ["ingest", str(EXAMPLES), "--db", str(tmp_path / "x.db"), "--segmenter", "bpe"]
+    )
+    assert result.exit_code == 2 and "underthesea, syllable" in result.output

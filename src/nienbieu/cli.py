@@ -17,7 +17,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from nienbieu import entities, evaluation, export, llm, pipeline, rouge, summarize, timeline
+from nienbieu import entities, evaluation, export, llm, nlp, pipeline, rouge, summarize, timeline
 from nienbieu.models import Article
 from nienbieu.pipeline import IngestReport, ingest_paths
 from nienbieu.store import DEFAULT_DB, Store
@@ -98,8 +98,22 @@ def ingest(
     paths: Annotated[list[Path], typer.Argument(help="Files or folders (.txt, .html, .htm, .jsonl).")],
     db: DbOption = Path(DEFAULT_DB),
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+    workers: Annotated[
+        int | None,
+        typer.Option("--workers", "-j", min=1, help="Processes for the analysis [default: one per core]."),
+    ] = None,
+    segmenter: Annotated[
+        str | None,
+        typer.Option(
+            "--segmenter", help="Word segmenter: underthesea (default, best entities) or syllable (fast)."
+        ),
+    ] = None,
 ) -> None:
     """Read, clean and store articles. Re-ingesting the same files adds nothing."""
+    if segmenter is not None and segmenter not in nlp.SEGMENTERS:
+        raise typer.BadParameter(
+            f"'{segmenter}' is not one of {', '.join(nlp.SEGMENTERS)}", param_hint="--segmenter"
+        )
     with (
         _open(db) as store,
         Progress(
@@ -114,7 +128,11 @@ def ingest(
     ):
         task = progress.add_task("ingest", total=None)
         report = ingest_paths(
-            paths, store, progress=lambda done, total: progress.update(task, completed=done, total=total)
+            paths,
+            store,
+            progress=lambda done, total: progress.update(task, completed=done, total=total),
+            workers=workers,
+            segmenter=segmenter,
         )
         total = store.count()
     _report(report, total, as_json)

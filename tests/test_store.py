@@ -58,3 +58,22 @@ def test_failed_batch_leaves_nothing_behind(tmp_path, seeds):
         with pytest.raises(sqlite3.IntegrityError):
             store.add([seeds["vtv"], bad])
         assert store.count() == 0
+
+
+def test_per_article_lookups_use_an_index(tmp_path):
+    with Store(tmp_path / "a.db") as store:
+        for table in ("timexes", "mentions", "quotes"):
+            plan = store.conn.execute(f"EXPLAIN QUERY PLAN DELETE FROM {table} WHERE article_id = ?", ("x",))
+            assert f"INDEX {table}_sentence" in " ".join(row[-1] for row in plan), table
+
+
+def test_a_v3_database_is_upgraded_with_its_data(tmp_path, seeds):
+    path = tmp_path / "old.db"
+    conn = sqlite3.connect(path)
+    for version, script in enumerate(MIGRATIONS[:3], start=1):
+        conn.executescript(f"BEGIN;\n{script}\nPRAGMA user_version = {version};\nCOMMIT;")
+    conn.close()
+    with Store(path) as store:
+        assert schema_version(store.conn) == len(MIGRATIONS)
+        store.add([seeds["vtv"]])
+        assert [a.id for a in store.articles()] == [seeds["vtv"].id]

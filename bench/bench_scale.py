@@ -10,7 +10,8 @@ The articles are written as JSONL exports, as a newsroom tool would hand them ov
 Each size runs two stages, each in a fresh process so its peak memory (max RSS) is its own:
 - ingest: `pipeline.ingest_paths` into a new SQLite file (read, clean, segment, tag time
   expressions and entities, store, infer missing dates) — what `nienbieu ingest` does;
-- timeline: `Store.articles()` then `timeline.build()` — what `nienbieu timeline` does.
+- timeline: load the store and link entity names (`pipeline.corpus_entities`), then
+  `timeline.build()` — what `nienbieu timeline` does.
 
 Growth: the exponent b of time ≈ a·n^b fitted over the sizes (n log n between 1e3 and 1e4
 articles looks like b ≈ 1.1; quadratic like 2).
@@ -109,12 +110,12 @@ def stage_ingest(folder: Path, db: Path, workers: int, segmenter: str | None) ->
 
 
 def stage_timeline(db: Path) -> dict[str, float]:
-    from nienbieu import timeline
+    from nienbieu import pipeline, timeline
     from nienbieu.store import Store
 
     started = time.perf_counter()
     with Store(db) as store:
-        articles = store.articles()
+        articles, _ = pipeline.corpus_entities(store)  # load, link entity names: as `nienbieu timeline`
     loaded = time.perf_counter()
     entries = timeline.build(articles)
     done = time.perf_counter()
@@ -156,7 +157,7 @@ def main() -> None:
         print(json.dumps(stage_timeline(Path(args.paths[0]))))
         return
     sizes = [int(s) for s in args.sizes.split(",")]
-    header = ("articles", "sentences", "ingest s", "MiB", "timeline s", "load s", "build s", "MiB")
+    header = ("articles", "sentences", "ingest s", "MiB", "timeline s", "load+link", "build s", "MiB")
     print(" ".join(f"{h:>10}" for h in header))
     ingest_points, timeline_points = [], []
     for n in sizes:

@@ -19,7 +19,7 @@ import re
 import tomllib
 import unicodedata
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
@@ -871,51 +871,80 @@ def _all_mentions(articles: list[Article]) -> Iterable[Mention]:
 def _add_lowercase_people(articles: list[Article]) -> None:
     """ "ông trump": a person's name the corpus knows in capitals, written in lower case
     right after a title or honorific."""
-    known = {}
+    known: dict[str, str] = {}
     for m in _all_mentions(articles):
         if m.type == "PER" and m.text[:1].isupper():
             for part in [m.text, m.text.split()[-1]]:
                 known.setdefault(part.lower(), part)
     if not known:
         return
-    pattern = re.compile(
-        r"(?<!\w)(?:"
-        + "|".join(re.escape(t) for t in _lower_titles())
-        + r")\s+("
-        + "|".join(re.escape(k) for k in sorted(known, key=len, reverse=True))
-        + r")(?!\w)"
-    )
+    # Names are looked up by their first word after each title: one alternation of every name
+    # in a 10,000-article corpus made this pass slower than recognising the entities.
+    by_first: dict[str, list[str]] = defaultdict(list)
+    for name in sorted(known, key=len, reverse=True):
+        by_first[re.match(r"\w*", name).group()].append(name)
+    title = re.compile(r"(?<!\w)(?:" + "|".join(re.escape(t) for t in _lower_titles()) + r")\s+(\w+)")
     for article in articles:
         for sentence in article.sentences:
-            covered = [(m.start, m.end) for m in sentence.mentions]
-            for match in pattern.finditer(sentence.text):
-                s, e = match.span(1)
-                if match.group(1) != known[match.group(1)] and not any(a < e and s < b for a, b in covered):
-                    sentence.mentions.append(Mention(s, e, match.group(1), "PER", known[match.group(1)]))
-            sentence.mentions.sort(key=lambda m: m.start)
+            added = False
+            for match in title.finditer(sentence.text):
+                s = match.start(1)
+                name = _name_at(sentence.text, s, by_first.get(match.group(1), ()))
+                e = s + len(name or "")
+                if name and name != known[name] and not _overlaps(sentence.mentions, s, e):
+                    sentence.mentions.append(Mention(s, e, name, "PER", known[name]))
+                    added = True
+            if added:
+                sentence.mentions.sort(key=lambda m: m.start)
+
+
+def _overlaps(mentions: Iterable[Mention], start: int, end: int) -> bool:
+    return any(m.start < end and start < m.end for m in mentions)
+
+
+def _name_at(text: str, start: int, names: Iterable[str]) -> str | None:
+    """The first of `names` (longest first) written at `start` and ending on a word boundary."""
+    for name in names:
+        end = start + len(name)
+        if text.startswith(name, start) and (end == len(text) or not text[end].isalnum()):
+            return name
+    return None
 
 
 def _add_bare_surnames(articles: list[Article]) -> None:
     """ "Biden ủng hộ": a lone capitalised word that is the last name of a person the corpus
     names in full is that person (or one of them), not an unknown word."""
     surnames = {m.text.split()[-1] for m in _all_mentions(articles) if m.type == "PER" and " " in m.text}
-    surnames = {name for name in surnames if name[:1].isupper()}
-    if not surnames:
+    by_word: dict[str, list[str]] = defaultdict(list)
+    for name in sorted((n for n in surnames if n[:1].isupper()), key=len, reverse=True):
+        by_word[re.match(r"\w*", name).group()].append(name)
+    if not by_word:
         return
-    pattern = re.compile(
-        r"(?<!\w)(" + "|".join(re.escape(n) for n in sorted(surnames, key=len, reverse=True)) + r")(?!\w)"
-    )
     for article in articles:
         for sentence in article.sentences:
-            covered = [(m.start, m.end) for m in sentence.mentions]
-            added = False
-            for match in pattern.finditer(sentence.text):
-                s, e = match.span(1)
-                if not any(a < e and s < b for a, b in covered):
-                    sentence.mentions.append(Mention(s, e, match.group(1), "PER"))
-                    added = True
-            if added:
-                sentence.mentions.sort(key=lambda m: m.start)
+            # Look up the sentence's words, then search only the surnames they start: one regex
+            # alternation of every surname in a 10,000-article corpus took seconds.
+            candidates = [n for w in set(re.findall(r"\w+", sentence.text)) for n in by_word.get(w, ())]
+            new: list[Mention] = []
+            for name in sorted(candidates, key=len, reverse=True):
+                for s in _word_occurrences(sentence.text, name):
+                    e = s + len(name)
+                    if not _overlaps(sentence.mentions, s, e) and not _overlaps(new, s, e):
+                        new.append(Mention(s, e, name, "PER"))
+            if new:
+                sentence.mentions = sorted([*sentence.mentions, *new], key=lambda m: m.start)
+
+
+def _word_occurrences(text: str, word: str) -> Iterator[int]:
+    """Offsets where `word` stands as a whole word (no letter or digit touching it)."""
+    start = text.find(word)
+    while start >= 0:
+        end = start + len(word)
+        if (start == 0 or not _is_word_char(text[start - 1])) and (
+            end == len(text) or not _is_word_char(text[end])
+        ):
+            yield start
+        start = text.find(word, start + 1)
 
 
 def _lower_titles() -> list[str]:

@@ -78,3 +78,10 @@ def test_timelinejs_month_and_year_dates_leave_out_what_they_do_not_know():
     events = json.loads(export.render_timeline([month, year], "timelinejs"))["events"]
     assert [e["start_date"] for e in events] == [{"year": "2022", "month": "2"}, {"year": "2014"}]
     assert [e["display_date"] for e in events] == ["tháng 02/2022", "năm 2014"]
+
+
+def test_timelinejs_slides_cite_without_links_to_a_missing_source_list():
+    [event] = json.loads(export.timeline_timelinejs([RICH]))["events"]
+    assert 'href="#src-' not in event["text"]["text"]
+    assert '<sup title="VTV, 2021-02-19 — &lt;b&gt;Tiêu đề&lt;/b&gt;">[1]</sup>' in event["text"]["text"]
+    assert "[2] VTC News, 2025-07-10 — Tin khác" in event["text"]["text"]

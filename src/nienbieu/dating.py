@@ -307,43 +307,51 @@ def _add_observation(
 class DatedCorpus:
     """The stated dates of a corpus and a term index to find which of its articles tell the same
     story as a given one. Built once per corpus: comparing every undated article with every dated
-    one through a dense matrix made date inference quadratic in the corpus size."""
+    one through a dense matrix made date inference quadratic in the corpus size. TF-IDF weights
+    are computed only for the articles compared (an undated one and its candidates)."""
 
     dates: dict[str, date]  # article id -> stated publication day
-    vectors: dict[str, summarize.SparseVector]  # every article with sentences, by id
+    counts: dict[str, Counter[str]]  # term counts of every article with sentences, by id
     df: Counter[str]
-    size: int
     postings: dict[str, list[str]] = field(default_factory=dict)  # term -> dated article ids
+    _vectors: dict[str, summarize.SparseVector] = field(default_factory=dict)
 
     @classmethod
     def build(cls, corpus: Sequence[Article]) -> DatedCorpus:
-        with_text = [a for a in corpus if a.sentences]
-        rows, df = summarize.sparse_vectors([_text(a) for a in with_text])
+        counts = {a.id: Counter(summarize.terms(_text(a))) for a in corpus if a.sentences}
+        df: Counter[str] = Counter()
+        for c in counts.values():
+            df.update(c.keys())
         dates = {
             a.id: a.published.date()
             for a in corpus
             if a.published and a.published_provenance == DateProvenance.STATED
         }
-        index = cls(dates, {a.id: row for a, row in zip(with_text, rows, strict=True)}, df, len(with_text))
-        for article_id in dates.keys() & index.vectors.keys():
-            for term in index.vectors[article_id]:
+        index = cls(dates, counts, df)
+        for article_id in dates.keys() & counts.keys():
+            for term in counts[article_id]:
                 index.postings.setdefault(term, []).append(article_id)
         return index
 
     def other_dates(self, article: Article) -> list[date]:
         return [day for article_id, day in self.dates.items() if article_id != article.id]
 
+    def vector(self, article_id: str, counts: Counter[str] | None = None) -> summarize.SparseVector:
+        if article_id not in self._vectors:
+            found = self.counts[article_id] if counts is None else counts
+            self._vectors[article_id] = summarize.weigh(found, self.df, len(self.counts))
+        return self._vectors[article_id]
+
     def neighbours(self, article: Article) -> list[tuple[date, float]]:
         """(stated date, cosine) of the dated articles at least NEIGHBOUR_SIMILARITY alike."""
-        vector = self.vectors.get(article.id) or summarize.weigh(
-            Counter(summarize.terms(_text(article))), self.df, self.size
-        )
+        own = None if article.id in self.counts else Counter(summarize.terms(_text(article)))
+        vector = self.vector(article.id, own)
         # A story retold shares the article's rarest terms, so those find the candidates; "rare"
         # among the dated articles — terms no dated article has would find nothing.
         shared = [term for term in vector if term in self.postings]
         rare = sorted(shared, key=lambda term: len(self.postings[term]))[:RARE_TERMS]
         candidates = {other for term in rare for other in self.postings[term] if other != article.id}
-        similar = ((self.dates[c], summarize.cosine(vector, self.vectors[c])) for c in sorted(candidates))
+        similar = ((self.dates[c], summarize.cosine(vector, self.vector(c))) for c in sorted(candidates))
         return [(day, sim) for day, sim in similar if sim >= NEIGHBOUR_SIMILARITY]
 
 

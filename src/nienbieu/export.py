@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Sequence
 from dataclasses import asdict
@@ -118,9 +119,12 @@ def _sources_html(citations: Sequence[Citation], numbers: dict[str, int]) -> str
     return f'<h2>Nguồn</h2><ol class="sources">{items}</ol>'
 
 
-def _cite_html(c: Citation, numbers: dict[str, int]) -> str:
-    n = numbers[c.article_id]
-    return f'<sup><a href="#src-{n}" title="{escape(source_label(c))}">[{n}]</a></sup>'
+def _cite_html(c: Citation, numbers: dict[str, int], linked: bool = True) -> str:
+    """[n] with the source in its tooltip; a link to the page's source list when there is one."""
+    n, label = numbers[c.article_id], escape(source_label(c))
+    if not linked:
+        return f'<sup title="{label}">[{n}]</sup>'
+    return f'<sup><a href="#src-{n}" title="{label}">[{n}]</a></sup>'
 
 
 def timeline_html(entries: Sequence[TimelineEntry], title: str = "Dòng thời gian") -> str:
@@ -131,17 +135,19 @@ def timeline_html(entries: Sequence[TimelineEntry], title: str = "Dòng thời g
     return _PAGE.format(title=escape(title), body=body)
 
 
-def _entry_html(e: TimelineEntry, numbers: dict[str, int]) -> str:
-    planned = '<span class="planned">dự kiến</span>' if e.planned else ""
-    items = "".join(
-        f"<li>{escape(t)} {_cite_html(c, numbers)}</li>"
-        for t, c in zip(e.sentences, e.citations, strict=True)
-    )
+def _entry_html(e: TimelineEntry, numbers: dict[str, int], standalone: bool = True) -> str:
+    """One entry as HTML: a section of our page, or (not `standalone`) the body of a TimelineJS
+    slide, which shows the date itself and has no source list to link to."""
+    cite = functools.partial(_cite_html, numbers=numbers, linked=standalone)
+    items = "".join(f"<li>{escape(t)} {cite(c)}</li>" for t, c in zip(e.sentences, e.citations, strict=True))
     quotes = "".join(
-        f"<blockquote>“{escape(q.text)}” — {escape(q.speaker)} {_cite_html(q.citation, numbers)}</blockquote>"
+        f"<blockquote>“{escape(q.text)}” — {escape(q.speaker)} {cite(q.citation)}</blockquote>"
         for q in e.quotes
     )
     names = f'<div class="who">{ENTITIES_LABEL}: {escape(", ".join(e.entities))}</div>' if e.entities else ""
+    if not standalone:
+        return f"<ul>{items}</ul>{quotes}{names}"
+    planned = '<span class="planned">dự kiến</span>' if e.planned else ""
     return (
         f'<section class="entry"><div class="date">{escape(date_label(e.date, e.granularity))}'
         f"{planned}</div><ul>{items}</ul>{quotes}{names}</section>"
@@ -166,7 +172,7 @@ def timeline_timelinejs(entries: Sequence[TimelineEntry], title: str = "Dòng th
             "display_date": date_label(e.date, e.granularity) + (" (dự kiến)" if e.planned else ""),
             "text": {
                 "headline": escape(e.sentences[0]) if e.sentences else "",
-                "text": _entry_html(e, numbers)
+                "text": _entry_html(e, numbers, standalone=False)
                 + "<p>"
                 + "<br>".join(escape(f"[{numbers[a]}] {source_label(c)}") for a, c in sources.items())
                 + "</p>",

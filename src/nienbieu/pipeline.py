@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import multiprocessing
 import os
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -55,17 +56,15 @@ def retag(article: Article) -> Article:
     return article
 
 
-def infer_dates(articles: list[Article], today: date | None = None) -> list[Article]:
+def infer_dates(articles: list[Article], today: date | None = None, workers: int = 1) -> list[Article]:
     """Estimate publication dates of articles that state none, from their text and the
     dated articles of the corpus; re-tag their time expressions. Returns the changed ones."""
-    changed: list[Article] = []
-    if all(a.published_provenance is DateProvenance.STATED for a in articles):
-        return changed
+    pending = [a for a in articles if a.published_provenance is not DateProvenance.STATED]
+    if not pending:
+        return []
     corpus = dating.DatedCorpus.build(articles)
-    for article in articles:
-        if article.published_provenance is DateProvenance.STATED:
-            continue
-        estimate = dating.infer_dct(article, corpus, today)
+    changed = []
+    for article, estimate in zip(pending, _estimates(pending, corpus, today, workers), strict=True):
         if estimate is None:
             if article.published_provenance is DateProvenance.UNKNOWN:
                 continue
@@ -79,6 +78,32 @@ def infer_dates(articles: list[Article], today: date | None = None) -> list[Arti
             article.published_evidence = "; ".join(estimate.evidence[:12])
         changed.append(retag(article))
     return changed
+
+
+# The corpus index a forked worker inherits instead of receiving it pickled (it can be large).
+_SHARED_CORPUS: tuple[dating.DatedCorpus, date | None] | None = None
+MIN_ARTICLES_PER_WORKER = 50
+
+
+def _estimates(
+    pending: list[Article], corpus: dating.DatedCorpus, today: date | None, workers: int
+) -> list[dating.DateEstimate | None]:
+    workers = min(workers, len(pending) // MIN_ARTICLES_PER_WORKER)
+    if workers <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+        return [dating.infer_dct(a, corpus, today) for a in pending]
+    global _SHARED_CORPUS
+    _SHARED_CORPUS = (corpus, today)
+    try:
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+            return list(pool.map(_estimate, pending, chunksize=16))
+    finally:
+        _SHARED_CORPUS = None
+
+
+def _estimate(article: Article) -> dating.DateEstimate | None:
+    assert _SHARED_CORPUS is not None  # set by _estimates before the fork
+    corpus, today = _SHARED_CORPUS
+    return dating.infer_dct(article, corpus, today)
 
 
 def process(raw_documents: Iterable, problems: list[Problem], segmenter: str | None = None) -> list[Article]:
@@ -164,7 +189,7 @@ def ingest_paths(
             progress(done, len(files))
     if batch:
         flush()
-    store.update_dating(infer_dates(store.articles()))
+    store.update_dating(infer_dates(store.articles(), workers=workers))
     return report
 
 

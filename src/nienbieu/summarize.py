@@ -45,11 +45,11 @@ def stopwords() -> frozenset[str]:
 
 
 def terms(text: str) -> list[str]:
-    syllables = [t.lower() for t in _TOKEN.findall(text)]
-    content = [s for s in syllables if s not in stopwords()]
-    bigrams = [
-        f"{a}_{b}" for a, b in itertools.pairwise(syllables) if a not in stopwords() or b not in stopwords()
-    ]
+    """Content syllables and the syllable bigrams that are not two stopwords ("hà_nội")."""
+    syllables = _TOKEN.findall(text.lower())
+    stop = stopwords()
+    content = [s for s in syllables if s not in stop]
+    bigrams = [f"{a}_{b}" for a, b in itertools.pairwise(syllables) if a not in stop or b not in stop]
     return content + bigrams
 
 

@@ -96,3 +96,9 @@ def test_align_skips_a_first_syllable_not_followed_by_the_rest():
 def test_align_falls_back_to_syllables_when_the_toolkit_changed_the_text():
     words = nlp._align("Ông nói “xin chào”.", ["Ông", "nói", '"', "xin", "chào", '"', "."])
     assert [w.text for w in words] == ["Ông", "nói", "“", "xin", "chào", "”", "."]
+
+
+def test_tone_stays_on_vowels_with_other_marks():
+    # "ặ" is a + dot below + breve: the old word regex stopped at the breve and made "họăc"
+    assert nlp.normalize_tone_placement("hoặc loằng ngoằng") == "hoặc loằng ngoằng"
+    assert nlp.normalize_tone_placement("Hoà-Bình, thuỷ") == "Hòa-Bình, thủy"

@@ -21,6 +21,9 @@ _TONED_WORD = re.compile(r"\w*[\u0300\u0301\u0303\u0309\u0323]\w*")
 # "thuỷ") is just as common in the wild; we pick one so that search and dedup
 # see a single form.
 _OPEN_CLUSTER = re.compile(r"(?<!q)(oa|oe|uy)$")
+_OPEN_CLUSTER_END = re.compile(  # a word ending in o-a, o-e or u-y, tone marks anywhere in it
+    r"[oOuU][\u0300\u0301\u0303\u0309\u0323]?[aAeEyY][\u0300\u0301\u0303\u0309\u0323]?(?![\w\u0300-\u036f])"
+)
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
 
@@ -40,8 +43,21 @@ def _retone(word_nfd: str) -> str:
 def normalize_tone_placement(text: str) -> str:
     """Move tone marks of open oa/oe/uy syllables to the first vowel ("hoà" -> "hòa")."""
     decomposed = unicodedata.normalize("NFD", text)
-    fixed = _TONED_WORD.sub(lambda m: _retone(m.group(0)), decomposed)
-    return unicodedata.normalize("NFC", fixed)
+    # Only words ending in oa/oe/uy can change, so look at those alone: calling back into Python
+    # for every toned word (most Vietnamese words) was a tenth of the whole ingest.
+    out, last = [], 0
+    for match in _OPEN_CLUSTER_END.finditer(decomposed):
+        start = match.start()
+        while start > last and (
+            decomposed[start - 1].isalnum() or unicodedata.combining(decomposed[start - 1])
+        ):
+            start -= 1
+        for word in _TONED_WORD.finditer(decomposed, start, match.end()):
+            fixed = _retone(word.group())
+            if fixed != word.group():
+                out += [decomposed[last : word.start()], fixed]
+                last = word.end()
+    return unicodedata.normalize("NFC", "".join([*out, decomposed[last:]]))
 
 
 def normalize_text(text: str) -> str:

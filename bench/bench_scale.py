@@ -7,7 +7,8 @@ its sentences and adjacent words swapped in a tenth of them (so no two copies sh
 most of their sentences), and one article in twenty has no date (left to date inference).
 The articles are written as JSONL exports, as a newsroom tool would hand them over.
 
-Each size runs two stages, each in a fresh process so its peak memory (max RSS) is its own:
+Each size runs two stages, each in a fresh process; peak memory is the largest proportional set
+size (PSS) of the stage's process and its workers together, sampled every 250 ms:
 - ingest: `pipeline.ingest_paths` into a new SQLite file (read, clean, segment, tag time
   expressions and entities, store, infer missing dates) — what `nienbieu ingest` does;
 - timeline: load the store and link entity names (`pipeline.corpus_entities`), then
@@ -24,12 +25,14 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import random
 import re
 import resource
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from datetime import datetime, timedelta
@@ -86,44 +89,76 @@ def write_corpus(n: int, folder: Path, per_file: int = 250) -> None:
                 out.write(json.dumps(row, ensure_ascii=False) + "\n")
 
 
-def _peak_mib(workers: int = 0) -> float:
-    """Peak resident memory of this process, plus `workers` times that of its largest worker
-    process (an upper bound on what they held at once)."""
-    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    child = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return (own + workers * child) / 1024  # KiB on Linux
+def _tree_pss_kib(pid: int) -> int:
+    """Proportional set size of a process and all its descendants (Linux): shared pages are
+    split between the processes sharing them, so forked workers are not counted twice."""
+    total = 0
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as f:
+            total += next(int(line.split()[1]) for line in f if line.startswith("Pss:"))
+        for task in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{task}/children") as f:
+                total += sum(_tree_pss_kib(int(child)) for child in f.read().split())
+    except (OSError, StopIteration, ValueError):
+        pass  # the process ended while we looked
+    return total
+
+
+class PeakMemory:
+    """Samples the PSS of this process tree every 250 ms in a thread; `peak_mib` is the largest sum."""
+
+    def __init__(self) -> None:
+        self.peak = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def _sample(self) -> None:
+        while not self._stop.wait(0.25):
+            self.peak = max(self.peak, _tree_pss_kib(os.getpid()))
+
+    def __enter__(self) -> PeakMemory:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.peak = max(self.peak, _tree_pss_kib(os.getpid()))
+
+    @property
+    def peak_mib(self) -> float:
+        # max RSS where /proc cannot be read
+        return (self.peak or resource.getrusage(resource.RUSAGE_SELF).ru_maxrss) / 1024
 
 
 def stage_ingest(folder: Path, db: Path, workers: int, segmenter: str | None) -> dict[str, float]:
     from nienbieu import pipeline
     from nienbieu.store import Store
 
-    started = time.perf_counter()
-    with Store(db) as store:
-        report = pipeline.ingest_paths([folder], store, workers=workers, segmenter=segmenter)
-    elapsed = time.perf_counter() - started
-    return {
-        "seconds": elapsed,
-        "peak_mib": _peak_mib(workers if workers > 1 else 0),
-        "added": len(report.added),
-    }
+    with PeakMemory() as memory:
+        started = time.perf_counter()
+        with Store(db) as store:
+            report = pipeline.ingest_paths([folder], store, workers=workers, segmenter=segmenter)
+        elapsed = time.perf_counter() - started
+    return {"seconds": elapsed, "peak_mib": memory.peak_mib, "added": len(report.added)}
 
 
 def stage_timeline(db: Path) -> dict[str, float]:
     from nienbieu import pipeline, timeline
     from nienbieu.store import Store
 
-    started = time.perf_counter()
-    with Store(db) as store:
-        articles, _ = pipeline.corpus_entities(store)  # load, link entity names: as `nienbieu timeline`
-    loaded = time.perf_counter()
-    entries = timeline.build(articles)
-    done = time.perf_counter()
+    with PeakMemory() as memory:
+        started = time.perf_counter()
+        with Store(db) as store:
+            articles, _ = pipeline.corpus_entities(store)  # load, link entity names: as `nienbieu timeline`
+        loaded = time.perf_counter()
+        entries = timeline.build(articles)
+        done = time.perf_counter()
     return {
         "seconds": done - started,
         "load_seconds": loaded - started,
         "build_seconds": done - loaded,
-        "peak_mib": _peak_mib(),
+        "peak_mib": memory.peak_mib,
         "entries": len(entries),
         "sentences": sum(len(a.sentences) for a in articles),
     }

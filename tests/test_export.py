@@ -85,3 +85,14 @@ def test_timelinejs_slides_cite_without_links_to_a_missing_source_list():
     assert 'href="#src-' not in event["text"]["text"]
     assert '<sup title="VTV, 2021-02-19 — &lt;b&gt;Tiêu đề&lt;/b&gt;">[1]</sup>' in event["text"]["text"]
     assert "[2] VTC News, 2025-07-10 — Tin khác" in event["text"]["text"]
+
+
+def test_timelinejs_headlines_are_short_and_the_slide_keeps_the_whole_sentence():
+    long = "Tổng thư ký NATO Mark Rutte sẽ có chuyến thăm quan trọng tới Washington vào ngày 14-15 tháng 7."
+    entry = TimelineEntry("2025-07-14", "day", [long], [CITE])
+    [event] = json.loads(export.timeline_timelinejs([entry]))["events"]
+    assert (
+        event["text"]["headline"]
+        == "Tổng thư ký NATO Mark Rutte sẽ có chuyến thăm quan trọng tới Washington …"
+    )
+    assert long in event["text"]["text"]

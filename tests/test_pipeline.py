@@ -1,8 +1,6 @@
-from dataclasses import replace
-
 from conftest import EXAMPLES
 
-from nienbieu import dating, pipeline
+from nienbieu import pipeline
 from nienbieu.store import Store
 
 
@@ -25,12 +23,3 @@ def test_two_worker_processes_store_exactly_what_one_does(tmp_path):
             report = pipeline.ingest_paths([EXAMPLES], store, workers=workers)
         assert (report.files, len(report.added), report.skipped) == (5, 5, [])
     assert _stored(tmp_path / "one.db") == _stored(tmp_path / "two.db")
-
-
-def test_date_inference_on_two_processes_matches_one(seeds):
-    undated = [a for a in seeds.values() if a.published_provenance != "stated"]
-    many = [replace(a, id=f"{a.id}-{k}", sentences=list(a.sentences)) for k in range(40) for a in undated]
-    corpus = dating.DatedCorpus.build([*seeds.values(), *many])
-    one = pipeline._estimates(many, corpus, None, workers=1)
-    two = pipeline._estimates(many, corpus, None, workers=2)
-    assert one == two and sum(e is not None for e in one) == len(many)

@@ -72,7 +72,7 @@ def _check_format(fmt: str, allowed: tuple[str, ...] = export.FORMATS) -> str:
     return fmt
 
 
-def _load_articles(db: Path) -> list:
+def _load_articles(db: Path) -> list[Article]:
     with _open(db) as store:
         articles = store.articles()
     if not articles:
@@ -109,7 +109,7 @@ def ingest(
         ),
     ] = None,
 ) -> None:
-    """Read, clean and store articles. Re-ingesting the same files adds nothing."""
+    """Read, clean, analyse and store articles. Re-ingesting the same files adds nothing."""
     if segmenter is not None and segmenter not in nlp.SEGMENTERS:
         raise typer.BadParameter(
             f"'{segmenter}' is not one of {', '.join(nlp.SEGMENTERS)}", param_hint="--segmenter"

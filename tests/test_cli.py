@@ -153,3 +153,19 @@ def test_ingest_rejects_an_unknown_segmenter(tmp_path):
         app, ["ingest", str(EXAMPLES), "--db", str(tmp_path / "x.db"), "--segmenter", "bpe"]
     )
     assert result.exit_code == 2 and "underthesea, syllable" in result.output
+
+
+def test_search_prints_snippets_and_json(tmp_path):
+    db = str(tmp_path / "s.db")
+    runner.invoke(app, ["ingest", str(EXAMPLES), "--db", db])
+    result = runner.invoke(
+        app, ["search", "xuyen dai tay duong", "--db", db, "--from", "2021-01-01", "--json"]
+    )
+    rows = json.loads(result.stdout)
+    assert result.exit_code == 0 and rows and all(r["published"] >= "2021" for r in rows)
+    words = ["xuyên", "đại", "tây", "dương"]  # typed without marks: found folded, none is exact
+    assert all(all(w in r["text"].lower() for w in words) and r["exact"] is False for r in rows)
+    shown = runner.invoke(app, ["search", "Stoltenberg", "--db", db, "-n", "2"])
+    assert shown.exit_code == 0 and shown.stdout.count("Stoltenberg") >= 2
+    bad = runner.invoke(app, ["search", "nato", "--db", db, "--from", "18/2/2021"])
+    assert bad.exit_code == 2

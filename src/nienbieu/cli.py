@@ -7,6 +7,7 @@ import json
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from enum import IntEnum
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
@@ -17,7 +18,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from nienbieu import entities, evaluation, export, llm, nlp, pipeline, rouge, summarize, timeline
+from nienbieu import entities, evaluation, export, llm, nlp, pipeline, rouge, search, summarize, timeline
 from nienbieu.models import Article
 from nienbieu.pipeline import IngestReport, ingest_paths
 from nienbieu.store import DEFAULT_DB, Store
@@ -38,6 +39,7 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 err = Console(stderr=True)
+out = Console(highlight=False, soft_wrap=True)
 
 DbOption = Annotated[Path, typer.Option("--db", help="SQLite database file.", show_default=True)]
 FormatOption = Annotated[str, typer.Option("--format", "-f", help="Output format: md, json or html.")]
@@ -225,6 +227,38 @@ def _llm_config() -> llm.LLMConfig:
         )
         raise typer.Exit(Exit.USAGE)
     return config
+
+
+@app.command("search")
+def search_cmd(
+    query: Annotated[str, typer.Argument(help='Words (all must occur) and "quoted phrases".')],
+    db: DbOption = Path(DEFAULT_DB),
+    start: Annotated[
+        datetime | None, typer.Option("--from", formats=["%Y-%m-%d"], help="Published on or after.")
+    ] = None,
+    end: Annotated[
+        datetime | None, typer.Option("--to", formats=["%Y-%m-%d"], help="Published on or before.")
+    ] = None,
+    entity: Annotated[str | None, typer.Option("--entity", help="Articles that name this.")] = None,
+    outlet: Annotated[str | None, typer.Option("--outlet", help="Outlet name contains this.")] = None,
+    limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="Most hits to show.")] = 20,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Search stored sentences, diacritics optional ("nato my" finds "NATO Mỹ"); exact spellings first."""
+    filters = search.Filters(start and start.date(), end and end.date(), entity, outlet)
+    with _open(db) as store:
+        hits = store.search(query, filters, limit)
+    if as_json:
+        sys.stdout.write(json.dumps(search.rows_for(hits), ensure_ascii=False, indent=2) + "\n")
+        return
+    if not hits:
+        err.print(f"no match for {escape(query)!r}")
+    for h in hits:
+        source = ", ".join(filter(None, [h.outlet, (h.published or "")[:10], h.article_id]))
+        out.print(f"[dim]{escape(source)}[/] {escape(h.title or '')}")
+        out.print(
+            "  " + escape(h.snippet(mark=("\x00", "\x01"))).replace("\x00", "[bold]").replace("\x01", "[/]")
+        )
 
 
 @app.command()

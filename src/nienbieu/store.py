@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+from nienbieu import search
 from nienbieu.models import Article, DateProvenance, Mention, Paragraph, Quote, Sentence, TimeExpression
 
 DEFAULT_DB = "nienbieu.db"
@@ -98,6 +99,18 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX mentions_sentence ON mentions(article_id, sentence_idx);
     CREATE INDEX quotes_sentence ON quotes(article_id, sentence_idx);
     """,
+    # v5: full-text search (nienbieu.search): each sentence as written and folded (no diacritics),
+    # kept in step with `sentences` by triggers; nb_fold is registered by every Store connection
+    """
+    CREATE VIRTUAL TABLE sentences_fts USING fts5(text, folded, tokenize='unicode61 remove_diacritics 0');
+    INSERT INTO sentences_fts(rowid, text, folded) SELECT rowid, text, nb_fold(text) FROM sentences;
+    CREATE TRIGGER sentences_fts_insert AFTER INSERT ON sentences BEGIN
+        INSERT INTO sentences_fts(rowid, text, folded) VALUES (new.rowid, new.text, nb_fold(new.text));
+    END;
+    CREATE TRIGGER sentences_fts_delete AFTER DELETE ON sentences BEGIN
+        DELETE FROM sentences_fts WHERE rowid = old.rowid;
+    END;
+    """,
 )
 
 
@@ -129,6 +142,7 @@ class Store:
         self.conn.execute("PRAGMA journal_mode=WAL")
         self.conn.execute("PRAGMA foreign_keys=ON")
         self.conn.execute("PRAGMA synchronous=NORMAL")
+        search.register(self.conn)
         migrate(self.conn)
 
     def close(self) -> None:
@@ -250,6 +264,10 @@ class Store:
                 self._insert_timexes(conn, a)
 
     # --- reading -------------------------------------------------------------
+
+    def search(self, text: str, filters: search.Filters | None = None, limit: int = 20) -> list[search.Hit]:
+        """Sentences matching a query (`nienbieu.search`): exact diacritics first, then BM25."""
+        return search.search(self.conn, text, filters or search.Filters(), limit)
 
     def count(self) -> int:
         return self.conn.execute("SELECT count(*) FROM articles").fetchone()[0]

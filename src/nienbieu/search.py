@@ -1,0 +1,177 @@
+"""Full-text search over stored sentences: SQLite FTS5, ranked by BM25.
+
+Every sentence is indexed twice: as written, and folded (lower case, tone and vowel marks
+removed, "đ" as "d"), so "nato my" finds "NATO Mỹ" while a query typed with its diacritics
+finds the exact spelling first. Folding keeps one character per character, so a match found
+in the folded text highlights the same offsets in the original.
+
+Query syntax: words (all must occur) and "quoted phrases".
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from functools import cache
+
+_QUERY_PART = re.compile(r'"([^"]*)"|(\S+)')
+_WORD = re.compile(r"\w+")
+
+
+@cache
+def _fold_char(c: str) -> str:
+    if c in "đĐ":
+        return "d"
+    base = unicodedata.normalize("NFD", c)[0]
+    return base.lower() if len(base.lower()) == 1 else c
+
+
+def fold(text: str) -> str:
+    """Lower case without diacritics, one character per character: "Đà Nẵng" -> "da nang"."""
+    return "".join(_fold_char(c) for c in text)
+
+
+@dataclass(frozen=True, slots=True)
+class Query:
+    """Parsed search terms: each a word or a phrase (a list of words)."""
+
+    phrases: tuple[tuple[str, ...], ...]
+
+    @classmethod
+    def parse(cls, text: str) -> Query:
+        text = unicodedata.normalize("NFC", text)
+        phrases = []
+        for quoted, bare in _QUERY_PART.findall(text):
+            words = tuple(_WORD.findall(quoted if quoted else bare))
+            if words:
+                phrases.append(words)
+        return cls(tuple(phrases))
+
+    def fts(self, column: str, folded: bool) -> str:
+        """An FTS5 MATCH expression on one column: every phrase must occur."""
+        parts = []
+        for words in self.phrases:
+            text = " ".join(fold(w) if folded else w.lower() for w in words)
+            parts.append('"' + text.replace('"', '""') + '"')
+        return f"{column} : ({' '.join(parts)})"
+
+    def folded_words(self) -> list[list[str]]:
+        return [[fold(w) for w in words] for words in self.phrases]
+
+
+@dataclass(frozen=True, slots=True)
+class Filters:
+    start: date | None = None  # publication date, inclusive
+    end: date | None = None  # inclusive
+    entity: str | None = None  # a mention of this name (any case and diacritics) in the article
+    outlet: str | None = None  # part of the outlet's name, any case
+
+
+@dataclass(slots=True)
+class Hit:
+    article_id: str
+    sentence_index: int
+    text: str
+    title: str | None
+    outlet: str | None
+    published: str | None
+    exact: bool  # the words occur with the diacritics typed
+    score: float  # BM25 (lower is better, as SQLite reports it)
+    highlights: list[tuple[int, int]] = field(default_factory=list)
+
+    def snippet(self, width: int = 160, mark: tuple[str, str] = ("**", "**")) -> str:
+        """The sentence around its first match, matches wrapped in `mark`."""
+        first = self.highlights[0][0] if self.highlights else 0
+        start = max(0, first - width // 3)
+        if start:  # begin at a word, not inside one
+            start = next((i + 1 for i in range(start, first) if self.text[i].isspace()), first)
+        end = min(len(self.text), start + width)
+        out, last = [], start
+        for s, e in self.highlights:
+            if s >= start and e <= end:
+                out += [self.text[last:s], mark[0], self.text[s:e], mark[1]]
+                last = e
+        out.append(self.text[last:end])
+        return ("…" if start else "") + "".join(out) + ("…" if end < len(self.text) else "")
+
+
+def highlights(text: str, query: Query) -> list[tuple[int, int]]:
+    """Offsets of the query's words and phrases in `text`, found diacritic-insensitively."""
+    folded = fold(text)
+    spans = []
+    for words in query.folded_words():
+        pattern = r"(?<!\w)" + r"\W+".join(re.escape(w) for w in words) + r"(?!\w)"
+        spans += [m.span() for m in re.finditer(pattern, folded)]
+    return sorted(set(spans))
+
+
+_SELECT = """
+SELECT s.article_id, s.idx, s.text, a.title, a.outlet, a.published, f.rank
+FROM sentences_fts f JOIN sentences s ON s.rowid = f.rowid JOIN articles a ON a.id = s.article_id
+WHERE sentences_fts MATCH ?
+"""
+
+
+def search(conn: sqlite3.Connection, text: str, filters: Filters = Filters(), limit: int = 20) -> list[Hit]:
+    """Sentences matching `text`, exact-diacritic matches first, then by BM25."""
+    query = Query.parse(text)
+    if not query.phrases:
+        return []
+    where, params = _filter_sql(filters)
+    sql = f"{_SELECT} {where} ORDER BY f.rank LIMIT ?"
+    hits: dict[tuple[str, int], Hit] = {}
+    for exact, expression in ((True, query.fts("text", False)), (False, query.fts("folded", True))):
+        for row in conn.execute(sql, (expression, *params, limit)):
+            key = (row[0], row[1])
+            if key not in hits:
+                hits[key] = Hit(*row[:6], exact=exact, score=row[6], highlights=highlights(row[2], query))
+    return sorted(hits.values(), key=lambda h: (not h.exact, h.score))[:limit]
+
+
+def _filter_sql(filters: Filters) -> tuple[str, list]:
+    clauses: list[str] = []
+    params: list = []
+    if filters.start:
+        clauses.append("a.published >= ?")
+        params.append(filters.start.isoformat())
+    if filters.end:
+        clauses.append("a.published < ?")
+        params.append((filters.end + timedelta(days=1)).isoformat())
+    if filters.outlet:
+        clauses.append("nb_fold(a.outlet) LIKE ?")
+        params.append(f"%{fold(filters.outlet)}%")
+    if filters.entity:
+        clauses.append(
+            "EXISTS (SELECT 1 FROM mentions m WHERE m.article_id = s.article_id "
+            "AND (nb_fold(m.text) = ? OR nb_fold(coalesce(m.canonical, '')) = ?))"
+        )
+        params += [fold(filters.entity)] * 2
+    return "".join(f" AND {c}" for c in clauses), params
+
+
+def register(conn: sqlite3.Connection) -> None:
+    """The SQL function the index triggers and filters use; every connection that writes
+    sentences needs it."""
+    conn.create_function("nb_fold", 1, lambda t: fold(t) if t is not None else None, deterministic=True)
+
+
+def rows_for(hits: Iterable[Hit]) -> list[dict]:
+    return [
+        {
+            "article_id": h.article_id,
+            "sentence_index": h.sentence_index,
+            "text": h.text,
+            "snippet": h.snippet(),
+            "highlights": h.highlights,
+            "title": h.title,
+            "outlet": h.outlet,
+            "published": h.published,
+            "exact": h.exact,
+            "score": round(h.score, 4),
+        }
+        for h in hits
+    ]

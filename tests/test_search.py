@@ -104,7 +104,8 @@ def test_a_store_from_before_search_is_indexed_on_upgrade(tmp_path, seeds):
         s.add([seeds["vtv"]])
     conn = sqlite3.connect(path)  # roll the schema back to v4 by hand, as an old version left it
     conn.executescript(
-        "DROP TRIGGER sentences_fts_insert; DROP TRIGGER sentences_fts_delete; DROP TABLE sentences_fts;"
+        "DROP TRIGGER sentences_fts_insert; DROP TRIGGER sentences_fts_delete;"
+        "DROP TABLE sentences_fts_vocab; DROP TABLE sentences_fts;"
         f"PRAGMA user_version = {len(MIGRATIONS) - 1};"
     )
     conn.close()
@@ -119,3 +120,9 @@ def test_long_sentences_are_cut_at_words_around_the_match():
     )
     snippet = hit.snippet(width=80)
     assert snippet.startswith("…dài ") and "**NATO**" in snippet and snippet.endswith("…")
+
+
+def test_words_in_too_many_sentences_list_the_newest_matches_unranked(store, monkeypatch):
+    monkeypatch.setattr(search, "RANKED_MATCHES", 1)  # "nato" is in 2 sentences: too common now
+    assert [h.article_id for h in store.search("nato")] == ["a2", "a1"]  # stored last, listed first
+    assert [h.article_id for h in store.search("vilnius")] == ["a3"]  # 1 match: still ranked

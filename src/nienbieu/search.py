@@ -109,10 +109,10 @@ def highlights(text: str, query: Query) -> list[tuple[int, int]]:
     return sorted(set(spans))
 
 
-_SELECT = """
-SELECT s.article_id, s.idx, s.text, a.title, a.outlet, a.published, f.rank
-FROM sentences_fts f JOIN sentences s ON s.rowid = f.rowid JOIN articles a ON a.id = s.article_id
-WHERE sentences_fts MATCH ?
+_DETAILS = """
+SELECT s.rowid, s.article_id, s.idx, s.text, a.title, a.outlet, a.published
+FROM sentences s JOIN articles a ON a.id = s.article_id
+WHERE s.rowid IN ({marks})
 """
 
 
@@ -121,15 +121,51 @@ def search(conn: sqlite3.Connection, text: str, filters: Filters = Filters(), li
     query = Query.parse(text)
     if not query.phrases:
         return []
-    where, params = _filter_sql(filters)
-    sql = f"{_SELECT} {where} ORDER BY f.rank LIMIT ?"
     hits: dict[tuple[str, int], Hit] = {}
     for exact, expression in ((True, query.fts("text", False)), (False, query.fts("folded", True))):
-        for row in conn.execute(sql, (expression, *params, limit)):
-            key = (row[0], row[1])
-            if key not in hits:
-                hits[key] = Hit(*row[:6], exact=exact, score=row[6], highlights=highlights(row[2], query))
+        for hit in _matches(conn, expression, filters, limit, exact, query):
+            hits.setdefault((hit.article_id, hit.sentence_index), hit)
     return sorted(hits.values(), key=lambda h: (not h.exact, h.score))[:limit]
+
+
+def _matches(
+    conn: sqlite3.Connection, expression: str, filters: Filters, limit: int, exact: bool, query: Query
+) -> list[Hit]:
+    """The best `limit` matches passing the filters. FTS5 ranks in its own fast path (no join);
+    the filters then look only at the best candidates, and more are fetched when too few pass."""
+    where, params = _filter_sql(filters)
+    wanted = limit if not where else limit * 8
+    # BM25 scores every match; for words in a large share of the corpus ("của", "và") that
+    # alone took seconds at 100,000 articles, so such queries list the newest matches unranked.
+    order = "rank" if _matches_at_most(conn, query, exact) <= RANKED_MATCHES else "rowid DESC"
+    while True:
+        ranked = conn.execute(
+            f"SELECT rowid, rank FROM sentences_fts WHERE sentences_fts MATCH ? ORDER BY {order} LIMIT ?",
+            (expression, wanted),
+        ).fetchall()
+        rank = dict(ranked)
+        sql = _DETAILS.format(marks=",".join("?" * len(rank))) + where
+        rows = conn.execute(sql, (*rank, *params)).fetchall()
+        if len(rows) >= limit or len(ranked) < wanted:
+            break
+        wanted *= 8
+    found = [
+        Hit(*row[1:], exact=exact, score=rank[row[0]], highlights=highlights(row[3], query)) for row in rows
+    ]
+    return sorted(found, key=lambda h: h.score)[:limit]
+
+
+RANKED_MATCHES = 20_000  # most sentences a query may match and still be ranked by BM25
+
+
+def _matches_at_most(conn: sqlite3.Connection, query: Query, exact: bool) -> int:
+    """How many sentences hold the query's rarest word (an upper bound on its matches)."""
+    words = [w for phrase in query.phrases for w in phrase]
+    counts = [
+        conn.execute("SELECT doc FROM sentences_fts_vocab WHERE term = ?", (w.lower() if exact else fold(w),))
+        for w in words
+    ]
+    return min((row[0] if row else 0) for row in (c.fetchone() for c in counts))
 
 
 def _filter_sql(filters: Filters) -> tuple[str, list]:

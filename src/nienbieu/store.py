@@ -110,6 +110,7 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE TRIGGER sentences_fts_delete AFTER DELETE ON sentences BEGIN
         DELETE FROM sentences_fts WHERE rowid = old.rowid;
     END;
+    CREATE VIRTUAL TABLE sentences_fts_vocab USING fts5vocab(sentences_fts, 'row');
     """,
 )
 

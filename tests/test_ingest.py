@@ -1,7 +1,11 @@
 import json
 import unicodedata
 
-from nienbieu import ingest
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from nienbieu import ingest, legacy
 from nienbieu.models import Severity
 
 
@@ -113,3 +117,50 @@ def test_discover_recurses_and_reports_unsupported(tmp_path):
     files, problems = ingest.discover([tmp_path / "a", other, tmp_path / "missing"])
     assert [f.name for f in files] == ["x.txt", "y.htm"]
     assert [p.code for p in problems] == ["unsupported-type", "not-found"]
+
+
+SENTENCE = "Tổng thư ký NATO Jens Stoltenberg đã gặp gỡ các quan chức Mỹ tại Hà Nội ngày 18/2."
+
+
+@pytest.mark.parametrize("scheme", legacy.SCHEMES)
+def test_legacy_bytes_are_converted_with_a_named_warning(tmp_path, scheme):
+    path = tmp_path / f"{scheme}.txt"
+    path.write_bytes(legacy.from_unicode(SENTENCE, scheme).encode("cp1252"))
+    result = ingest.read_file(path)
+    assert result.documents[0].text == SENTENCE
+    [problem] = result.problems
+    assert (problem.code, problem.severity, problem.source) == (
+        f"legacy-{scheme}",
+        Severity.WARNING,
+        str(path),
+    )
+    assert "converted" in problem.message and legacy.NAMES[scheme] in problem.message
+
+
+@pytest.mark.parametrize(("scheme", "mojibake"), [("tcvn3", "Hµ Néi"), ("vni", "Haø Noäi")])
+def test_utf8_mojibake_of_legacy_text_is_converted(scheme, mojibake):
+    body = legacy.from_unicode(SENTENCE, scheme)
+    assert mojibake in body
+    text, problems = ingest.decode(body.encode("utf-8"), "a.txt")
+    assert text == SENTENCE and [p.code for p in problems] == [f"legacy-{scheme}"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        SENTENCE,
+        "NATO Secretary General Jens Stoltenberg met US officials in Hanoi on 18 February.",
+        "Le secrétaire général de l'OTAN a rencontré à Hanoï, où il était reçu, des élus américains.",
+    ],
+)
+def test_good_utf8_is_not_converted(text):
+    assert ingest.decode(text.encode("utf-8"), "a.txt") == (text, [])
+
+
+@given(st.binary(max_size=400))
+def test_decode_never_raises_and_returns_text_or_an_error(data):
+    text, problems = ingest.decode(data, "x.txt")
+    if text is None:
+        assert any(p.severity is Severity.ERROR for p in problems)
+    else:
+        assert isinstance(text, str) and all(p.severity is Severity.WARNING for p in problems)

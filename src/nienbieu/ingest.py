@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
 
+from nienbieu import legacy
 from nienbieu.models import Problem, RawDocument, Severity
 from nienbieu.nlp import normalize_text
 
@@ -88,16 +89,48 @@ def looks_binary(data: bytes) -> bool:
 
 
 def decode(data: bytes, source: str) -> tuple[str | None, list[Problem]]:
-    """Bytes to NFC text: UTF-8 (with or without BOM), UTF-16 with BOM, else Windows-1258."""
+    """Bytes to NFC text: UTF-8 (with or without BOM), UTF-16 with BOM, TCVN3 or VNI (as bytes,
+    or as UTF-8 mojibake of them), else Windows-1258. Never raises: text, or None and an ERROR."""
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
             return data.decode("utf-16"), []
         except UnicodeDecodeError:
             pass
     try:
-        return data.decode("utf-8-sig"), []
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError as err:
-        utf8_error = err
+        return _decode_not_utf8(data, source, err)
+    converted = _from_legacy(text, source, "valid UTF-8 but written in")
+    return converted if converted else (text, [])
+
+
+def _cp1252(data: bytes) -> str:
+    """Legacy fonts put their letters on Windows-1252 byte values; a byte Windows-1252 leaves
+    undefined (0x81, 0x8D, 0x8F, 0x90, 0x9D) never occurs in them, so it rules them out."""
+    try:
+        return data.decode("cp1252")
+    except UnicodeDecodeError:
+        return ""
+
+
+def _from_legacy(text: str, source: str, how: str) -> tuple[str, list[Problem]] | None:
+    """`text` converted from TCVN3 or VNI with a warning, or None when it is neither."""
+    scheme = legacy.detect(text)
+    if scheme is None:
+        return None
+    message = (
+        f"{how} the legacy {legacy.NAMES[scheme]} encoding (Vietnamese fonts of the 1990s); "
+        "converted to Unicode (check the result)"
+    )
+    return legacy.to_unicode(text, scheme), [Problem(source, Severity.WARNING, f"legacy-{scheme}", message)]
+
+
+def _decode_not_utf8(
+    data: bytes, source: str, utf8_error: UnicodeDecodeError
+) -> tuple[str | None, list[Problem]]:
+    converted = _from_legacy(_cp1252(data), source, "not UTF-8;")
+    if converted:
+        return converted
     # Windows-1258 keeps tone marks as combining characters; NFC composes them.
     text = unicodedata.normalize("NFC", data.decode("cp1258", errors="replace"))
     if "\ufffd" not in text and _plausible_vietnamese(text) > 0.97:
@@ -116,7 +149,7 @@ def decode(data: bytes, source: str) -> tuple[str | None, list[Problem]]:
             "unknown-encoding",
             f"not valid UTF-8 (byte {utf8_error.start}: "
             f"{data[utf8_error.start : utf8_error.start + 1]!r}) and not recognisable as "
-            "Windows-1258 Vietnamese; convert the file to UTF-8",
+            "Windows-1258, TCVN3 or VNI Vietnamese; convert the file to UTF-8",
         )
     ]
 

@@ -123,6 +123,8 @@ def search(conn: sqlite3.Connection, text: str, filters: Filters = Filters(), li
         return []
     hits: dict[tuple[str, int], Hit] = {}
     for exact, expression in ((True, query.fts("text", False)), (False, query.fts("folded", True))):
+        if len(hits) >= limit:
+            break  # enough exact matches: they rank before every other
         for hit in _matches(conn, expression, filters, limit, exact, query):
             hits.setdefault((hit.article_id, hit.sentence_index), hit)
     return sorted(hits.values(), key=lambda h: (not h.exact, h.score))[:limit]
@@ -131,28 +133,29 @@ def search(conn: sqlite3.Connection, text: str, filters: Filters = Filters(), li
 def _matches(
     conn: sqlite3.Connection, expression: str, filters: Filters, limit: int, exact: bool, query: Query
 ) -> list[Hit]:
-    """The best `limit` matches passing the filters. FTS5 ranks in its own fast path (no join);
-    the filters then look only at the best candidates, and more are fetched when too few pass."""
+    """The best `limit` matches passing the filters."""
     where, params = _filter_sql(filters)
-    wanted = limit if not where else limit * 8
     # BM25 scores every match; for words in a large share of the corpus ("của", "và") that
     # alone took seconds at 100,000 articles, so such queries list the newest matches unranked.
-    order = "rank" if _matches_at_most(conn, query, exact) <= RANKED_MATCHES else "rowid DESC"
-    while True:
-        ranked = conn.execute(
-            f"SELECT rowid, rank FROM sentences_fts WHERE sentences_fts MATCH ? ORDER BY {order} LIMIT ?",
-            (expression, wanted),
-        ).fetchall()
+    order = "f.rank" if _matches_at_most(conn, query, exact) <= RANKED_MATCHES else "f.rowid DESC"
+    if where:  # filter while matching: fetching ranked candidates and filtering after meant re-ranking
+        sql = f"{_FILTERED} {where} ORDER BY {order} LIMIT ?"
+        rows = conn.execute(sql, (expression, *params, limit)).fetchall()
+    else:  # FTS5 ranks in its own fast path, without a join
+        sql = f"SELECT f.rowid, f.rank FROM sentences_fts f WHERE sentences_fts MATCH ? ORDER BY {order}"
+        ranked = conn.execute(sql + " LIMIT ?", (expression, limit)).fetchall()
         rank = dict(ranked)
-        sql = _DETAILS.format(marks=",".join("?" * len(rank))) + where
-        rows = conn.execute(sql, (*rank, *params)).fetchall()
-        if len(rows) >= limit or len(ranked) < wanted:
-            break
-        wanted *= 8
-    found = [
-        Hit(*row[1:], exact=exact, score=rank[row[0]], highlights=highlights(row[3], query)) for row in rows
-    ]
+        details = conn.execute(_DETAILS.format(marks=",".join("?" * len(rank))), tuple(rank)).fetchall()
+        rows = [(*row, rank[row[0]]) for row in details]
+    found = [Hit(*row[1:7], exact=exact, score=row[7], highlights=highlights(row[3], query)) for row in rows]
     return sorted(found, key=lambda h: h.score)[:limit]
+
+
+_FILTERED = """
+SELECT s.rowid, s.article_id, s.idx, s.text, a.title, a.outlet, a.published, f.rank
+FROM sentences_fts f JOIN sentences s ON s.rowid = f.rowid JOIN articles a ON a.id = s.article_id
+WHERE sentences_fts MATCH ?
+"""
 
 
 RANKED_MATCHES = 20_000  # most sentences a query may match and still be ranked by BM25

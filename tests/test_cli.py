@@ -169,3 +169,33 @@ def test_search_prints_snippets_and_json(tmp_path):
     assert shown.exit_code == 0 and shown.stdout.count("Stoltenberg") >= 2
     bad = runner.invoke(app, ["search", "nato", "--db", db, "--from", "18/2/2021"])
     assert bad.exit_code == 2
+
+
+def test_articles_name_the_copies_of_a_syndicated_story(tmp_path):
+    from test_dedup import COPY, STORY
+
+    rows = [
+        {
+            "text": STORY,
+            "title": "Stoltenberg gặp Biden",
+            "published": "2023-06-13T20:00:00",
+            "outlet": "VTV",
+        },
+        {
+            "text": COPY,
+            "title": "Biden tiếp Stoltenberg",
+            "published": "2023-06-14T07:00:00",
+            "outlet": "VTC",
+        },
+    ]
+    source = tmp_path / "a.jsonl"
+    source.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows), encoding="utf-8")
+    db = str(tmp_path / "d.db")
+    runner.invoke(app, ["ingest", str(source), "--db", db])
+    listed = {
+        r["outlet"]: r for r in json.loads(runner.invoke(app, ["articles", "--db", db, "--json"]).stdout)
+    }
+    assert listed["VTV"]["also_published_by"] == [{"id": listed["VTC"]["id"], "outlet": "VTC"}]
+    assert listed["VTC"]["copy_of"] == listed["VTV"]["id"]
+    table = runner.invoke(app, ["articles", "--db", db]).stdout
+    assert "also: VTC" in table and f"copy of {listed['VTV']['id']}" in table

@@ -97,16 +97,14 @@ def test_replaced_and_deleted_sentences_leave_the_index(store):
 def test_a_store_from_before_search_is_indexed_on_upgrade(tmp_path, seeds):
     import sqlite3
 
-    from nienbieu.store import MIGRATIONS
-
     path = tmp_path / "v4.db"
     with Store(path) as s:
         s.add([seeds["vtv"]])
     conn = sqlite3.connect(path)  # roll the schema back to v4 by hand, as an old version left it
     conn.executescript(
+        "DROP TABLE duplicates; DROP TABLE signatures;"
         "DROP TRIGGER sentences_fts_insert; DROP TRIGGER sentences_fts_delete;"
-        "DROP TABLE sentences_fts_vocab; DROP TABLE sentences_fts;"
-        f"PRAGMA user_version = {len(MIGRATIONS) - 1};"
+        "DROP TABLE sentences_fts_vocab; DROP TABLE sentences_fts; PRAGMA user_version = 4;"
     )
     conn.close()
     with Store(path) as s:

@@ -1,3 +1,4 @@
+import json
 import sqlite3
 
 import pytest
@@ -77,3 +78,39 @@ def test_a_v3_database_is_upgraded_with_its_data(tmp_path, seeds):
         assert schema_version(store.conn) == len(MIGRATIONS)
         store.add([seeds["vtv"]])
         assert [a.id for a in store.articles()] == [seeds["vtv"].id]
+
+
+def test_syndicated_copies_are_grouped_and_left_out_of_the_corpus(tmp_path):
+    from test_dedup import COPY, OTHER, STORY
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    rows = [
+        {
+            "text": STORY,
+            "title": "Stoltenberg gặp Biden",
+            "published": "2023-06-13T20:00:00",
+            "outlet": "VTV",
+        },
+        {
+            "text": COPY,
+            "title": "Biden tiếp Stoltenberg",
+            "published": "2023-06-14T07:00:00",
+            "outlet": "VTC",
+        },
+        {"text": OTHER, "title": "Khai mạc hội nghị", "published": "2023-07-11T09:00:00", "outlet": "VTV"},
+    ]
+    (folder / "a.jsonl").write_text(
+        "\n".join(json.dumps(r, ensure_ascii=False) for r in rows), encoding="utf-8"
+    )
+    with Store(tmp_path / "d.db") as store:
+        pipeline.ingest_paths([folder], store)
+        pipeline.ingest_paths([folder], store)  # again: same groups, nothing doubled
+        everything = {a.title: a.id for a in store.articles()}
+        assert store.duplicates() == {
+            everything["Stoltenberg gặp Biden"]: [everything["Biden tiếp Stoltenberg"]]
+        }
+        assert sorted(a.title for a in store.articles(canonical_only=True)) == [
+            "Khai mạc hội nghị",
+            "Stoltenberg gặp Biden",
+        ]

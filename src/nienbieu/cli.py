@@ -74,9 +74,9 @@ def _check_format(fmt: str, allowed: tuple[str, ...] = export.FORMATS) -> str:
     return fmt
 
 
-def _load_articles(db: Path) -> list[Article]:
+def _load_articles(db: Path, canonical_only: bool = True) -> list[Article]:
     with _open(db) as store:
-        articles = store.articles()
+        articles = store.articles(canonical_only)
     if not articles:
         _empty(db)
     return articles
@@ -267,14 +267,17 @@ def articles(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
 ) -> None:
     """List stored articles: id, outlet, title, publication date and where it came from."""
-    rows = export.article_rows(_load_articles(db))
+    articles = _load_articles(db, canonical_only=False)
+    with _open(db) as store:
+        copies = store.duplicates()
+    rows = export.article_rows(articles, copies)
     if as_json:
         sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
         return
-    table = Table("id", "outlet", "title", "published", "date from", show_lines=False)
+    table = Table("id", "outlet", "title", "published", "date from", "duplicates", show_lines=False)
     for r in rows:
         table.add_row(r["id"], r["outlet"] or "—", r["title"] if r["title_stated"] else f"({r['title']})",
-                      _published_cell(r), r["published_provenance"])  # fmt: skip
+                      _published_cell(r), r["published_provenance"], _duplicates_cell(r))  # fmt: skip
     Console(width=200).print(table)
 
 
@@ -424,6 +427,13 @@ def _evaluate(
     sys.stdout.write(report(scores) + "\n")
     for e in scores.errors[:errors]:
         sys.stdout.write(json.dumps(e, ensure_ascii=False) + "\n")
+
+
+def _duplicates_cell(row: dict) -> str:
+    if row["copy_of"]:
+        return f"copy of {row['copy_of']}"
+    also = [c["outlet"] or c["id"] for c in row["also_published_by"]]
+    return f"also: {', '.join(also)}" if also else ""
 
 
 def _published_cell(row: dict) -> str:

@@ -231,10 +231,18 @@ def render_brief(b: Briefing, fmt: str) -> str:
 # --- article list -------------------------------------------------------------
 
 
-def article_rows(articles: Sequence[Article]) -> list[dict[str, Any]]:
+def article_rows(
+    articles: Sequence[Article], copies: dict[str, list[str]] | None = None
+) -> list[dict[str, Any]]:
+    """One row per stored article; `copies`: canonical id -> ids of its near-duplicate copies."""
+    copies = copies or {}
+    outlet = {a.id: a.outlet for a in articles}
+    copy_of = {copy: canonical for canonical, ids in copies.items() for copy in ids}
     return [
         {
             "id": a.id,
+            "copy_of": copy_of.get(a.id),
+            "also_published_by": [{"id": c, "outlet": outlet.get(c)} for c in copies.get(a.id, [])],
             "outlet": a.outlet,
             "title": a.display_title,
             "title_stated": a.title is not None,

@@ -167,15 +167,17 @@ def ingest_paths(
     if batch:
         flush()
     store.update_dating(infer_dates(store.articles()))
+    store.update_duplicates()
     return report
 
 
 def corpus_entities(store: Store) -> tuple[list[Article], list[entities.Entity]]:
-    """Every stored article with canonical entity names, and the entities themselves.
+    """Every stored article (near-duplicate copies left out) with canonical entity names, and
+    the entities themselves.
 
     Articles stored before entity recognition existed are analysed now, once."""
     pending = set(store.without_entities())
-    articles = store.articles()
+    articles = store.articles(canonical_only=True)  # a syndicated copy would count every name twice
     if pending:
         store.update_entities(recognise_entities(a) for a in articles if a.id in pending)
     found = entities.link(articles)

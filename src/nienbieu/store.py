@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from nienbieu import search
+from nienbieu import dedup, search
 from nienbieu.models import Article, DateProvenance, Mention, Paragraph, Quote, Sentence, TimeExpression
 
 DEFAULT_DB = "nienbieu.db"
@@ -112,6 +112,20 @@ MIGRATIONS: tuple[str, ...] = (
     END;
     CREATE VIRTUAL TABLE sentences_fts_vocab USING fts5vocab(sentences_fts, 'row');
     """,
+    # v6: near-duplicates (nienbieu.dedup): each article's MinHash signature, and for every copy
+    # the canonical (earliest) article of its group
+    """
+    CREATE TABLE signatures (
+        article_id TEXT PRIMARY KEY REFERENCES articles(id) ON DELETE CASCADE,
+        minhash BLOB NOT NULL
+    );
+    CREATE TABLE duplicates (
+        article_id TEXT PRIMARY KEY REFERENCES articles(id) ON DELETE CASCADE,
+        canonical_id TEXT NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+        similarity REAL NOT NULL
+    );
+    CREATE INDEX duplicates_canonical ON duplicates(canonical_id);
+    """,
 )
 
 
@@ -144,7 +158,10 @@ class Store:
         self.conn.execute("PRAGMA foreign_keys=ON")
         self.conn.execute("PRAGMA synchronous=NORMAL")
         search.register(self.conn)
+        before = schema_version(self.conn)
         migrate(self.conn)
+        if 0 < before < 6:
+            self._sign_old_articles()
 
     def close(self) -> None:
         self.conn.close()
@@ -213,6 +230,8 @@ class Store:
         )
         Store._insert_timexes(conn, a)
         Store._insert_entities(conn, a)
+        minhash = dedup.signature(dedup.shingles(dedup.article_text(a)))
+        conn.execute("INSERT INTO signatures VALUES (?, ?)", (a.id, minhash.tobytes()))
 
     @staticmethod
     def _insert_entities(conn: sqlite3.Connection, a: Article) -> None:
@@ -264,6 +283,45 @@ class Store:
                 conn.execute("DELETE FROM timexes WHERE article_id = ?", (a.id,))
                 self._insert_timexes(conn, a)
 
+    def _sign_old_articles(self) -> None:
+        """MinHash signatures for articles stored before v6, from their stored title and body."""
+        rows = self.conn.execute("SELECT id, title, body FROM articles").fetchall()
+        with self.transaction() as conn:
+            for article_id, title, body in rows:
+                text = "\n".join([title or "", *(t for _, t in json.loads(body))])
+                minhash = dedup.signature(dedup.shingles(text))
+                conn.execute(
+                    "INSERT OR REPLACE INTO signatures VALUES (?, ?)", (article_id, minhash.tobytes())
+                )
+        self.update_duplicates()
+
+    def update_duplicates(self) -> list[dedup.Duplicate]:
+        """Regroup near-duplicates over the whole store (signatures are stored, so this reads
+        no text): each copy points at the earliest article of its group."""
+        rows = self.conn.execute(
+            "SELECT s.article_id, coalesce(a.published, '9999'), s.minhash FROM signatures s "
+            "JOIN articles a ON a.id = s.article_id"
+        ).fetchall()
+        found = dedup.group_signatures(
+            [(article_id, key, dedup.from_bytes(blob)) for article_id, key, blob in rows]
+        )
+        with self.transaction() as conn:
+            conn.execute("DELETE FROM duplicates")
+            conn.executemany(
+                "INSERT INTO duplicates VALUES (?, ?, ?)",
+                [(d.article, d.canonical, d.similarity) for d in found],
+            )
+        return found
+
+    def duplicates(self) -> dict[str, list[str]]:
+        """Canonical article id -> ids of its copies."""
+        copies: dict[str, list[str]] = {}
+        for article_id, canonical in self.conn.execute(
+            "SELECT article_id, canonical_id FROM duplicates ORDER BY canonical_id, article_id"
+        ):
+            copies.setdefault(canonical, []).append(article_id)
+        return copies
+
     # --- reading -------------------------------------------------------------
 
     def search(self, text: str, filters: search.Filters | None = None, limit: int = 20) -> list[search.Hit]:
@@ -273,12 +331,15 @@ class Store:
     def count(self) -> int:
         return self.conn.execute("SELECT count(*) FROM articles").fetchone()[0]
 
-    def articles(self) -> list[Article]:
-        """All articles with sentences and time expressions, oldest publication first."""
+    def articles(self, canonical_only: bool = False) -> list[Article]:
+        """All articles with sentences and time expressions, oldest publication first;
+        `canonical_only`: without the near-duplicate copies of other articles."""
+        skip = "WHERE id NOT IN (SELECT article_id FROM duplicates)" if canonical_only else ""
         rows = self.conn.execute(
             "SELECT id, source, url, title, outlet, author, published, published_provenance, "
             "published_evidence, body, published_window_start, published_window_end, "
-            "published_confidence, year_hint FROM articles ORDER BY published IS NULL, published, source"
+            f"published_confidence, year_hint FROM articles {skip} "
+            "ORDER BY published IS NULL, published, source"
         ).fetchall()
         sentences: dict[str, list[Sentence]] = {}
         for article_id, idx, paragraph, in_quote, text in self.conn.execute(

@@ -1,0 +1,38 @@
+from nienbieu import dedup
+
+STORY = (
+    "Tổng thư ký NATO Jens Stoltenberg đã gặp Tổng thống Mỹ Joe Biden tại Nhà Trắng hôm thứ Ba. "
+    "Hai bên thảo luận về hội nghị thượng đỉnh sắp tới ở Vilnius và viện trợ cho Ukraine. "
+    "Ông Biden khẳng định cam kết của Mỹ với Điều 5 là vững chắc. "
+    "Ông Stoltenberg cảm ơn Mỹ vì sự lãnh đạo trong liên minh suốt thời gian qua."
+)
+COPY = "Biden tiếp người đứng đầu NATO (cập nhật)\n" + STORY + " (Theo VTV)"
+OTHER = (
+    "Hội nghị thượng đỉnh NATO ở Vilnius khai mạc với sự tham dự của lãnh đạo 31 nước thành viên. "
+    "Các nước bàn về con đường gia nhập liên minh của Ukraine và chi tiêu quốc phòng 2% GDP."
+)
+
+
+def test_shingles_are_stable_hashes_of_syllable_runs():
+    assert dedup.shingles("Hà Nội mùa thu") == dedup.shingles("hà nội  MÙA thu")
+    assert len(dedup.shingles("một hai ba bốn năm", k=3)) == 3
+    assert dedup.shingles("") == set()
+
+
+def test_identical_texts_have_similarity_one_and_unrelated_near_zero():
+    a = dedup.signature(dedup.shingles(STORY))
+    assert dedup.similarity(a, dedup.signature(dedup.shingles(STORY))) == 1.0
+    assert dedup.similarity(a, dedup.signature(dedup.shingles(OTHER))) < 0.1
+
+
+def test_a_copy_under_a_new_headline_joins_the_earliest_article():
+    found = dedup.groups(
+        [("late", "2023-06-14", COPY), ("early", "2023-06-13", STORY), ("x", "2023-06-13", OTHER)]
+    )
+    assert [(d.article, d.canonical) for d in found] == [("late", "early")]
+    assert found[0].similarity >= dedup.THRESHOLD
+
+
+def test_signatures_survive_storage():
+    sig = dedup.signature(dedup.shingles(STORY))
+    assert (dedup.from_bytes(sig.tobytes()) == sig).all()

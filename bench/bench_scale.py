@@ -1,7 +1,7 @@
 """Time and peak memory of building a timeline for a large synthetic corpus, at several sizes.
 
 The corpus is synthesised from the Vietnamese MDS articles (../shared/eval/vietnamese-mds): the
-312 articles, then articles made of as many paragraphs drawn at random from all of them (so the
+312 articles, then articles made of as many sentences drawn at random from all of them (so the
 texts are distinct: near-duplicate copies would be grouped by dedup and leave the timeline),
 with publication dates moved by a pseudo-random offset (the corpus spans years and relative
 expressions resolve to new dates), one word dropped from about a third of the sentences and
@@ -66,21 +66,24 @@ def _perturb_sentence(sentence: str, rng: random.Random) -> str:
 
 
 def synthesise(n: int, seed: int = 7) -> Iterator[dict[str, str]]:
-    """The MDS articles first, then articles made of paragraphs drawn from all of them: distinct
-    texts (near-duplicate copies would be grouped and leave the timeline), with the wording,
-    time expressions and names of real news."""
+    """The MDS articles first, then articles of as many sentences drawn from all of them,
+    four to a paragraph: distinct texts (near-duplicate copies would be grouped by dedup and
+    leave the timeline) with the wording, time expressions and names of real news."""
     rng = random.Random(seed)
     base = sources()
-    paragraphs = [(i, line) for i, doc in enumerate(base) for line in doc["text"].split("\n") if line.strip()]
+    pool = [
+        s for doc in base for line in doc["text"].split("\n") for s in re.split(r"(?<=[.!?]) ", line) if s
+    ]
     for k in range(n):
         doc = base[k % len(base)]
-        chosen = doc["text"].split("\n")
+        lines = doc["text"].split("\n")
         if k >= len(base):
-            chosen = [line for _, line in rng.sample(paragraphs, max(2, len(chosen)))]
-        lines = [
-            " ".join(_perturb_sentence(s, rng) for s in re.split(r"(?<=[.!?]) ", line)) for line in chosen
-        ]
-        row = {"text": "\n".join(lines), "title": _perturb_sentence(doc["title"], rng)}
+            drawn = rng.sample(pool, max(4, sum(len(re.split(r"(?<=[.!?]) ", line)) for line in lines)))
+            lines = [" ".join(drawn[i : i + 4]) for i in range(0, len(drawn), 4)]
+        text = "\n".join(
+            " ".join(_perturb_sentence(s, rng) for s in re.split(r"(?<=[.!?]) ", line)) for line in lines
+        )
+        row = {"text": text, "title": _perturb_sentence(doc["title"], rng)}
         if doc["published"] and rng.random() >= 0.05:
             shift = timedelta(days=(k // len(base) * 53 + rng.randrange(30)) % 1500 - 750)
             row["published"] = (doc["published"] + shift).isoformat()

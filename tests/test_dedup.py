@@ -36,3 +36,31 @@ def test_a_copy_under_a_new_headline_joins_the_earliest_article():
 def test_signatures_survive_storage():
     sig = dedup.signature(dedup.shingles(STORY))
     assert (dedup.from_bytes(sig.tobytes()) == sig).all()
+
+
+def test_copies_join_the_canonical_article_not_a_chain():
+    words = [
+        "một",
+        "hai",
+        "ba",
+        "bốn",
+        "năm",
+        "sáu",
+        "bảy",
+        "tám",
+        "chín",
+        "mười",
+        "mươi",
+        "trăm",
+        "nghìn",
+        "vạn",
+        "triệu",
+        "tỷ",
+    ]
+    parts = [" ".join(f"{w}{p}" for w in words * 2) for p in range(5)]  # five unrelated passages
+    items = [
+        ("a", "2021-01-01", " ".join(parts[0:3])),
+        ("b", "2021-01-02", " ".join(parts[1:4])),  # half of a
+        ("c", "2021-01-03", " ".join(parts[2:5])),  # half of b, a fifth of a
+    ]
+    assert [(d.article, d.canonical) for d in dedup.groups(items)] == [("b", "a")]

@@ -64,3 +64,9 @@ def test_copies_join_the_canonical_article_not_a_chain():
         ("c", "2021-01-03", " ".join(parts[2:5])),  # half of b, a fifth of a
     ]
     assert [(d.article, d.canonical) for d in dedup.groups(items)] == [("b", "a")]
+
+
+def test_the_analysis_fingerprints_title_and_body(seeds):
+    vtv = seeds["vtv"]
+    expected = dedup.signature(dedup.shingles(dedup.article_text(vtv)))
+    assert vtv.fingerprint == expected.tobytes() and vtv.title in dedup.article_text(vtv)

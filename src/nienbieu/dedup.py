@@ -90,6 +90,12 @@ def article_text(article: Article) -> str:
     return "\n".join([article.title or "", *(p.text for p in article.body)])
 
 
+def fingerprint(article: Article) -> bytes:
+    """The article's stored signature (computed where the article is analysed, so that a
+    multi-process ingest does it in parallel)."""
+    return signature(shingles(article_text(article))).tobytes()
+
+
 def from_bytes(blob: bytes) -> np.ndarray:
     return np.frombuffer(blob, dtype=np.uint64)
 

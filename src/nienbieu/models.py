@@ -119,6 +119,7 @@ class Article:
     published_confidence: float | None = None
     year_hint: int | None = None  # e.g. the year of a "© 2025" footer
     sentences: list[Sentence] = field(default_factory=list)
+    fingerprint: bytes | None = None  # MinHash signature (nienbieu.dedup), computed with the analysis
 
     @property
     def display_title(self) -> str:

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
-from nienbieu import clean, dating, entities, ingest, nlp, timex
+from nienbieu import clean, dating, dedup, entities, ingest, nlp, timex
 from nienbieu.models import Article, DateProvenance, Problem, Quote, Sentence, Severity
 from nienbieu.store import Store
 
@@ -27,6 +27,7 @@ def analyze(article: Article, segmenter: str | None = None) -> Article:
             sentences.append(Sentence(len(sentences), text, number, in_quote, article_id=article.id))
     article.sentences = sentences
     recognise_entities(article, segmenter)
+    article.fingerprint = dedup.fingerprint(article)
     return retag(article)
 
 

@@ -230,8 +230,7 @@ class Store:
         )
         Store._insert_timexes(conn, a)
         Store._insert_entities(conn, a)
-        minhash = dedup.signature(dedup.shingles(dedup.article_text(a)))
-        conn.execute("INSERT INTO signatures VALUES (?, ?)", (a.id, minhash.tobytes()))
+        conn.execute("INSERT INTO signatures VALUES (?, ?)", (a.id, a.fingerprint or dedup.fingerprint(a)))
 
     @staticmethod
     def _insert_entities(conn: sqlite3.Connection, a: Article) -> None:

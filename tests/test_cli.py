@@ -172,24 +172,9 @@ def test_search_prints_snippets_and_json(tmp_path):
 
 
 def test_articles_name_the_copies_of_a_syndicated_story(tmp_path):
-    from test_dedup import COPY, STORY
+    from test_dedup import SYNDICATED, write_jsonl
 
-    rows = [
-        {
-            "text": STORY,
-            "title": "Stoltenberg gặp Biden",
-            "published": "2023-06-13T20:00:00",
-            "outlet": "VTV",
-        },
-        {
-            "text": COPY,
-            "title": "Biden tiếp Stoltenberg",
-            "published": "2023-06-14T07:00:00",
-            "outlet": "VTC",
-        },
-    ]
-    source = tmp_path / "a.jsonl"
-    source.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows), encoding="utf-8")
+    source = write_jsonl(tmp_path / "a.jsonl", SYNDICATED)
     db = str(tmp_path / "d.db")
     runner.invoke(app, ["ingest", str(source), "--db", db])
     listed = {

@@ -1,3 +1,6 @@
+import json
+from pathlib import Path
+
 from nienbieu import dedup
 
 STORY = (
@@ -11,6 +14,16 @@ OTHER = (
     "Hội nghị thượng đỉnh NATO ở Vilnius khai mạc với sự tham dự của lãnh đạo 31 nước thành viên. "
     "Các nước bàn về con đường gia nhập liên minh của Ukraine và chi tiêu quốc phòng 2% GDP."
 )
+# The story as first published and as syndicated a day later under another headline.
+SYNDICATED = [
+    {"text": STORY, "title": "Stoltenberg gặp Biden", "published": "2023-06-13T20:00:00", "outlet": "VTV"},
+    {"text": COPY, "title": "Biden tiếp Stoltenberg", "published": "2023-06-14T07:00:00", "outlet": "VTC"},
+]
+
+
+def write_jsonl(path: Path, rows: list[dict]) -> Path:
+    path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows), encoding="utf-8")
+    return path
 
 
 def test_shingles_are_stable_hashes_of_syllable_runs():

@@ -1,4 +1,3 @@
-import json
 import sqlite3
 
 import pytest
@@ -81,28 +80,12 @@ def test_a_v3_database_is_upgraded_with_its_data(tmp_path, seeds):
 
 
 def test_syndicated_copies_are_grouped_and_left_out_of_the_corpus(tmp_path):
-    from test_dedup import COPY, OTHER, STORY
+    from test_dedup import OTHER, SYNDICATED, write_jsonl
 
     folder = tmp_path / "in"
     folder.mkdir()
-    rows = [
-        {
-            "text": STORY,
-            "title": "Stoltenberg gặp Biden",
-            "published": "2023-06-13T20:00:00",
-            "outlet": "VTV",
-        },
-        {
-            "text": COPY,
-            "title": "Biden tiếp Stoltenberg",
-            "published": "2023-06-14T07:00:00",
-            "outlet": "VTC",
-        },
-        {"text": OTHER, "title": "Khai mạc hội nghị", "published": "2023-07-11T09:00:00", "outlet": "VTV"},
-    ]
-    (folder / "a.jsonl").write_text(
-        "\n".join(json.dumps(r, ensure_ascii=False) for r in rows), encoding="utf-8"
-    )
+    other = {"text": OTHER, "title": "Khai mạc hội nghị", "published": "2023-07-11T09:00:00", "outlet": "VTV"}
+    write_jsonl(folder / "a.jsonl", [*SYNDICATED, other])
     with Store(tmp_path / "d.db") as store:
         pipeline.ingest_paths([folder], store)
         pipeline.ingest_paths([folder], store)  # again: same groups, nothing doubled

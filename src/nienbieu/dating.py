@@ -318,10 +318,9 @@ class DatedCorpus:
 
     @classmethod
     def build(cls, corpus: Sequence[Article]) -> DatedCorpus:
-        counts = {a.id: Counter(summarize.terms(_text(a))) for a in corpus if a.sentences}
-        df: Counter[str] = Counter()
-        for c in counts.values():
-            df.update(c.keys())
+        with_text = [a for a in corpus if a.sentences]
+        rows, df = summarize.term_counts(_text(a) for a in with_text)
+        counts = {a.id: row for a, row in zip(with_text, rows, strict=True)}
         dates = {
             a.id: a.published.date()
             for a in corpus

@@ -87,13 +87,21 @@ class Duplicate:
 
 def article_text(article: Article) -> str:
     """What two copies of an article share: its title and body (not where it was found)."""
-    return "\n".join([article.title or "", *(p.text for p in article.body)])
+    return shared_text(article.title, (p.text for p in article.body))
+
+
+def shared_text(title: str | None, paragraphs: Iterable[str]) -> str:
+    return "\n".join([title or "", *paragraphs])
 
 
 def fingerprint(article: Article) -> bytes:
     """The article's stored signature (computed where the article is analysed, so that a
     multi-process ingest does it in parallel)."""
-    return signature(shingles(article_text(article))).tobytes()
+    return text_fingerprint(article_text(article))
+
+
+def text_fingerprint(text: str) -> bytes:
+    return signature(shingles(text)).tobytes()
 
 
 def from_bytes(blob: bytes) -> np.ndarray:

@@ -287,10 +287,10 @@ class Store:
         rows = self.conn.execute("SELECT id, title, body FROM articles").fetchall()
         with self.transaction() as conn:
             for article_id, title, body in rows:
-                text = "\n".join([title or "", *(t for _, t in json.loads(body))])
-                minhash = dedup.signature(dedup.shingles(text))
+                text = dedup.shared_text(title, (t for _, t in json.loads(body)))
                 conn.execute(
-                    "INSERT OR REPLACE INTO signatures VALUES (?, ?)", (article_id, minhash.tobytes())
+                    "INSERT OR REPLACE INTO signatures VALUES (?, ?)",
+                    (article_id, dedup.text_fingerprint(text)),
                 )
         self.update_duplicates()
 

@@ -16,7 +16,7 @@ import re
 import tomllib
 import unicodedata
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
@@ -70,11 +70,17 @@ def weigh(counts: Counter[str], df: Mapping[str, int], n: int) -> SparseVector:
 def sparse_vectors(texts: Sequence[str]) -> tuple[list[SparseVector], Counter[str]]:
     """TF-IDF rows as term -> weight dicts, with the document frequencies they were weighed by:
     for collections too large for a dense matrix."""
+    counts, df = term_counts(texts)
+    return [weigh(c, df, len(texts)) for c in counts], df
+
+
+def term_counts(texts: Iterable[str]) -> tuple[list[Counter[str]], Counter[str]]:
+    """Each text's term counts, and in how many texts each term occurs."""
     counts = [Counter(terms(t)) for t in texts]
     df: Counter[str] = Counter()
     for c in counts:
         df.update(c.keys())
-    return [weigh(c, df, len(texts)) for c in counts], df
+    return counts, df
 
 
 def cosine(a: SparseVector, b: SparseVector) -> float:

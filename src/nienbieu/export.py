@@ -172,7 +172,7 @@ def timeline_timelinejs(entries: Sequence[TimelineEntry], title: str = "Dòng th
     events = []
     for e in entries:
         start, _, end = e.date.partition("/")
-        sources = _first_by_article([*e.citations, *(q.citation for q in e.quotes)])
+        sources = _first_by_article(_entry_citations([e]))
         event: dict[str, Any] = {
             "start_date": _timelinejs_date(start),
             "display_date": date_label(e.date, e.granularity) + (" (dự kiến)" if e.planned else ""),

@@ -151,7 +151,8 @@ def build(articles: Sequence[Article], dates: int = 10, sentences: int = 2) -> l
     already say is skipped, so the timeline does not tell one event twice."""
     buckets = assign(articles)
     spread = _entity_spread(buckets)
-    ranked = sorted(buckets.items(), key=lambda kv: (-date_score(kv[1]), kv[0]))
+    scores = {key: date_score(items) for key, items in buckets.items()}
+    ranked = sorted(buckets.items(), key=lambda kv: (-scores[kv[0]], kv[0]))
     entries: list[TimelineEntry] = []
     said: list[str] = []
     for key, items in ranked:
@@ -167,7 +168,7 @@ def build(articles: Sequence[Article], dates: int = 10, sentences: int = 2) -> l
                 granularity=items[0].granularity,
                 sentences=[d.sentence.text for d in chosen],
                 citations=[summarize.citation(d.article, d.sentence) for d in chosen],
-                score=round(date_score(items), 3),
+                score=round(scores[key], 3),
                 planned=2 * sum(d.future for d in chosen) >= len(chosen),
                 entities=_main_entities(items, spread, len(buckets)),
                 quotes=_quotes(chosen, items),

@@ -19,11 +19,11 @@ from __future__ import annotations
 
 import random
 import re
-from pathlib import Path
+
+import mds
 
 from nienbieu import dedup
 
-MDS = Path(__file__).resolve().parents[1] / ".." / "shared" / "eval" / "vietnamese-mds" / "clusters"
 STRENGTHS = {"light": (0.03, 1, False), "medium": (0.10, 2, True), "heavy": (0.20, 3, False)}
 
 
@@ -47,12 +47,9 @@ def edited(text: str, title: str, strength: str, rng: random.Random) -> str:
 def corpus() -> list[tuple[int, str]]:
     """(cluster position, title and text) per article."""
     docs = []
-    for position, folder in enumerate(sorted(p for p in MDS.iterdir() if p.is_dir())):
+    for position, folder in enumerate(sorted(p for p in mds.CLUSTERS.iterdir() if p.is_dir())):
         for body in sorted(folder.glob("*.body.txt")):
-            info = body.with_name(body.name.replace(".body.txt", ".info.txt")).read_text("utf-8")
-            found = re.search(r"^TITLE:\s*(.*)$", info, re.M)
-            title = found.group(1).replace("_", " ") if found else ""
-            docs.append((position, title + "\n" + body.read_text("utf-8")))
+            docs.append((position, mds.title(mds.info(body)) + "\n" + body.read_text("utf-8")))
     return docs
 
 

@@ -25,13 +25,12 @@ half 0 (clusters at even positions in sorted order), half 1 was not looked at wh
 from __future__ import annotations
 
 import math
-import re
 import sys
 from collections.abc import Callable, Iterable, Sequence
-from datetime import datetime
 from pathlib import Path
 from statistics import mean
 
+import mds
 import numpy as np
 
 from nienbieu import clean, pipeline, rouge, summarize
@@ -40,29 +39,16 @@ from nienbieu.models import Article, RawDocument
 System = Callable[[list[Article], int], str]
 
 
-def _detokenise(text: str) -> str:
-    """The `.info.txt` fields are word-segmented ("máy_bay ,"): back to plain text."""
-    text = re.sub(r"\s+([,.;:!?%)\]])", r"\1", text.replace("_", " "))
-    return re.sub(r"\s+", " ", re.sub(r"([(\[])\s+", r"\1", text)).strip()
-
-
-def _info(path: Path) -> dict[str, str]:
-    fields = (line.partition(":") for line in path.read_text(encoding="utf-8").splitlines())
-    return {key.strip(): value.strip() for key, _, value in fields}
-
-
 def cluster_articles(folder: Path) -> list[Article]:
     articles = []
     for body in sorted(folder.glob("*.body.txt")):
-        info = _info(body.with_name(body.name.replace(".body.txt", ".info.txt")))
-        published = (
-            datetime.strptime(info["TIME"], "%d/%m/%Y %H:%M").isoformat() if info.get("TIME") else None
-        )
+        fields = mds.info(body)
+        when = mds.published(fields)
         raw = RawDocument(
             source=str(body),
             text=body.read_text(encoding="utf-8"),
-            title=_detokenise(info.get("TITLE", "")) or None,
-            published=published,
+            title=mds.title(fields) or None,
+            published=when.isoformat() if when else None,
         )
         article, _ = clean.clean(raw)
         articles.append(pipeline.analyze(article))

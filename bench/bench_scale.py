@@ -36,22 +36,19 @@ import tempfile
 import threading
 import time
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
-MDS = Path(__file__).resolve().parents[1] / ".." / "shared" / "eval" / "vietnamese-mds" / "clusters"
-_FIELD = re.compile(r"^(TITLE|TIME):\s*(.*)$", re.M)
+import mds
 
 
-def sources(root: Path = MDS) -> list[dict[str, str]]:
+def sources(root: Path = mds.CLUSTERS) -> list[dict]:
     docs = []
     for body in sorted(root.glob("*/*.body.txt")):
-        info = dict(
-            _FIELD.findall(body.with_name(body.name.replace(".body.txt", ".info.txt")).read_text("utf-8"))
+        fields = mds.info(body)
+        docs.append(
+            {"text": body.read_text("utf-8"), "title": mds.title(fields), "published": mds.published(fields)}
         )
-        title = re.sub(r"\s+([,.:!?])", r"\1", info.get("TITLE", "").replace("_", " ")).strip()
-        published = datetime.strptime(info["TIME"].strip(), "%d/%m/%Y %H:%M") if info.get("TIME") else None
-        docs.append({"text": body.read_text("utf-8"), "title": title, "published": published})
     return docs
 
 

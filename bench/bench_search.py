@@ -23,11 +23,12 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from statistics import quantiles
 
+import mds
+
 from nienbieu import nlp, search
 from nienbieu.models import Article, DateProvenance, Mention, Sentence
 from nienbieu.store import Store
 
-MDS = Path(__file__).resolve().parents[1] / ".." / "shared" / "eval" / "vietnamese-mds" / "clusters"
 OUTLETS = ["VTV", "VTC News", "VnExpress", "Tuổi Trẻ", "Thanh Niên", "Dân trí", "VietNamNet", "Zing",
            "Lao Động", "Người Lao Động", "Tiền Phong", "Nhân Dân"]  # fmt: skip
 NAMES = ["Jens Stoltenberg", "Joe Biden", "Donald Trump", "Nguyễn Xuân Phúc", "Vladimir Putin", "Hà Nội"]
@@ -35,7 +36,7 @@ NAMES = ["Jens Stoltenberg", "Joe Biden", "Donald Trump", "Nguyễn Xuân Phúc"
 
 def sentence_pool() -> list[str]:
     pool = []
-    for body in sorted(MDS.glob("*/*.body.txt")):
+    for body in sorted(mds.CLUSTERS.glob("*/*.body.txt")):
         for line in body.read_text(encoding="utf-8").split("\n"):
             pool += [s for s in nlp.split_sentences(line) if len(s.split()) >= 6]
     return pool

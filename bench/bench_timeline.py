@@ -19,13 +19,13 @@ alignment ROUGE-1/2 (Martschat & Markert 2017), F1.
 from __future__ import annotations
 
 import json
-import re
 import sys
 import tempfile
 from collections import Counter
-from datetime import datetime
 from pathlib import Path
 from statistics import mean
+
+import mds
 
 from nienbieu import pipeline, rouge, timeline
 from nienbieu.models import Article
@@ -40,12 +40,10 @@ METRICS = ("date", "concat-1", "concat-2", "agreement-1", "agreement-2", "align-
 def _cluster_export(cluster: Path, folder: Path) -> Path:
     rows = []
     for body in sorted(cluster.glob("*.body.txt")):
-        info = body.with_name(body.name.replace(".body.txt", ".info.txt")).read_text(encoding="utf-8")
-        fields = dict(re.findall(r"^(TITLE|TIME):\s*(.*)$", info, re.M))
-        title = re.sub(r"\s+([,.:!?])", r"\1", fields.get("TITLE", "").replace("_", " ")).strip()
-        row = {"text": body.read_text(encoding="utf-8"), "title": title}
-        if fields.get("TIME"):
-            row["published"] = datetime.strptime(fields["TIME"].strip(), "%d/%m/%Y %H:%M").isoformat()
+        fields = mds.info(body)
+        row = {"text": body.read_text(encoding="utf-8"), "title": mds.title(fields)}
+        if when := mds.published(fields):
+            row["published"] = when.isoformat()
         rows.append(json.dumps(row, ensure_ascii=False))
     path = folder / f"{cluster.name}.jsonl"
     path.write_text("\n".join(rows) + "\n", encoding="utf-8")
@@ -53,11 +51,7 @@ def _cluster_export(cluster: Path, folder: Path) -> Path:
 
 
 def corpus(name: str, folder: Path) -> list[Article]:
-    source = (
-        SHARED / "corpus" / "seeds"
-        if name == "seeds"
-        else _cluster_export(SHARED / "eval" / "vietnamese-mds" / "clusters" / name, folder)
-    )
+    source = SHARED / "corpus" / "seeds" if name == "seeds" else _cluster_export(mds.CLUSTERS / name, folder)
     with Store(folder / f"{name}.db") as store:
         pipeline.ingest_paths([source], store)
         return store.articles()

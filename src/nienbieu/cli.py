@@ -74,9 +74,10 @@ def _check_format(fmt: str, allowed: tuple[str, ...] = export.FORMATS) -> str:
     return fmt
 
 
-def _load_articles(db: Path, canonical_only: bool = True) -> list[Article]:
+def _load_articles(db: Path) -> list[Article]:
+    """The stored articles a summary is made of: near-duplicate copies left out."""
     with _open(db) as store:
-        articles = store.articles(canonical_only)
+        articles = store.articles(canonical_only=True)
     if not articles:
         _empty(db)
     return articles
@@ -267,9 +268,10 @@ def articles(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
 ) -> None:
     """List stored articles: id, outlet, title, publication date and where it came from."""
-    articles = _load_articles(db, canonical_only=False)
     with _open(db) as store:
-        copies = store.duplicates()
+        articles, copies = store.articles(), store.duplicates()
+    if not articles:
+        _empty(db)
     rows = export.article_rows(articles, copies)
     if as_json:
         sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")

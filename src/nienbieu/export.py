@@ -9,7 +9,7 @@ from dataclasses import asdict
 from html import escape
 from typing import Any
 
-from nienbieu.models import Article, Briefing, Citation, TimelineEntry
+from nienbieu.models import Article, Briefing, Citation, TimelineEntry, first_words
 
 FORMATS = ("md", "json", "html")
 TIMELINE_FORMATS = (*FORMATS, "timelinejs")
@@ -159,12 +159,6 @@ def _timelinejs_date(iso_day: str) -> dict[str, str]:
     return dict(zip(("year", "month", "day"), (str(int(p)) for p in parts), strict=False))
 
 
-def _headline(sentence: str, words: int = 14) -> str:
-    """A slide's headline: its first sentence, shortened (the slide's text has it whole)."""
-    parts = sentence.split()
-    return sentence if len(parts) <= words else " ".join(parts[:words]) + " …"
-
-
 def timeline_timelinejs(entries: Sequence[TimelineEntry], title: str = "Dòng thời gian") -> str:
     """TimelineJS 3 JSON (https://timeline.knightlab.com/docs/json-format.html): what newsrooms
     publish interactive timelines with. Its `text` fields are HTML, so article text is escaped."""
@@ -177,7 +171,7 @@ def timeline_timelinejs(entries: Sequence[TimelineEntry], title: str = "Dòng th
             "start_date": _timelinejs_date(start),
             "display_date": date_label(e.date, e.granularity) + (" (dự kiến)" if e.planned else ""),
             "text": {
-                "headline": escape(_headline(e.sentences[0])) if e.sentences else "",
+                "headline": escape(first_words(e.sentences[0])) if e.sentences else "",
                 "text": _entry_html(e, numbers, standalone=False)
                 + "<p>"
                 + "<br>".join(escape(f"[{numbers[a]}] {source_label(c)}") for a, c in sources.items())

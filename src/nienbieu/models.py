@@ -125,9 +125,13 @@ class Article:
     def display_title(self) -> str:
         if self.title:
             return self.title
-        first = self.sentences[0].text if self.sentences else ""
-        words = first.split()
-        return " ".join(words[:14]) + (" …" if len(words) > 14 else "")
+        return first_words(self.sentences[0].text if self.sentences else "")
+
+
+def first_words(text: str, words: int = 14) -> str:
+    """A sentence shortened to a heading: its first words, "…" when some are left out."""
+    parts = text.split()
+    return " ".join(parts[:words]) + (" …" if len(parts) > words else "")
 
 
 @dataclass(frozen=True, slots=True)

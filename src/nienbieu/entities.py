@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import re
 import tomllib
-import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -139,9 +138,7 @@ def vietnamese_syllable(word: str) -> bool:
     """Could `word` be one Vietnamese syllable? Hyphenated words are judged by their parts."""
     if "-" in word.strip("-"):
         return all(vietnamese_syllable(part) for part in word.split("-") if part)
-    plain = unicodedata.normalize("NFD", word.lower().replace("đ", "d"))
-    plain = "".join(c for c in plain if not unicodedata.combining(c))
-    return bool(_VIETNAMESE_SYLLABLE.match(plain))
+    return bool(_VIETNAMESE_SYLLABLE.match(nlp.fold(word)))
 
 
 # --- one sentence ----------------------------------------------------------------

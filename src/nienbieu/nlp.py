@@ -60,6 +60,20 @@ def normalize_tone_placement(text: str) -> str:
     return unicodedata.normalize("NFC", "".join([*out, decomposed[last:]]))
 
 
+@cache
+def _fold_char(c: str) -> str:
+    if c in "đĐ":
+        return "d"
+    base = unicodedata.normalize("NFD", c)[0]
+    return base.lower() if len(base.lower()) == 1 else c
+
+
+def fold(text: str) -> str:
+    """Lower case without diacritics, one character per character: "Đà Nẵng" -> "da nang"
+    (search matches on it; entity rules test syllable shapes on it)."""
+    return "".join(_fold_char(c) for c in text)
+
+
 def normalize_text(text: str) -> str:
     """NFC, one tone-mark placement, no invisible characters, tidy spaces within lines."""
     text = text.translate(_INVISIBLE).replace("\r\n", "\n").replace("\r", "\n")

@@ -16,23 +16,11 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from functools import cache
+
+from nienbieu.nlp import fold
 
 _QUERY_PART = re.compile(r'"([^"]*)"|(\S+)')
 _WORD = re.compile(r"\w+")
-
-
-@cache
-def _fold_char(c: str) -> str:
-    if c in "đĐ":
-        return "d"
-    base = unicodedata.normalize("NFD", c)[0]
-    return base.lower() if len(base.lower()) == 1 else c
-
-
-def fold(text: str) -> str:
-    """Lower case without diacritics, one character per character: "Đà Nẵng" -> "da nang"."""
-    return "".join(_fold_char(c) for c in text)
 
 
 @dataclass(frozen=True, slots=True)

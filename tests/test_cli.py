@@ -198,3 +198,20 @@ def test_a_200_mb_file_is_refused_by_name_without_being_read_and_the_batch_goes_
     assert [(p["source"], p["code"]) for p in report["problems"]] == [(str(huge), "file-too-large")]
     assert "200 MiB; the limit is 50 MiB" in report["problems"][0]["message"]
     assert len(report["added"]) == 5
+
+
+def test_timeline_reflects_articles_added_later_and_redate_reports_changes(tmp_path):
+    db, first, later = str(tmp_path / "t.db"), tmp_path / "first", tmp_path / "later"
+    first.mkdir(), later.mkdir()
+    for n, path in enumerate(sorted(EXAMPLES.glob("*.txt"))):
+        shutil.copy(path, (first if n < 2 else later) / path.name)
+    assert runner.invoke(app, ["ingest", str(first), "--db", db]).exit_code == Exit.OK
+    assert "14–15/07/2025" not in runner.invoke(app, ["timeline", "--db", db]).stdout
+    assert runner.invoke(app, ["ingest", str(later), "--db", db]).exit_code == Exit.OK
+    assert (
+        "## 14–15/07/2025 *(dự kiến)*" in runner.invoke(app, ["timeline", "--db", db, "--dates", "12"]).stdout
+    )
+    result = runner.invoke(app, ["redate", "--db", db])
+    assert result.exit_code == Exit.OK and "inferred publication date" in result.stdout
+    assert runner.invoke(app, ["redate", "--db", db]).stdout == "0 inferred publication dates changed\n"
+    assert runner.invoke(app, ["redate", "--db", str(tmp_path / "empty.db")]).exit_code == Exit.EMPTY

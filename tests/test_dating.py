@@ -113,6 +113,5 @@ def test_dated_corpus_finds_the_retold_story_among_unrelated_ones():
     corpus = dating.DatedCorpus.build([*others, retold, undated])
     assert [day for day, _ in corpus.neighbours(undated)] == [date(2013, 10, 22)]
     assert corpus.neighbours(retold) == []  # an undated article is no neighbour, nor the article itself
-    assert sorted(corpus.other_dates(undated)) == [date(2013, 9, n) for n in range(1, 8)] + [
-        date(2013, 10, 22)
-    ]
+    assert corpus.date_range(undated) == (date(2013, 9, 1), date(2013, 10, 22))
+    assert corpus.date_range(retold) == (date(2013, 9, 1), date(2013, 9, 7))  # not its own date

@@ -1,5 +1,9 @@
 import json
+import random
 from pathlib import Path
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from nienbieu import dedup
 
@@ -83,3 +87,66 @@ def test_the_analysis_fingerprints_title_and_body(seeds):
     vtv = seeds["vtv"]
     expected = dedup.signature(dedup.shingles(dedup.article_text(vtv)))
     assert vtv.fingerprint == expected.tobytes() and vtv.title in dedup.article_text(vtv)
+
+
+def _edited_stories(rng: random.Random) -> list[str]:
+    """Six stories of 80 syllables, each published 5 times as a window of 24 to 50 syllables at a
+    random offset with up to 10% of its words dropped: pairs of every similarity, and chains (A
+    like B, B like C, A sharing nothing with C) where one new article makes a canonical one a copy
+    and so frees copies it never shared a bucket with."""
+    vocabulary = [f"{a}{b}" for a in "bcdghklmnst" for b in ("a", "ơ", "uy", "iê", "ăn", "ông")]
+    texts = []
+    for _ in range(6):
+        story = rng.choices(vocabulary, k=80)
+        for _ in range(5):
+            length, drop = rng.randint(24, 50), rng.uniform(0, 0.1)
+            start = rng.randint(0, 80 - length)
+            texts.append(" ".join(w for w in story[start : start + length] if rng.random() >= drop))
+    return texts
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(0, 2**32), st.integers(0, 30))
+def test_regrouping_after_new_articles_equals_grouping_all_at_once(seed, stored_before):
+    """However the articles arrive — a copy before its original, an original after its copies —
+    grouping the new ones against the grouped old ones gives what grouping everything gives."""
+    rng = random.Random(seed)
+    texts = _edited_stories(rng)
+    days = [f"2024-01-{rng.randint(1, 28):02d}" for _ in texts]
+    items = [
+        (f"a{i:02d}", day, dedup.signature(dedup.shingles(t)))
+        for i, (t, day) in enumerate(zip(texts, days, strict=True))
+    ]
+    rng.shuffle(items)
+    old, new = items[:stored_before], items[stored_before:]
+    grouped = {d.article: d.canonical for d in dedup.group_signatures(old)}
+    changes = dedup.regroup([key for key, _, _ in new], dedup.InMemory(items, grouped))
+    for article, found in changes.items():
+        grouped.pop(article, None)
+        if found:
+            grouped[article] = found.canonical
+    assert grouped == {d.article: d.canonical for d in dedup.group_signatures(items)}
+
+
+def test_an_original_stored_after_its_copy_becomes_canonical():
+    story, copy = dedup.signature(dedup.shingles(STORY)), dedup.signature(dedup.shingles(COPY))
+    items = [("copy", "2023-06-14", copy), ("original", "2023-06-13", story)]
+    changes = dedup.regroup(["original"], dedup.InMemory(items))
+    assert {a: d and d.canonical for a, d in changes.items()} == {"original": None, "copy": "original"}
+
+
+def test_a_new_original_frees_the_copies_of_the_article_it_turns_into_a_copy():
+    """y bridges x and z (x and z share no shingle, so never a bucket): stored y and z are one
+    group; once the older x arrives, y is x's copy and z, unlike x, stands alone."""
+    rng = random.Random(7)
+    story = [f"{a}{b}" for a in "bcdghklmnst" for b in ("a", "ơ", "uy", "iê", "ăn", "ông")]
+    rng.shuffle(story)
+    x, y, z = (
+        dedup.signature(dedup.shingles(" ".join(story[a:b]))) for a, b in ((0, 40), (16, 64), (40, 80))
+    )
+    items = [("x", "2024-01-01", x), ("y", "2024-01-02", y), ("z", "2024-01-03", z)]
+    assert (0, 2) not in dedup.candidate_pairs([x, y, z])
+    grouped = {d.article: d.canonical for d in dedup.group_signatures(items[1:])}
+    assert grouped == {"z": "y"}
+    changes = dedup.regroup(["x"], dedup.InMemory(items, grouped))
+    assert {a: d and d.canonical for a, d in changes.items()} == {"x": None, "y": "x", "z": None}

@@ -47,3 +47,43 @@ def test_no_text_crashes_cleaning_and_analysis(text):
                 assert sentence.text[m.start : m.end] == m.text
             for t in sentence.timexes:
                 assert sentence.text[t.start : t.end] == t.text
+
+
+def _groups(db) -> dict[str, list[str]]:
+    with Store(db) as store:
+        return store.duplicates()
+
+
+def test_ingesting_in_two_runs_then_redating_stores_what_one_run_does(tmp_path):
+    """The second run analyses only its own articles, yet dates them against the whole store
+    and regroups copies: the syndicated copy came first, its original only in the second run."""
+    import shutil
+
+    from test_dedup import OTHER, SYNDICATED, write_jsonl
+
+    root = tmp_path / "in"
+    first, second = root / "1", root / "2"
+    first.mkdir(parents=True), second.mkdir()
+    seeds = sorted(EXAMPLES.glob("*.txt"))
+    for path in seeds[:3]:
+        shutil.copy(path, first / path.name)
+    for path in seeds[3:]:
+        shutil.copy(path, second / path.name)
+    write_jsonl(first / "copy.jsonl", SYNDICATED[1:])
+    write_jsonl(
+        second / "original.jsonl", [SYNDICATED[0], {"text": OTHER, "published": "2023-07-11T09:00:00"}]
+    )
+
+    with Store(tmp_path / "once.db") as store:
+        pipeline.ingest_paths([root], store)
+    with Store(tmp_path / "twice.db") as store:
+        assert len(pipeline.ingest_paths([first], store).added) == 4
+        assert store.duplicates() == {}
+        report = pipeline.ingest_paths([second], store)
+        assert (len(report.added), store.pending()) == (4, [])
+        assert store.duplicates() == _groups(tmp_path / "once.db") != {}  # the original took over
+        second_run = {a.id: a for a in store.articles(ids=report.added)}
+        assert {a.published_provenance for a in second_run.values()} == {"stated", "inferred"}
+        assert pipeline.redate(store) >= 0
+    assert _stored(tmp_path / "twice.db") == _stored(tmp_path / "once.db")
+    assert _groups(tmp_path / "twice.db") == _groups(tmp_path / "once.db")

@@ -102,7 +102,7 @@ def test_a_store_from_before_search_is_indexed_on_upgrade(tmp_path, seeds):
         s.add([seeds["vtv"]])
     conn = sqlite3.connect(path)  # roll the schema back to v4 by hand, as an old version left it
     conn.executescript(
-        "DROP TABLE duplicates; DROP TABLE signatures;"
+        "DROP TABLE pending; DROP TABLE terms; DROP TABLE lsh; DROP TABLE duplicates; DROP TABLE signatures;"
         "DROP TRIGGER sentences_fts_insert; DROP TRIGGER sentences_fts_delete;"
         "DROP TABLE sentences_fts_vocab; DROP TABLE sentences_fts; PRAGMA user_version = 4;"
     )

@@ -97,3 +97,90 @@ def test_syndicated_copies_are_grouped_and_left_out_of_the_corpus(tmp_path):
             "Khai mạc hội nghị",
             "Stoltenberg gặp Biden",
         ]
+
+
+def _recount_terms(store: Store) -> dict[str, tuple[int, int]]:
+    """The `terms` table as it should be: counted again from every stored article."""
+    from collections import Counter
+
+    from nienbieu import dating
+    from nienbieu.models import DateProvenance
+
+    df: Counter[str] = Counter()
+    dated: Counter[str] = Counter()
+    for article in store.articles():
+        terms = dating.term_set(s.text for s in article.sentences)
+        df.update(terms)
+        if article.published_provenance is DateProvenance.STATED:
+            dated.update(terms)
+    return {term: (n, dated[term]) for term, n in df.items()}
+
+
+def _terms_table(store: Store) -> dict[str, tuple[int, int]]:
+    return {term: (df, dated) for term, df, dated in store.conn.execute("SELECT * FROM terms")}
+
+
+def test_term_counts_follow_added_and_replaced_articles(tmp_path, seeds):
+    source = tmp_path / "bài.txt"
+    source.write_text("Tiêu đề\n\nHội nghị thượng đỉnh NATO khai mạc ở Vilnius hôm nay.", encoding="utf-8")
+    with Store(tmp_path / "a.db") as store:
+        store.add([seeds["vtv"], seeds["vilnius"]])
+        pipeline.ingest_paths([source], store)
+        assert _terms_table(store)["vilnius"] == (2, 0)  # the undated seed and the file; no stated one
+        source.write_text("Tiêu đề\n\nHội nghị thượng đỉnh NATO bế mạc ở Vilnius.", encoding="utf-8")
+        assert len(pipeline.ingest_paths([source], store).replaced) == 1
+        assert _terms_table(store) == _recount_terms(store)
+        assert "khai" not in _terms_table(store) and _terms_table(store)["bế"] == (1, 0)
+        assert _terms_table(store)["stoltenberg"] == (2, 1)  # in the dated VTV seed and Vilnius
+
+
+def test_a_v6_store_gets_buckets_and_term_counts_on_upgrade(tmp_path, seeds):
+    path = tmp_path / "v6.db"
+    with Store(path) as store:
+        pipeline.ingest_paths([EXAMPLES], store)
+        fresh = {
+            t: store.conn.execute(f"SELECT * FROM {t} ORDER BY 1, 2").fetchall() for t in ("lsh", "terms")
+        }
+    conn = sqlite3.connect(path)  # roll the schema back to v6 by hand, as an old version left it
+    conn.executescript("DROP TABLE lsh; DROP TABLE terms; DROP TABLE pending; PRAGMA user_version = 6;")
+    conn.close()
+    with Store(path) as store:
+        assert schema_version(store.conn) == len(MIGRATIONS)
+        upgraded = {t: store.conn.execute(f"SELECT * FROM {t} ORDER BY 1, 2").fetchall() for t in fresh}
+    assert upgraded == fresh and len(fresh["lsh"]) == 5 * 64
+
+
+def test_the_stored_corpus_dates_articles_as_the_articles_in_memory_do(tmp_path, seeds):
+    from nienbieu import dating
+
+    with Store(tmp_path / "a.db") as store:
+        pipeline.ingest_paths([EXAMPLES], store)
+        articles = store.articles()
+        in_memory, stored = dating.DatedCorpus.build(articles), store.dated_corpus()
+        assert stored.terms.size() == in_memory.terms.size() == 5
+        for article in articles:
+            assert stored.date_range(article) == in_memory.date_range(article)
+            assert stored.neighbours(article) == in_memory.neighbours(article)
+            assert dating.infer_dct(article, stored) == dating.infer_dct(article, in_memory)
+
+
+def test_articles_by_id_come_whole_and_oldest_first(tmp_path, seeds):
+    with Store(tmp_path / "a.db") as store:
+        store.add(list(seeds.values()))
+        wanted = [seeds["vtc"].id, seeds["vtv"].id]
+        found = store.articles(ids=wanted)
+        assert [a.id for a in found] == [seeds["vtv"].id, seeds["vtc"].id]
+        assert [len(a.sentences) for a in found] == [len(seeds["vtv"].sentences), len(seeds["vtc"].sentences)]
+        assert found[0].sentences[0].mentions == seeds["vtv"].sentences[0].mentions
+        assert store.articles(ids=[]) == []
+
+
+def test_stored_articles_wait_to_be_settled(tmp_path, seeds):
+    with Store(tmp_path / "a.db") as store:
+        store.add([seeds["vtv"], seeds["vilnius"]])  # what a run killed before settling leaves
+        assert store.pending() == sorted([seeds["vtv"].id, seeds["vilnius"].id])
+        assert store.pending(undated=True) == [seeds["vilnius"].id]
+        pipeline.settle(store)
+        assert store.pending() == []
+        [vilnius] = store.articles(ids=[seeds["vilnius"].id])
+        assert vilnius.published_provenance == "inferred"

@@ -283,6 +283,17 @@ def articles(
     Console(width=200).print(table)
 
 
+@app.command()
+def redate(db: DbOption = Path(DEFAULT_DB)) -> None:
+    """Estimate again every publication date a page did not state, against all stored articles.
+    (Ingest estimates a new article's date against the store as it is then, and keeps it.)"""
+    with _open(db) as store:
+        if not store.count():
+            _empty(db)
+        changed = pipeline.redate(store)
+    out.print(f"{changed} inferred publication date{'s' if changed != 1 else ''} changed")
+
+
 @app.command("entities")
 def entities_cmd(
     db: DbOption = Path(DEFAULT_DB),

@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import Protocol
 
 import numpy as np
 
@@ -217,10 +218,10 @@ def _years_mentioned(observations: list) -> list[int]:
 
 
 def _candidate_range(
-    article: Article, observations: list, corpus_dates: list[date], today: date
+    article: Article, observations: list, dated: tuple[date, date] | None, today: date
 ) -> tuple[date, date] | None:
     years = _years_mentioned(observations) + ([article.year_hint] if article.year_hint else [])
-    years += [d.year for d in corpus_dates]
+    years += [d.year for d in dated or ()]
     if not years:
         return None
     # nothing says the article is not from any year up to now
@@ -236,8 +237,8 @@ def infer_dct(
     (pass a `DatedCorpus` when dating many articles of one corpus)."""
     index = corpus if isinstance(corpus, DatedCorpus) else DatedCorpus.build(corpus)
     observations = _observations(article)
-    dates = index.other_dates(article)
-    span = _candidate_range(article, observations, dates, today or date.today())
+    dated = index.date_range(article)
+    span = _candidate_range(article, observations, dated, today or date.today())
     if span is None:
         return None
     grid = _Grid.between(*span)
@@ -246,8 +247,8 @@ def infer_dct(
         _add_observation(grid, evidence, *observation)
     if article.year_hint:
         evidence.add((grid.years == article.year_hint).astype(float), f"© {article.year_hint}", weight=2.0)
-    if dates:
-        _add_corpus_range(grid, evidence, dates)
+    if dated:
+        _add_corpus_range(grid, evidence, *dated)
     if article.sentences:
         for other_date, similarity in index.neighbours(article):
             near = _decay(np.abs(grid.days - other_date.toordinal()).astype(float), 30.0)
@@ -259,10 +260,10 @@ def infer_dct(
     return _summarise(grid, evidence)
 
 
-def _add_corpus_range(grid: _Grid, evidence: _Evidence, dates: list[date]) -> None:
+def _add_corpus_range(grid: _Grid, evidence: _Evidence, first_day: date, last_day: date) -> None:
     """A corpus gathered around one event bounds its undated articles; one that spans
     months or years (a long-running story) says little about where any one article falls."""
-    first, last = min(dates).toordinal(), max(dates).toordinal()
+    first, last = first_day.toordinal(), last_day.toordinal()
     span = last - first
     weight = 1.0 if span <= TIGHT_CORPUS_DAYS else max(0.0, 1 - (span - TIGHT_CORPUS_DAYS) / 150)
     if weight == 0:
@@ -303,6 +304,21 @@ def _add_observation(
             evidence.add(_weekday(grid, wd, tense), label)
 
 
+class TermIndex(Protocol):
+    """Term statistics of a corpus, asked only for the terms and articles being compared (a
+    store answers from its tables instead of holding every article's terms in memory)."""
+
+    def size(self) -> int: ...  # articles with text
+
+    def df(self, terms: Collection[str]) -> Mapping[str, int]: ...  # articles with each term
+
+    def dated_df(self, terms: Collection[str]) -> dict[str, int]: ...  # the same among dated ones (> 0)
+
+    def dated_with(self, term: str) -> list[str]: ...  # ids of the dated articles with the term
+
+    def counts(self, ids: Collection[str]) -> dict[str, Counter[str]]: ...  # term counts by id
+
+
 @dataclass(slots=True)
 class DatedCorpus:
     """The stated dates of a corpus and a term index to find which of its articles tell the same
@@ -311,51 +327,97 @@ class DatedCorpus:
     are computed only for the articles compared (an undated one and its candidates)."""
 
     dates: dict[str, date]  # article id -> stated publication day
-    counts: dict[str, Counter[str]]  # term counts of every article with sentences, by id
-    df: Counter[str]
-    postings: dict[str, list[str]] = field(default_factory=dict)  # term -> dated article ids
+    terms: TermIndex
     _vectors: dict[str, summarize.SparseVector] = field(default_factory=dict)
+    _range: tuple[date, date] | None = None
 
     @classmethod
     def build(cls, corpus: Sequence[Article]) -> DatedCorpus:
-        with_text = [a for a in corpus if a.sentences]
-        rows, df = summarize.term_counts(_text(a) for a in with_text)
-        counts = {a.id: row for a, row in zip(with_text, rows, strict=True)}
         dates = {
             a.id: a.published.date()
             for a in corpus
             if a.published and a.published_provenance == DateProvenance.STATED
         }
-        index = cls(dates, counts, df)
-        for article_id in dates.keys() & counts.keys():
-            for term in counts[article_id]:
-                index.postings.setdefault(term, []).append(article_id)
-        return index
+        return cls(dates, _CorpusTerms.build(corpus, dates.keys()))
 
-    def other_dates(self, article: Article) -> list[date]:
-        return [day for article_id, day in self.dates.items() if article_id != article.id]
-
-    def vector(self, article_id: str, counts: Counter[str] | None = None) -> summarize.SparseVector:
-        if article_id not in self._vectors:
-            found = self.counts[article_id] if counts is None else counts
-            self._vectors[article_id] = summarize.weigh(found, self.df, len(self.counts))
-        return self._vectors[article_id]
+    def date_range(self, article: Article) -> tuple[date, date] | None:
+        """The first and last stated day of the other articles."""
+        if article.id in self.dates:
+            others = [day for article_id, day in self.dates.items() if article_id != article.id]
+            return (min(others), max(others)) if others else None
+        if self._range is None and self.dates:
+            self._range = (min(self.dates.values()), max(self.dates.values()))
+        return self._range
 
     def neighbours(self, article: Article) -> list[tuple[date, float]]:
         """(stated date, cosine) of the dated articles at least NEIGHBOUR_SIMILARITY alike."""
-        own = None if article.id in self.counts else Counter(summarize.terms(_text(article)))
-        vector = self.vector(article.id, own)
+        own = Counter(summarize.terms(_text(article)))
         # A story retold shares the article's rarest terms, so those find the candidates; "rare"
         # among the dated articles — terms no dated article has would find nothing.
-        shared = [term for term in vector if term in self.postings]
-        rare = sorted(shared, key=lambda term: len(self.postings[term]))[:RARE_TERMS]
-        candidates = {other for term in rare for other in self.postings[term] if other != article.id}
-        similar = ((self.dates[c], summarize.cosine(vector, self.vector(c))) for c in sorted(candidates))
+        dated_df = self.terms.dated_df(own.keys())
+        rare = sorted((term for term in own if term in dated_df), key=dated_df.__getitem__)[:RARE_TERMS]
+        candidates = sorted({c for term in rare for c in self.terms.dated_with(term) if c != article.id})
+        self._weigh(candidates, {article.id: own})
+        vector = self._vectors[article.id]
+        similar = ((self.dates[c], summarize.cosine(vector, self._vectors[c])) for c in candidates)
         return [(day, sim) for day, sim in similar if sim >= NEIGHBOUR_SIMILARITY]
+
+    def _weigh(self, ids: list[str], known: dict[str, Counter[str]]) -> None:
+        """TF-IDF vectors of `known` counts and of the stored articles `ids` not weighed yet."""
+        counts = dict(known)
+        counts.update(self.terms.counts([i for i in ids if i not in self._vectors and i not in known]))
+        df = self.terms.df({term for row in counts.values() for term in row})
+        size = self.terms.size()
+        for article_id, row in counts.items():
+            self._vectors[article_id] = summarize.weigh(row, df, size)
+
+
+@dataclass(slots=True)
+class _CorpusTerms:
+    """A TermIndex of articles in memory."""
+
+    by_article: dict[str, Counter[str]]  # term counts of every article with sentences
+    df_all: Counter[str]
+    postings: dict[str, list[str]]  # term -> dated article ids
+
+    @classmethod
+    def build(cls, corpus: Sequence[Article], dated: Collection[str]) -> _CorpusTerms:
+        with_text = [a for a in corpus if a.sentences]
+        rows, df = summarize.term_counts(_text(a) for a in with_text)
+        by_article = {a.id: row for a, row in zip(with_text, rows, strict=True)}
+        postings: dict[str, list[str]] = {}
+        for article_id in by_article.keys() & set(dated):
+            for term in by_article[article_id]:
+                postings.setdefault(term, []).append(article_id)
+        return cls(by_article, df, postings)
+
+    def size(self) -> int:
+        return len(self.by_article)
+
+    def df(self, terms: Collection[str]) -> Mapping[str, int]:
+        return self.df_all
+
+    def dated_df(self, terms: Collection[str]) -> dict[str, int]:
+        return {term: len(self.postings[term]) for term in terms if term in self.postings}
+
+    def dated_with(self, term: str) -> list[str]:
+        return self.postings.get(term, [])
+
+    def counts(self, ids: Collection[str]) -> dict[str, Counter[str]]:
+        return {i: self.by_article[i] for i in ids}
 
 
 def _text(article: Article) -> str:
     return " ".join(s.text for s in article.sentences)
+
+
+def terms_of(sentences: Iterable[str]) -> list[str]:
+    """The terms an article is compared by, from its sentences' texts."""
+    return summarize.terms(" ".join(sentences))
+
+
+def term_set(sentences: Iterable[str]) -> set[str]:
+    return set(terms_of(sentences))
 
 
 def _summarise(grid: _Grid, evidence: _Evidence) -> DateEstimate:

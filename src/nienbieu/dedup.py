@@ -12,12 +12,14 @@ article of a group is its canonical one. THRESHOLD was chosen on a labelled set 
 
 from __future__ import annotations
 
+import heapq
 import re
 import unicodedata
 import zlib
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 
@@ -33,6 +35,7 @@ THRESHOLD = 0.3
 _EMPTY = np.iinfo(np.uint64).max
 # One seed per hash function, fixed: signatures must be comparable across runs and processes.
 _SEEDS = np.random.default_rng(20261123).integers(0, _EMPTY, PERMUTATIONS, dtype=np.uint64, endpoint=True)
+_BAND_SEEDS = np.random.default_rng(20261124).integers(0, _EMPTY, BANDS, dtype=np.uint64, endpoint=True)
 _SYLLABLE = re.compile(r"\w+")
 
 
@@ -65,16 +68,25 @@ def similarity(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.mean(a == b))
 
 
+def bucket_keys(sig: np.ndarray) -> np.ndarray:
+    """The LSH bucket of each band as one signed 64-bit integer (what SQLite stores): the band's
+    rows hashed together with the band's own seed, so equal rows in different bands differ."""
+    rows = sig.reshape(BANDS, PERMUTATIONS // BANDS)
+    key = _BAND_SEEDS
+    for column in rows.T:
+        key = _mix(key ^ column)
+    return key.view(np.int64)
+
+
 def candidate_pairs(signatures: Sequence[np.ndarray]) -> set[tuple[int, int]]:
     """Pairs of indices sharing a bucket in at least one band."""
-    rows = PERMUTATIONS // BANDS
+    buckets: dict[int, list[int]] = defaultdict(list)
+    for i, sig in enumerate(signatures):
+        for key in bucket_keys(sig).tolist():
+            buckets[key].append(i)
     pairs: set[tuple[int, int]] = set()
-    for band in range(BANDS):
-        buckets: dict[bytes, list[int]] = defaultdict(list)
-        for i, sig in enumerate(signatures):
-            buckets[sig[band * rows : (band + 1) * rows].tobytes()].append(i)
-        for members in buckets.values():
-            pairs.update((a, b) for k, a in enumerate(members) for b in members[k + 1 :])
+    for members in buckets.values():
+        pairs.update((a, b) for k, a in enumerate(members) for b in members[k + 1 :])
     return pairs
 
 
@@ -119,25 +131,104 @@ def groups(items: Iterable[tuple[str, str, str]], threshold: float = THRESHOLD) 
 def group_signatures(
     items: Sequence[tuple[str, str, np.ndarray]], threshold: float = THRESHOLD
 ) -> list[Duplicate]:
-    """`groups` over precomputed signatures. Articles are taken oldest first; each joins the
-    group of the oldest canonical article it is similar to, or starts a group. Comparing with
-    the canonical article, not with any member, keeps chains (A like B, B like C) from merging
-    texts that share little."""
-    sigs = [sig for _, _, sig in items]
-    neighbours: dict[int, list[int]] = defaultdict(list)
-    for a, b in candidate_pairs(sigs):
-        neighbours[a].append(b)
-        neighbours[b].append(a)
-    order = sorted(range(len(items)), key=lambda i: (items[i][1], items[i][0]))
-    rank = {i: n for n, i in enumerate(order)}
-    canonical: dict[int, int] = {}  # copy -> its canonical article
-    found = []
-    for i in order:
-        earlier = sorted((j for j in neighbours[i] if rank[j] < rank[i] and j not in canonical), key=rank.get)
-        for j in earlier:
-            score = similarity(sigs[i], sigs[j])
+    """`groups` over precomputed signatures, all at once."""
+    hood = InMemory(items)
+    changes = regroup([key for key, _, _ in items], hood, threshold)
+    return sorted((d for d in changes.values() if d), key=lambda d: d.article)
+
+
+class Neighbourhood(Protocol):
+    """What regrouping needs to know of the stored articles, asked one article at a time."""
+
+    def candidates(self, article: str) -> Iterable[str]: ...  # ids sharing an LSH bucket
+
+    def order(self, article: str) -> tuple[str, str]: ...  # the earliest is canonical
+
+    def signature(self, article: str) -> np.ndarray: ...
+
+    def canonical_of(self, article: str) -> str | None: ...  # as it stands before regrouping
+
+
+def regroup(
+    new: Iterable[str], hood: Neighbourhood, threshold: float = THRESHOLD
+) -> dict[str, Duplicate | None]:
+    """Group articles after `new` ones joined the others: which articles became copies
+    (-> Duplicate) or canonical again (-> None). Articles are taken oldest first; each joins the
+    oldest canonical article it is similar to, or stands alone. Comparing with canonical articles,
+    not with any member, keeps chains (A like B, B like C) from merging texts that share little.
+
+    Only the new articles and what they could change are looked at: an article's standing
+    depends on its earlier candidates and which of those are canonical, so when an article
+    is new or changes between copy and canonical, its later candidates are looked at again.
+    They are visited in order, so each is decided once, after everything before it is final."""
+    heap = [(hood.order(a), a) for a in set(new)]
+    fresh = {a for _, a in heap}
+    heapq.heapify(heap)
+    standing: dict[str, str | None] = {}  # decided in this regroup: article -> its canonical
+    changes: dict[str, Duplicate | None] = {}
+    done: set[str] = set()
+
+    def canonical(article: str) -> str | None:
+        return standing[article] if article in standing else hood.canonical_of(article)
+
+    while heap:
+        key, article = heapq.heappop(heap)
+        if article in done:
+            continue
+        done.add(article)
+        others = [(hood.order(c), c) for c in set(hood.candidates(article)) - {article}]
+        found = _first_similar(
+            article, sorted(o for o in others if o < (key, article)), canonical, hood, threshold
+        )
+        before, after = canonical(article), found.canonical if found else None
+        standing[article] = after
+        if after != before or article in fresh:
+            changes[article] = found
+        if (after is None) != (before is None) or article in fresh:
+            for later in (o for o in others if o > (key, article)):
+                heapq.heappush(heap, later)
+    return changes
+
+
+def _first_similar(
+    article: str,
+    earlier: list[tuple[tuple[str, str], str]],
+    canonical: Callable[[str], str | None],
+    hood: Neighbourhood,
+    threshold: float,
+) -> Duplicate | None:
+    own = hood.signature(article)
+    for _, other in earlier:
+        if canonical(other) is None:
+            score = similarity(own, hood.signature(other))
             if score >= threshold:
-                canonical[i] = j
-                found.append(Duplicate(items[i][0], items[j][0], round(score, 3)))
-                break
-    return sorted(found, key=lambda d: d.article)
+                return Duplicate(article, other, round(score, 3))
+    return None
+
+
+class InMemory:
+    """A Neighbourhood over (id, order key, signature) items; `grouped`: copy -> canonical id
+    of those grouped already."""
+
+    def __init__(
+        self, items: Sequence[tuple[str, str, np.ndarray]], grouped: dict[str, str] | None = None
+    ) -> None:
+        self._grouped = grouped or {}
+        self._items = {key: (order, sig) for key, order, sig in items}
+        ids = [key for key, _, _ in items]
+        self._candidates: dict[str, list[str]] = defaultdict(list)
+        for a, b in candidate_pairs([sig for _, _, sig in items]):
+            self._candidates[ids[a]].append(ids[b])
+            self._candidates[ids[b]].append(ids[a])
+
+    def candidates(self, article: str) -> list[str]:
+        return self._candidates[article]
+
+    def order(self, article: str) -> tuple[str, str]:
+        return (self._items[article][0], article)
+
+    def signature(self, article: str) -> np.ndarray:
+        return self._items[article][1]
+
+    def canonical_of(self, article: str) -> str | None:
+        return self._grouped.get(article)

@@ -56,16 +56,19 @@ def retag(article: Article) -> Article:
     return article
 
 
-def infer_dates(articles: list[Article], today: date | None = None) -> list[Article]:
+def infer_dates(
+    articles: list[Article], today: date | None = None, corpus: dating.DatedCorpus | None = None
+) -> list[Article]:
     """Estimate publication dates of articles that state none, from their text and the
-    dated articles of the corpus; re-tag their time expressions. Returns the changed ones.
+    dated articles of the corpus (`corpus`, default: `articles` themselves, e.g.
+    `Store.dated_corpus()`); re-tag their time expressions. Returns the changed ones.
 
     (Estimating on forked workers was tried: one second saved at 10,000 articles, for a gigabyte
     more memory, because each worker weighs the same candidate articles again.)"""
     pending = [a for a in articles if a.published_provenance is not DateProvenance.STATED]
     if not pending:
         return []
-    corpus = dating.DatedCorpus.build(articles)
+    corpus = corpus or dating.DatedCorpus.build(articles)
     changed = []
     for article in pending:
         estimate = dating.infer_dct(article, corpus, today)
@@ -167,9 +170,31 @@ def ingest_paths(
             progress(done, len(files))
     if batch:
         flush()
-    store.update_dating(infer_dates(store.articles()))
-    store.update_duplicates()
+    settle(store)
     return report
+
+
+def settle(store: Store) -> None:
+    """What storing articles changes beyond themselves, computed for the articles not settled
+    yet (those just stored, and any a killed run left): publication dates of the undated ones,
+    estimated against the whole stored corpus, then near-duplicate groups.
+
+    Dates estimated earlier are kept: `redate` estimates every one again."""
+    pending = store.articles(ids=store.pending(undated=True))
+    if pending:
+        store.update_dating(infer_dates(pending, corpus=store.dated_corpus()))
+    store.update_duplicates(store.pending())
+
+
+def redate(store: Store, today: date | None = None) -> int:
+    """Estimate the publication date of every stored article that states none again (dates
+    inferred at ingest saw only the articles stored by then). Returns how many changed."""
+    pending = [a for a in store.articles() if a.published_provenance is not DateProvenance.STATED]
+    before = {a.id: (a.published, a.published_confidence) for a in pending}
+    changed = infer_dates(pending, today, corpus=store.dated_corpus())
+    store.update_dating(changed)
+    store.update_duplicates()  # who is earliest in a group may have changed
+    return sum(before[a.id] != (a.published, a.published_confidence) for a in changed)
 
 
 def corpus_entities(store: Store) -> tuple[list[Article], list[entities.Entity]]:

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections import Counter
+from collections.abc import Collection, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from nienbieu import dedup, search
+import numpy as np
+
+from nienbieu import dating, dedup, search
 from nienbieu.models import Article, DateProvenance, Mention, Paragraph, Quote, Sentence, TimeExpression
 
 DEFAULT_DB = "nienbieu.db"
@@ -126,7 +129,27 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX duplicates_canonical ON duplicates(canonical_id);
     """,
+    # v7: incremental ingest. lsh: each article's LSH buckets, so a new article finds its possible
+    # copies without regrouping the store; terms: in how many articles (and dated articles) each
+    # term occurs, so date inference weighs terms without reading every article. Both are filled
+    # by Store (Python) for articles stored before. pending: articles stored whose date estimate
+    # and duplicate group are not settled yet (written with the article, so a killed ingest
+    # leaves them for the next one).
+    """
+    CREATE TABLE lsh (
+        bucket INTEGER NOT NULL,
+        article_id TEXT NOT NULL,
+        PRIMARY KEY (bucket, article_id)
+    ) WITHOUT ROWID;
+    CREATE TABLE terms (
+        term TEXT PRIMARY KEY,
+        df INTEGER NOT NULL,
+        dated INTEGER NOT NULL
+    ) WITHOUT ROWID;
+    CREATE TABLE pending (article_id TEXT PRIMARY KEY REFERENCES articles(id) ON DELETE CASCADE);
+    """,
 )
+CHUNK = 500  # ids or terms per `IN (...)` query, well under SQLite's variable limit
 
 
 @dataclass(slots=True)
@@ -162,6 +185,8 @@ class Store:
         migrate(self.conn)
         if 0 < before < 6:
             self._sign_old_articles()
+        if 0 < before < 7:
+            self._index_old_articles()
 
     def close(self) -> None:
         self.conn.close()
@@ -189,6 +214,7 @@ class Store:
         replaces the article it produced before when nothing else refers to it."""
         result = AddResult([], [], [])
         now = datetime.now(UTC).isoformat(timespec="seconds")
+        counted: list[tuple[set[str], bool]] = []
         with self.transaction() as conn:
             for article in articles:
                 previous = conn.execute(
@@ -199,7 +225,9 @@ class Store:
                     result.already_stored.append(article.id)
                 else:
                     self._insert(conn, article, now)
+                    conn.execute("INSERT INTO pending VALUES (?)", (article.id,))
                     result.added.append(article.id)
+                    counted.append((dating.term_set(s.text for s in article.sentences), _stated(article)))
                 conn.execute(
                     "INSERT INTO sources(path, article_id, ingested_at) VALUES (?, ?, ?) "
                     "ON CONFLICT(path) DO UPDATE SET article_id = excluded.article_id, "
@@ -207,9 +235,37 @@ class Store:
                     (article.source, article.id, now),
                 )
                 if previous and previous[0] != article.id and self._orphan(conn, previous[0]):
-                    conn.execute("DELETE FROM articles WHERE id = ?", (previous[0],))
+                    self._delete(conn, previous[0])
                     result.replaced.append(previous[0])
+            _count_terms(conn, counted)
         return result
+
+    @staticmethod
+    def _delete(conn: sqlite3.Connection, article_id: str) -> None:
+        """Delete an article and its share of the term counts and LSH buckets (the rest cascades);
+        its copies are left to be regrouped."""
+        conn.execute(
+            "INSERT OR IGNORE INTO pending SELECT article_id FROM duplicates WHERE canonical_id = ?",
+            (article_id,),
+        )
+        texts = [
+            r[0]
+            for r in conn.execute(
+                "SELECT text FROM sentences WHERE article_id = ? ORDER BY idx", (article_id,)
+            )
+        ]
+        [provenance] = conn.execute(
+            "SELECT published_provenance FROM articles WHERE id = ?", (article_id,)
+        ).fetchone()
+        _count_terms(conn, [(dating.term_set(texts), provenance == str(DateProvenance.STATED))], -1)
+        for (blob,) in conn.execute(
+            "SELECT minhash FROM signatures WHERE article_id = ?", (article_id,)
+        ).fetchall():
+            conn.executemany(
+                "DELETE FROM lsh WHERE bucket = ? AND article_id = ?",
+                [(key, article_id) for key in dedup.bucket_keys(dedup.from_bytes(blob)).tolist()],
+            )
+        conn.execute("DELETE FROM articles WHERE id = ?", (article_id,))
 
     @staticmethod
     def _orphan(conn: sqlite3.Connection, article_id: str) -> bool:
@@ -230,7 +286,7 @@ class Store:
         )
         Store._insert_timexes(conn, a)
         Store._insert_entities(conn, a)
-        conn.execute("INSERT INTO signatures VALUES (?, ?)", (a.id, a.fingerprint or dedup.fingerprint(a)))
+        _insert_signature(conn, a.id, a.fingerprint or dedup.fingerprint(a))
 
     @staticmethod
     def _insert_entities(conn: sqlite3.Connection, a: Article) -> None:
@@ -294,9 +350,59 @@ class Store:
                 )
         self.update_duplicates()
 
-    def update_duplicates(self) -> list[dedup.Duplicate]:
-        """Regroup near-duplicates over the whole store (signatures are stored, so this reads
-        no text): each copy points at the earliest article of its group."""
+    def _index_old_articles(self) -> None:
+        """LSH buckets and term counts of articles stored before v7."""
+        ids = [r[0] for r in self.conn.execute("SELECT id FROM articles ORDER BY id")]
+        with self.transaction() as conn:
+            for chunk in _chunks(ids):
+                marks = ",".join("?" * len(chunk))
+                for article_id, blob in conn.execute(
+                    f"SELECT article_id, minhash FROM signatures WHERE article_id IN ({marks})", chunk
+                ).fetchall():
+                    _insert_lsh(conn, article_id, blob)
+                stated = {
+                    r[0]
+                    for r in conn.execute(
+                        f"SELECT id FROM articles WHERE id IN ({marks}) AND published_provenance = ?",
+                        [*chunk, str(DateProvenance.STATED)],
+                    )
+                }
+                texts = _sentence_texts(conn, chunk)
+                _count_terms(conn, [(dating.term_set(t), i in stated) for i, t in texts.items()])
+
+    def pending(self, undated: bool = False) -> list[str]:
+        """Ids of the articles stored but not yet settled (dated, grouped); `undated`: only those
+        whose page states no date."""
+        where = " WHERE a.published_provenance != ?" if undated else ""
+        return [
+            r[0]
+            for r in self.conn.execute(
+                "SELECT p.article_id FROM pending p JOIN articles a ON a.id = p.article_id"
+                f"{where} ORDER BY 1",
+                [str(DateProvenance.STATED)] if undated else [],
+            )
+        ]
+
+    def update_duplicates(self, new: Collection[str] | None = None) -> list[dedup.Duplicate]:
+        """Group near-duplicates: each copy points at the earliest article of its group.
+
+        With `new` (ids just stored), only those articles and the ones they could change are
+        looked at, through the stored LSH buckets; without it the whole store is regrouped from
+        its signatures (after publication dates changed). Either way the articles looked at are
+        settled. Returns the copies found among them."""
+        if new is None or len(new) > self.count() / 4:  # regrouping all at once is faster then
+            return self._regroup_all()
+        changes = dedup.regroup(new, _StoredNeighbourhood(self.conn))
+        with self.transaction() as conn:
+            conn.executemany("DELETE FROM duplicates WHERE article_id = ?", [(a,) for a in changes])
+            conn.executemany(
+                "INSERT INTO duplicates VALUES (?, ?, ?)",
+                [(d.article, d.canonical, d.similarity) for d in changes.values() if d],
+            )
+            conn.executemany("DELETE FROM pending WHERE article_id = ?", [(a,) for a in new])
+        return sorted((d for d in changes.values() if d), key=lambda d: d.article)
+
+    def _regroup_all(self) -> list[dedup.Duplicate]:
         rows = self.conn.execute(
             "SELECT s.article_id, coalesce(a.published, '9999'), s.minhash FROM signatures s "
             "JOIN articles a ON a.id = s.article_id"
@@ -306,11 +412,24 @@ class Store:
         )
         with self.transaction() as conn:
             conn.execute("DELETE FROM duplicates")
+            conn.execute("DELETE FROM pending")
             conn.executemany(
                 "INSERT INTO duplicates VALUES (?, ?, ?)",
                 [(d.article, d.canonical, d.similarity) for d in found],
             )
         return found
+
+    def dated_corpus(self) -> dating.DatedCorpus:
+        """Date inference's view of the stored corpus: stated dates in memory, term statistics
+        read from the tables when asked."""
+        dates = {
+            article_id: date.fromisoformat(published[:10])
+            for article_id, published in self.conn.execute(
+                "SELECT id, published FROM articles WHERE published_provenance = ? AND published IS NOT NULL",
+                (str(DateProvenance.STATED),),
+            )
+        }
+        return dating.DatedCorpus(dates, _StoredTerms(self.conn))
 
     def duplicates(self) -> dict[str, list[str]]:
         """Canonical article id -> ids of its copies."""
@@ -330,36 +449,52 @@ class Store:
     def count(self) -> int:
         return self.conn.execute("SELECT count(*) FROM articles").fetchone()[0]
 
-    def articles(self, canonical_only: bool = False) -> list[Article]:
+    def articles(self, canonical_only: bool = False, ids: Iterable[str] | None = None) -> list[Article]:
         """All articles with sentences and time expressions, oldest publication first;
-        `canonical_only`: without the near-duplicate copies of other articles."""
-        skip = "WHERE id NOT IN (SELECT article_id FROM duplicates)" if canonical_only else ""
+        `canonical_only`: without the near-duplicate copies of other articles; `ids`: only these."""
+        if ids is None:
+            skip = "id NOT IN (SELECT article_id FROM duplicates)" if canonical_only else "1"
+            return self._load(skip, "1", [])
+        found = []
+        for chunk in _chunks(sorted(set(ids))):
+            marks = ",".join("?" * len(chunk))
+            found += self._load(f"id IN ({marks})", f"article_id IN ({marks})", chunk)
+        # as SQL orders the stored text: offset-aware and naive datetimes do not compare
+        return sorted(found, key=lambda a: (a.published is None, _iso(a.published) or "", a.source))
+
+    def _load(self, articles_where: str, rows_where: str, params: list[str]) -> list[Article]:
         rows = self.conn.execute(
             "SELECT id, source, url, title, outlet, author, published, published_provenance, "
             "published_evidence, body, published_window_start, published_window_end, "
-            f"published_confidence, year_hint FROM articles {skip} "
-            "ORDER BY published IS NULL, published, source"
+            f"published_confidence, year_hint FROM articles WHERE {articles_where} "
+            "ORDER BY published IS NULL, published, source",
+            params,
         ).fetchall()
         sentences: dict[str, list[Sentence]] = {}
         for article_id, idx, paragraph, in_quote, text in self.conn.execute(
-            "SELECT article_id, idx, paragraph, in_quote, text FROM sentences ORDER BY article_id, idx"
+            f"SELECT article_id, idx, paragraph, in_quote, text FROM sentences WHERE {rows_where} "
+            "ORDER BY article_id, idx",
+            params,
         ):
             sentences.setdefault(article_id, []).append(
                 Sentence(idx, text, paragraph, bool(in_quote), article_id=article_id)
             )
         for row in self.conn.execute(
             "SELECT article_id, sentence_idx, start, end, text, type, value, granularity, modifier, "
-            "anchor, tense FROM timexes ORDER BY article_id, sentence_idx, start"
+            f"anchor, tense FROM timexes WHERE {rows_where} ORDER BY article_id, sentence_idx, start",
+            params,
         ):
             sentences[row[0]][row[1]].timexes.append(TimeExpression(*row[2:]))
         for row in self.conn.execute(
             "SELECT article_id, sentence_idx, start, end, text, type, canonical FROM mentions "
-            "ORDER BY article_id, sentence_idx, start"
+            f"WHERE {rows_where} ORDER BY article_id, sentence_idx, start",
+            params,
         ):
             sentences[row[0]][row[1]].mentions.append(Mention(*row[2:]))
         for row in self.conn.execute(
             "SELECT article_id, sentence_idx, start, end, text, speaker FROM quotes "
-            "ORDER BY article_id, sentence_idx, start"
+            f"WHERE {rows_where} ORDER BY article_id, sentence_idx, start",
+            params,
         ):
             sentences[row[0]][row[1]].quotes.append(Quote(*row[2:], sentence_index=row[1]))
         return [_article(r, sentences.get(r[0], [])) for r in rows]
@@ -379,3 +514,145 @@ def _article(r: tuple, sentences: list[Sentence]) -> Article:
         published_window=window, published_confidence=r[12], year_hint=r[13],
         sentences=sentences,
     )  # fmt: skip
+
+
+def _stated(article: Article) -> bool:
+    return article.published_provenance is DateProvenance.STATED
+
+
+def _chunks(items: list[str]) -> Iterator[list[str]]:
+    for start in range(0, len(items), CHUNK):
+        yield items[start : start + CHUNK]
+
+
+def _insert_signature(conn: sqlite3.Connection, article_id: str, blob: bytes) -> None:
+    conn.execute("INSERT OR REPLACE INTO signatures VALUES (?, ?)", (article_id, blob))
+    _insert_lsh(conn, article_id, blob)
+
+
+def _insert_lsh(conn: sqlite3.Connection, article_id: str, blob: bytes) -> None:
+    conn.executemany(
+        "INSERT OR IGNORE INTO lsh VALUES (?, ?)",
+        [(key, article_id) for key in dedup.bucket_keys(dedup.from_bytes(blob)).tolist()],
+    )
+
+
+def _count_terms(conn: sqlite3.Connection, articles: list[tuple[set[str], bool]], sign: int = 1) -> None:
+    """Add (sign 1) or take away (-1) articles' terms, each given with whether its date is stated."""
+    df: Counter[str] = Counter()
+    dated: Counter[str] = Counter()
+    for terms, stated in articles:
+        df.update(terms)
+        if stated:
+            dated.update(terms)
+    conn.executemany(
+        "INSERT INTO terms VALUES (?, ?, ?) ON CONFLICT(term) DO UPDATE "
+        "SET df = df + excluded.df, dated = dated + excluded.dated",
+        [(term, sign * n, sign * dated[term]) for term, n in df.items()],
+    )
+    if sign < 0:
+        conn.execute("DELETE FROM terms WHERE df <= 0")
+
+
+def _sentence_texts(conn: sqlite3.Connection, ids: list[str]) -> dict[str, list[str]]:
+    texts: dict[str, list[str]] = {}
+    marks = ",".join("?" * len(ids))
+    for article_id, text in conn.execute(
+        f"SELECT article_id, text FROM sentences WHERE article_id IN ({marks}) ORDER BY article_id, idx", ids
+    ):
+        texts.setdefault(article_id, []).append(text)
+    return texts
+
+
+class _StoredTerms:
+    """dating.TermIndex over the store's `terms` table and full-text index."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+        self._size: int | None = None
+
+    def size(self) -> int:
+        if self._size is None:
+            self._size = self.conn.execute("SELECT count(DISTINCT article_id) FROM sentences").fetchone()[0]
+        return self._size
+
+    def _stats(self, terms: Collection[str], column: str) -> dict[str, int]:
+        found: dict[str, int] = {}
+        for chunk in _chunks(list(terms)):
+            marks = ",".join("?" * len(chunk))
+            found.update(
+                self.conn.execute(
+                    f"SELECT term, {column} FROM terms WHERE term IN ({marks}) AND {column} > 0", chunk
+                ).fetchall()
+            )
+        return found
+
+    def df(self, terms: Collection[str]) -> dict[str, int]:
+        return self._stats(terms, "df")
+
+    def dated_df(self, terms: Collection[str]) -> dict[str, int]:
+        return self._stats(terms, "dated")
+
+    def dated_with(self, term: str) -> list[str]:
+        # a term is a syllable or two joined by "_" (summarize.terms): one FTS phrase either way
+        phrase = '"' + term.replace("_", " ").replace('"', '""') + '"'
+        return [
+            r[0]
+            for r in self.conn.execute(
+                "SELECT DISTINCT s.article_id FROM sentences_fts f JOIN sentences s ON s.rowid = f.rowid "
+                "JOIN articles a ON a.id = s.article_id "
+                "WHERE sentences_fts MATCH ? AND a.published_provenance = ? ORDER BY s.article_id",
+                (f"text : {phrase}", str(DateProvenance.STATED)),
+            )
+        ]
+
+    def counts(self, ids: Collection[str]) -> dict[str, Counter[str]]:
+        found: dict[str, Counter[str]] = {}
+        for chunk in _chunks(list(ids)):
+            for article_id, texts in _sentence_texts(self.conn, chunk).items():
+                found[article_id] = Counter(dating.terms_of(texts))
+        return found
+
+
+class _StoredNeighbourhood:
+    """dedup.Neighbourhood over the store's `lsh`, `signatures` and `duplicates` tables. What it
+    reads of an article's candidates is read for all of them at once."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+        self._known: dict[str, tuple[str, np.ndarray, str | None]] = {}  # order, signature, canonical
+
+    def candidates(self, article: str) -> list[str]:
+        keys = dedup.bucket_keys(self.signature(article)).tolist()
+        marks = ",".join("?" * len(keys))
+        found = [
+            r[0]
+            for r in self.conn.execute(f"SELECT DISTINCT article_id FROM lsh WHERE bucket IN ({marks})", keys)
+        ]
+        self._fetch([c for c in found if c not in self._known])
+        return found
+
+    def _fetch(self, ids: list[str]) -> None:
+        for chunk in _chunks(ids):
+            marks = ",".join("?" * len(chunk))
+            for article_id, order, blob, canonical in self.conn.execute(
+                "SELECT a.id, coalesce(a.published, '9999'), s.minhash, d.canonical_id FROM articles a "
+                "JOIN signatures s ON s.article_id = a.id LEFT JOIN duplicates d ON d.article_id = a.id "
+                f"WHERE a.id IN ({marks})",
+                chunk,
+            ):
+                self._known[article_id] = (order, dedup.from_bytes(blob), canonical)
+
+    def _get(self, article: str) -> tuple[str, np.ndarray, str | None]:
+        if article not in self._known:
+            self._fetch([article])
+        return self._known[article]
+
+    def order(self, article: str) -> tuple[str, str]:
+        return (self._get(article)[0], article)
+
+    def signature(self, article: str) -> np.ndarray:
+        return self._get(article)[1]
+
+    def canonical_of(self, article: str) -> str | None:
+        return self._get(article)[2]

@@ -15,6 +15,11 @@ size (PSS) of the stage's process and its workers together, sampled every 250 ms
 - timeline: load the store and link entity names (`pipeline.corpus_entities`), then
   `timeline.build()` — what `nienbieu timeline` does.
 
+Then, incremental ingest: ADDED more articles of the same generator (one without a date, and
+one a copy of a stored article under a new headline) are ingested into the store of n articles;
+baseline in the same run: the same files into an empty store. What ingest does beyond analysing
+the new articles (dating them, grouping copies) must not grow with the store.
+
 Growth: the exponent b of time ≈ a·n^b fitted over the sizes (n log n between 1e3 and 1e4
 articles looks like b ≈ 1.1; quadratic like 2).
 
@@ -87,12 +92,31 @@ def synthesise(n: int, seed: int = 7) -> Iterator[dict[str, str]]:
         yield row
 
 
-def write_corpus(n: int, folder: Path, per_file: int = 250) -> None:
+ADDED = 20
+
+
+def write_corpus(n: int, folder: Path, per_file: int = 250) -> list[dict[str, str]]:
+    """The first n articles of `synthesise`, as JSONL files; returns the rows."""
     rows = list(synthesise(n))
     for start in range(0, n, per_file):
-        with (folder / f"export-{start // per_file:04d}.jsonl").open("w", encoding="utf-8") as out:
-            for row in rows[start : start + per_file]:
-                out.write(json.dumps(row, ensure_ascii=False) + "\n")
+        _write_rows(rows[start : start + per_file], folder / f"export-{start // per_file:04d}.jsonl")
+    return rows
+
+
+def write_additions(n: int, stored: list[dict[str, str]], folder: Path) -> None:
+    """ADDED articles the first n lack: the generator's next ones, one without its date, and a
+    copy of a stored article under a new headline, a day later."""
+    rows = list(synthesise(n + ADDED - 1))[n:]
+    rows[0].pop("published", None)
+    original = stored[len(stored) // 2]
+    rows.append({**original, "title": "(Cập nhật) " + original["title"], "outlet": "Báo khác"})
+    _write_rows(rows, folder / "added.jsonl")
+
+
+def _write_rows(rows: list[dict[str, str]], path: Path) -> None:
+    with path.open("w", encoding="utf-8") as out:
+        for row in rows:
+            out.write(json.dumps(row, ensure_ascii=False) + "\n")
 
 
 def _tree_pss_kib(pid: int) -> int:
@@ -198,22 +222,26 @@ def main() -> None:
         print(json.dumps(stage_timeline(Path(args.paths[0]))))
         return
     sizes = [int(s) for s in args.sizes.split(",")]
+    segmenter = ["--segmenter", args.segmenter] if args.segmenter else []
+    ingest_args = ("--stage", "ingest", "--workers", str(args.workers), *segmenter)
     header = ("articles", "sentences", "ingest s", "MiB", "timeline s", "load+link", "build s", "MiB")
-    print(" ".join(f"{h:>10}" for h in header))
+    print(" ".join(f"{h:>10}" for h in (*header, f"+{ADDED} s", "vs empty")))
     ingest_points, timeline_points = [], []
     for n in sizes:
         with tempfile.TemporaryDirectory() as tmp:
-            folder = Path(tmp) / "corpus"
-            folder.mkdir()
-            write_corpus(n, folder)
+            folder, added = Path(tmp) / "corpus", Path(tmp) / "added"
+            folder.mkdir(), added.mkdir()
+            write_additions(n, write_corpus(n, folder), added)
             db = Path(tmp) / "bench.db"
-            segmenter = ["--segmenter", args.segmenter] if args.segmenter else []
-            ing = _run("--stage", "ingest", "--workers", str(args.workers), *segmenter, str(folder), str(db))
+            ing = _run(*ingest_args, str(folder), str(db))
             tl = _run("--stage", "timeline", str(db))
+            more = _run(*ingest_args, str(added), str(db))
+            alone = _run(*ingest_args, str(added), str(Path(tmp) / "empty.db"))
         ingest_points.append((n, ing["seconds"]))
         timeline_points.append((n, tl["seconds"]))
         cells = (n, tl["sentences"], ing["seconds"], ing["peak_mib"], tl["seconds"])
-        cells += (tl["load_seconds"], tl["build_seconds"], tl["peak_mib"])
+        cells += (tl["load_seconds"], tl["build_seconds"], tl["peak_mib"], more["seconds"])
+        cells += (more["seconds"] / alone["seconds"],)
         print(" ".join(f"{c:>10.2f}" if isinstance(c, float) else f"{c:>10}" for c in cells), flush=True)
     if len(sizes) > 1:
         print(

@@ -31,3 +31,27 @@ def seeds() -> dict[str, Article]:
 
 def body_text(article: Article) -> str:
     return "\n".join(p.text for p in article.body)
+
+
+# What each migration added, to roll a current database back by hand as an older version left it.
+_ADDED_BY = {
+    5: "DROP TRIGGER sentences_fts_insert; DROP TRIGGER sentences_fts_delete;"
+    "DROP TABLE sentences_fts_vocab; DROP TABLE sentences_fts;",
+    6: "DROP TABLE duplicates; DROP TABLE signatures;",
+    7: "DROP TABLE pending; DROP TABLE terms; DROP TABLE lsh;",
+    8: "DROP TRIGGER titles_fts_insert; DROP TRIGGER titles_fts_delete;"
+    "DROP TABLE titles_fts_vocab; DROP TABLE titles_fts;",
+}
+
+
+def roll_back(path: Path, version: int) -> None:
+    import sqlite3
+
+    from nienbieu.store import MIGRATIONS
+
+    conn = sqlite3.connect(path)
+    for newer in range(len(MIGRATIONS), version, -1):
+        conn.executescript(_ADDED_BY[newer])
+    conn.execute(f"PRAGMA user_version = {version}")
+    conn.commit()
+    conn.close()

@@ -215,3 +215,21 @@ def test_timeline_reflects_articles_added_later_and_redate_reports_changes(tmp_p
     assert result.exit_code == Exit.OK and "inferred publication date" in result.stdout
     assert runner.invoke(app, ["redate", "--db", db]).stdout == "0 inferred publication dates changed\n"
     assert runner.invoke(app, ["redate", "--db", str(tmp_path / "empty.db")]).exit_code == Exit.EMPTY
+
+
+def test_search_shows_title_hits_and_counts_copies(tmp_path):
+    from test_dedup import SYNDICATED, write_jsonl
+
+    db = str(tmp_path / "d.db")
+    runner.invoke(app, ["ingest", str(write_jsonl(tmp_path / "a.jsonl", SYNDICATED)), "--db", db])
+    ids = {
+        r["outlet"]: r["id"]
+        for r in json.loads(runner.invoke(app, ["articles", "--db", db, "--json"]).stdout)
+    }
+    shown = runner.invoke(app, ["search", "vững chắc", "--db", db]).stdout
+    assert shown.splitlines() == [
+        f"VTV, 2023-06-13, {ids['VTV']} Stoltenberg gặp Biden (and 1 near-duplicate copy)",
+        "  Ông Biden khẳng định cam kết của Mỹ với Điều 5 là vững chắc.",
+    ]
+    titles = runner.invoke(app, ["search", "Biden tiếp", "--db", db]).stdout.splitlines()
+    assert titles[:2] == [f"VTC, 2023-06-14, {ids['VTC']} (title)", "  Biden tiếp Stoltenberg"]

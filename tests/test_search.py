@@ -1,6 +1,7 @@
 from datetime import date, datetime
 
 import pytest
+from conftest import roll_back
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -95,20 +96,13 @@ def test_replaced_and_deleted_sentences_leave_the_index(store):
 
 
 def test_a_store_from_before_search_is_indexed_on_upgrade(tmp_path, seeds):
-    import sqlite3
-
     path = tmp_path / "v4.db"
     with Store(path) as s:
         s.add([seeds["vtv"]])
-    conn = sqlite3.connect(path)  # roll the schema back to v4 by hand, as an old version left it
-    conn.executescript(
-        "DROP TABLE pending; DROP TABLE terms; DROP TABLE lsh; DROP TABLE duplicates; DROP TABLE signatures;"
-        "DROP TRIGGER sentences_fts_insert; DROP TRIGGER sentences_fts_delete;"
-        "DROP TABLE sentences_fts_vocab; DROP TABLE sentences_fts; PRAGMA user_version = 4;"
-    )
-    conn.close()
+    roll_back(path, 4)
     with Store(path) as s:
         assert [h.article_id for h in s.search("Stoltenberg")][:1] == [seeds["vtv"].id]
+        assert [h.article_id for h in s.search('"thiết lập lại"') if h.is_title] == [seeds["vtv"].id]
 
 
 def test_long_sentences_are_cut_at_words_around_the_match():
@@ -124,3 +118,33 @@ def test_words_in_too_many_sentences_list_the_newest_matches_unranked(store, mon
     monkeypatch.setattr(search, "RANKED_MATCHES", 1)  # "nato" is in 2 sentences: too common now
     assert [h.article_id for h in store.search("nato")] == ["a2", "a1"]  # stored last, listed first
     assert [h.article_id for h in store.search("vilnius")] == ["a3"]  # 1 match: still ranked
+
+
+def test_titles_match_first_and_copies_are_one_hit(tmp_path):
+    from test_dedup import SYNDICATED, write_jsonl
+
+    with Store(tmp_path / "c.db") as s:
+        pipeline.ingest_paths([write_jsonl(tmp_path / "a.jsonl", SYNDICATED)], s)
+        ids = {a.outlet: a.id for a in s.articles()}
+        hits = s.search("stoltenberg cam on")
+        assert [(h.article_id, h.is_title, h.also) for h in hits] == [(ids["VTV"], False, [ids["VTC"]])]
+        assert (
+            hits[0].snippet()
+            == "Ông **Stoltenberg** **cảm** **ơn** Mỹ vì sự lãnh đạo trong liên minh suốt thời gian qua."
+        )
+        titles = [(h.text, h.is_title) for h in s.search("Stoltenberg")][:2]
+        assert titles == [("Stoltenberg gặp Biden", True), ("Biden tiếp Stoltenberg", True)]
+        assert search.rows_for(s.search("tiếp"))[0] | {"score": 0} == {
+            "article_id": ids["VTC"],
+            "sentence_index": search.TITLE,
+            "text": "Biden tiếp Stoltenberg",
+            "snippet": "Biden **tiếp** Stoltenberg",
+            "highlights": [(6, 10)],
+            "title": "Biden tiếp Stoltenberg",
+            "outlet": "VTC",
+            "published": "2023-06-14T07:00:00",
+            "exact": True,
+            "score": 0,
+            "in_title": True,
+            "also": [],
+        }

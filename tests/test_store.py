@@ -1,7 +1,7 @@
 import sqlite3
 
 import pytest
-from conftest import EXAMPLES
+from conftest import EXAMPLES, roll_back
 
 from nienbieu import pipeline
 from nienbieu.store import MIGRATIONS, Store, schema_version
@@ -141,9 +141,7 @@ def test_a_v6_store_gets_buckets_and_term_counts_on_upgrade(tmp_path, seeds):
         fresh = {
             t: store.conn.execute(f"SELECT * FROM {t} ORDER BY 1, 2").fetchall() for t in ("lsh", "terms")
         }
-    conn = sqlite3.connect(path)  # roll the schema back to v6 by hand, as an old version left it
-    conn.executescript("DROP TABLE lsh; DROP TABLE terms; DROP TABLE pending; PRAGMA user_version = 6;")
-    conn.close()
+    roll_back(path, 6)
     with Store(path) as store:
         assert schema_version(store.conn) == len(MIGRATIONS)
         upgraded = {t: store.conn.execute(f"SELECT * FROM {t} ORDER BY 1, 2").fetchall() for t in fresh}

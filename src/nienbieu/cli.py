@@ -245,7 +245,8 @@ def search_cmd(
     limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="Most hits to show.")] = 20,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
-    """Search stored sentences, diacritics optional ("nato my" finds "NATO Mỹ"); exact spellings first."""
+    """Search stored titles and sentences, diacritics optional ("nato my" finds "NATO Mỹ"); exact
+    spellings first, titles before sentences, near-duplicate copies shown once."""
     filters = search.Filters(start and start.date(), end and end.date(), entity, outlet)
     with _open(db) as store:
         hits = store.search(query, filters, limit)
@@ -256,7 +257,12 @@ def search_cmd(
         err.print(f"no match for {escape(query)!r}")
     for h in hits:
         source = ", ".join(filter(None, [h.outlet, (h.published or "")[:10], h.article_id]))
-        out.print(f"[dim]{escape(source)}[/] {escape(h.title or '')}")
+        copies = (
+            f" [dim](and {len(h.also)} near-duplicate cop{'y' if len(h.also) == 1 else 'ies'})[/]"
+            if h.also
+            else ""
+        )
+        out.print(f"[dim]{escape(source)}[/] {'(title)' if h.is_title else escape(h.title or '')}{copies}")
         out.print(
             "  " + escape(h.snippet(mark=("\x00", "\x01"))).replace("\x00", "[bold]").replace("\x01", "[/]")
         )

@@ -1,11 +1,15 @@
-"""Full-text search over stored sentences: SQLite FTS5, ranked by BM25.
+"""Full-text search over stored article titles and sentences: SQLite FTS5, ranked by BM25.
 
-Every sentence is indexed twice: as written, and folded (lower case, tone and vowel marks
+Every title and sentence is indexed twice: as written, and folded (lower case, tone and vowel marks
 removed, "đ" as "d"), so "nato my" finds "NATO Mỹ" while a query typed with its diacritics
 finds the exact spelling first. Folding keeps one character per character, so a match found
 in the folded text highlights the same offsets in the original.
 
 Query syntax: words (all must occur) and "quoted phrases".
+
+Matching titles come before matching sentences (a title names what the whole article is
+about); the same sentence in an article and its near-duplicate copies (nienbieu.dedup) is
+one hit, shown from the canonical article, with the copies' ids in `also`.
 """
 
 from __future__ import annotations
@@ -70,6 +74,11 @@ class Hit:
     exact: bool  # the words occur with the diacritics typed
     score: float  # BM25 (lower is better, as SQLite reports it)
     highlights: list[tuple[int, int]] = field(default_factory=list)
+    also: list[str] = field(default_factory=list)  # near-duplicate copies with the same text
+
+    @property
+    def is_title(self) -> bool:
+        return self.sentence_index == TITLE
 
     def snippet(self, width: int = 160, mark: tuple[str, str] = ("**", "**")) -> str:
         """The sentence around its first match, matches wrapped in `mark`."""
@@ -97,63 +106,107 @@ def highlights(text: str, query: Query) -> list[tuple[int, int]]:
     return sorted(set(spans))
 
 
-_DETAILS = """
-SELECT s.rowid, s.article_id, s.idx, s.text, a.title, a.outlet, a.published
-FROM sentences s JOIN articles a ON a.id = s.article_id
-WHERE s.rowid IN ({marks})
-"""
+TITLE = -1  # the sentence index of a hit in an article's title
+
+
+@dataclass(frozen=True, slots=True)
+class _Index:
+    """One FTS5 table and how its rows join their articles: the columns of a Hit, in order."""
+
+    fts: str
+    columns: str
+    joins: str  # from the FTS row `f` to the article `a`
+
+
+_SENTENCES = _Index(
+    "sentences_fts",
+    "s.article_id, s.idx, s.text, a.title, a.outlet, a.published",
+    "JOIN sentences s ON s.rowid = f.rowid JOIN articles a ON a.id = s.article_id",
+)
+_TITLES = _Index(
+    "titles_fts",
+    f"a.id, {TITLE}, a.title, a.title, a.outlet, a.published",
+    "JOIN articles a ON a.rowid = f.rowid",
+)
 
 
 def search(conn: sqlite3.Connection, text: str, filters: Filters = Filters(), limit: int = 20) -> list[Hit]:
-    """Sentences matching `text`, exact-diacritic matches first, then by BM25."""
+    """Titles, then sentences, matching `text`; exact-diacritic matches first, then by BM25."""
     query = Query.parse(text)
     if not query.phrases:
         return []
     hits: dict[tuple[str, int], Hit] = {}
-    for exact, expression in ((True, query.fts("text", False)), (False, query.fts("folded", True))):
-        if len(hits) >= limit:
+    wanted = 2 * limit  # copies of one text count once: fetch more than will be shown
+    for exact, column in ((True, "text"), (False, "folded")):
+        if len(hits) >= wanted:
             break  # enough exact matches: they rank before every other
-        for hit in _matches(conn, expression, filters, limit, exact, query):
-            hits.setdefault((hit.article_id, hit.sentence_index), hit)
-    return sorted(hits.values(), key=lambda h: (not h.exact, h.score))[:limit]
+        for index in (_TITLES, _SENTENCES):
+            for hit in _matches(conn, index, query.fts(column, not exact), filters, wanted, exact, query):
+                hits.setdefault((hit.article_id, hit.sentence_index), hit)
+    ranked = sorted(hits.values(), key=lambda h: (not h.exact, not h.is_title, h.score))
+    return _one_per_text(conn, ranked)[:limit]
+
+
+def _one_per_text(conn: sqlite3.Connection, hits: list[Hit]) -> list[Hit]:
+    """Hits on the same text in an article and its near-duplicate copies merged into one: the
+    canonical article's if it is among them, else the best ranked."""
+    ids = sorted({h.article_id for h in hits})
+    marks = ",".join("?" * len(ids))
+    sql = f"SELECT article_id, canonical_id FROM duplicates WHERE article_id IN ({marks})"
+    canonical = dict(conn.execute(sql, ids).fetchall())
+    groups: dict[tuple[str, bool, str], list[Hit]] = {}
+    for hit in hits:
+        key = (canonical.get(hit.article_id, hit.article_id), hit.is_title, fold(hit.text))
+        groups.setdefault(key, []).append(hit)
+    merged = []
+    for (owner, _, _), members in groups.items():
+        shown = next((h for h in members if h.article_id == owner), members[0])
+        shown.also = [h.article_id for h in members if h is not shown]
+        merged.append(shown)
+    return sorted(merged, key=hits.index)
 
 
 def _matches(
-    conn: sqlite3.Connection, expression: str, filters: Filters, limit: int, exact: bool, query: Query
+    conn: sqlite3.Connection,
+    index: _Index,
+    expression: str,
+    filters: Filters,
+    limit: int,
+    exact: bool,
+    query: Query,
 ) -> list[Hit]:
-    """The best `limit` matches passing the filters."""
+    """The best `limit` matches in one index passing the filters."""
     where, params = _filter_sql(filters)
     # BM25 scores every match; for words in a large share of the corpus ("của", "và") that
     # alone took seconds at 100,000 articles, so such queries list the newest matches unranked.
-    order = "f.rank" if _matches_at_most(conn, query, exact) <= RANKED_MATCHES else "f.rowid DESC"
+    order = "f.rank" if _matches_at_most(conn, index, query, exact) <= RANKED_MATCHES else "f.rowid DESC"
     if where:  # filter while matching: fetching ranked candidates and filtering after meant re-ranking
-        sql = f"{_FILTERED} {where} ORDER BY {order} LIMIT ?"
+        sql = (
+            f"SELECT {index.columns}, f.rank FROM {index.fts} f {index.joins} "
+            f"WHERE {index.fts} MATCH ? {where} ORDER BY {order} LIMIT ?"
+        )
         rows = conn.execute(sql, (expression, *params, limit)).fetchall()
     else:  # FTS5 ranks in its own fast path, without a join
-        sql = f"SELECT f.rowid, f.rank FROM sentences_fts f WHERE sentences_fts MATCH ? ORDER BY {order}"
-        ranked = conn.execute(sql + " LIMIT ?", (expression, limit)).fetchall()
-        rank = dict(ranked)
-        details = conn.execute(_DETAILS.format(marks=",".join("?" * len(rank))), tuple(rank)).fetchall()
-        rows = [(*row, rank[row[0]]) for row in details]
-    found = [Hit(*row[1:7], exact=exact, score=row[7], highlights=highlights(row[3], query)) for row in rows]
+        sql = f"SELECT f.rowid, f.rank FROM {index.fts} f WHERE {index.fts} MATCH ? ORDER BY {order} LIMIT ?"
+        rank = dict(conn.execute(sql, (expression, limit)).fetchall())
+        marks = ",".join("?" * len(rank))
+        details = conn.execute(
+            f"SELECT f.rowid, {index.columns} FROM {index.fts} f {index.joins} WHERE f.rowid IN ({marks})",
+            tuple(rank),
+        ).fetchall()
+        rows = [(*row[1:], rank[row[0]]) for row in details]
+    found = [Hit(*row[:6], exact=exact, score=row[6], highlights=highlights(row[2], query)) for row in rows]
     return sorted(found, key=lambda h: h.score)[:limit]
-
-
-_FILTERED = """
-SELECT s.rowid, s.article_id, s.idx, s.text, a.title, a.outlet, a.published, f.rank
-FROM sentences_fts f JOIN sentences s ON s.rowid = f.rowid JOIN articles a ON a.id = s.article_id
-WHERE sentences_fts MATCH ?
-"""
 
 
 RANKED_MATCHES = 20_000  # most sentences a query may match and still be ranked by BM25
 
 
-def _matches_at_most(conn: sqlite3.Connection, query: Query, exact: bool) -> int:
-    """How many sentences hold the query's rarest word (an upper bound on its matches)."""
+def _matches_at_most(conn: sqlite3.Connection, index: _Index, query: Query, exact: bool) -> int:
+    """How many rows hold the query's rarest word (an upper bound on its matches)."""
     words = [w for phrase in query.phrases for w in phrase]
     counts = [
-        conn.execute("SELECT doc FROM sentences_fts_vocab WHERE term = ?", (w.lower() if exact else fold(w),))
+        conn.execute(f"SELECT doc FROM {index.fts}_vocab WHERE term = ?", (w.lower() if exact else fold(w),))
         for w in words
     ]
     return min((row[0] if row else 0) for row in (c.fetchone() for c in counts))
@@ -173,7 +226,7 @@ def _filter_sql(filters: Filters) -> tuple[str, list]:
         params.append(f"%{fold(filters.outlet)}%")
     if filters.entity:
         clauses.append(
-            "EXISTS (SELECT 1 FROM mentions m WHERE m.article_id = s.article_id "
+            "EXISTS (SELECT 1 FROM mentions m WHERE m.article_id = a.id "
             "AND (nb_fold(m.text) = ? OR nb_fold(coalesce(m.canonical, '')) = ?))"
         )
         params += [fold(filters.entity)] * 2
@@ -199,6 +252,8 @@ def rows_for(hits: Iterable[Hit]) -> list[dict]:
             "published": h.published,
             "exact": h.exact,
             "score": round(h.score, 4),
+            "in_title": h.is_title,
+            "also": h.also,
         }
         for h in hits
     ]

@@ -148,6 +148,19 @@ MIGRATIONS: tuple[str, ...] = (
     ) WITHOUT ROWID;
     CREATE TABLE pending (article_id TEXT PRIMARY KEY REFERENCES articles(id) ON DELETE CASCADE);
     """,
+    # v8: article titles in the full-text search, as written and folded, like sentences (v5)
+    """
+    CREATE VIRTUAL TABLE titles_fts USING fts5(text, folded, tokenize='unicode61 remove_diacritics 0');
+    INSERT INTO titles_fts(rowid, text, folded)
+        SELECT rowid, title, nb_fold(title) FROM articles WHERE title IS NOT NULL;
+    CREATE TRIGGER titles_fts_insert AFTER INSERT ON articles WHEN new.title IS NOT NULL BEGIN
+        INSERT INTO titles_fts(rowid, text, folded) VALUES (new.rowid, new.title, nb_fold(new.title));
+    END;
+    CREATE TRIGGER titles_fts_delete AFTER DELETE ON articles BEGIN
+        DELETE FROM titles_fts WHERE rowid = old.rowid;
+    END;
+    CREATE VIRTUAL TABLE titles_fts_vocab USING fts5vocab(titles_fts, 'row');
+    """,
 )
 CHUNK = 500  # ids or terms per `IN (...)` query, well under SQLite's variable limit
 

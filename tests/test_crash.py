@@ -157,13 +157,23 @@ def _before_dating(db: Path) -> bool:
     return _stored(db) == (ARTICLES, 0)
 
 
+def _dated_not_grouped(db: Path) -> bool:
+    """Dates inferred and committed, duplicate groups not yet: articles still wait to be settled."""
+    if _stored(db)[1] == 0:
+        return False
+    with _read_only(db) as conn:
+        return conn.execute("SELECT count(*) FROM pending").fetchone()[0] > 0
+
+
 # The pipeline commits every 200 articles, in file order, and dates undated articles once all are
-# stored: the first kill lands while the second batch is being analysed, the second while a batch
-# transaction is open (its rows not yet committed), the third after the last batch, before dating.
+# stored, then groups duplicates: the first kill lands while the second batch is being analysed,
+# the second while a batch transaction is open (its rows not yet committed), the third after the
+# last batch, before dating, the fourth after dating, before duplicate grouping.
 MOMENTS: dict[str, Callable[[Path], bool]] = {
     "after-a-batch": _after_a_batch,
     "inside-a-later-batch": _inside_a_later_batch,
     "all-stored-dating-pending": _before_dating,
+    "dated-grouping-pending": _dated_not_grouped,
 }
 
 

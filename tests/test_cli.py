@@ -186,18 +186,23 @@ def test_articles_name_the_copies_of_a_syndicated_story(tmp_path):
     assert "also: VTC" in table and f"copy of {listed['VTV']['id']}" in table
 
 
-def test_a_200_mb_file_is_refused_by_name_without_being_read_and_the_batch_goes_on(tmp_path):
+def test_a_200_mb_article_is_refused_unread_a_200_mb_export_is_streamed_and_the_batch_goes_on(tmp_path):
     corpus = tmp_path / "thư mục có dấu"
     shutil.copytree(EXAMPLES, corpus)
-    huge = corpus / "bản xuất 200MB.jsonl"
-    with huge.open("wb") as f:  # sparse: 200 MB on paper, nothing on disk, never read
-        f.truncate(200 * 2**20)
+    article, export = corpus / "bài 200MB.txt", corpus / "bản xuất 200MB.jsonl"
+    for huge in (article, export):
+        with huge.open("wb") as f:  # sparse: 200 MB of NUL bytes on paper, nothing on disk
+            f.truncate(200 * 2**20)
     result = runner.invoke(app, ["ingest", str(corpus), "--db", str(tmp_path / "h.db"), "--json"])
     report = json.loads(result.stdout)
     assert result.exit_code == Exit.SKIPPED
-    assert [(p["source"], p["code"]) for p in report["problems"]] == [(str(huge), "file-too-large")]
+    # the article by its size; the export by its first bytes, as a line-by-line reader sees them
+    assert [(p["source"], p["code"]) for p in report["problems"]] == [
+        (str(article), "file-too-large"),
+        (str(export), "binary-file"),
+    ]
     assert "200 MiB; the limit is 50 MiB" in report["problems"][0]["message"]
-    assert len(report["added"]) == 5
+    assert (report["files"], len(report["added"])) == (7, 5)
 
 
 def test_timeline_reflects_articles_added_later_and_redate_reports_changes(tmp_path):

@@ -1,5 +1,6 @@
 import json
 import unicodedata
+from pathlib import Path
 
 import pytest
 from hypothesis import given
@@ -85,6 +86,97 @@ def test_jsonl_reads_rows_and_names_bad_lines(tmp_path):
         (f"{path}#L2", "bad-jsonl-line"),
         (f"{path}#L3", "bad-jsonl-line"),
     ]
+
+
+def _row(i: int) -> bytes:
+    return json.dumps({"text": f"Bài số {i} viết về Hà Nội."}, ensure_ascii=False).encode()
+
+
+def test_a_jsonl_file_over_the_size_limit_is_read_line_by_line(tmp_path, monkeypatch):
+    monkeypatch.setattr(ingest, "MAX_BYTES", 4096)
+    path = tmp_path / "lớn.jsonl"
+    lines = [_row(i) for i in range(1, 101)]  # about 4.6 KB of good rows
+    lines[6] = b"{not json"
+    lines[19] = json.dumps({"text": "dài " * 2000}).encode()  # 8 KB: over the limit for a line
+    lines[49] = b""
+    path.write_bytes(b"\n".join(lines) + b"\n" + json.dumps({"text": "x" * 5000}).encode())  # no final \n
+    assert path.stat().st_size > 3 * 4096
+    result = ingest.read_file(path)
+    good = [n for n in range(1, 101) if n not in (7, 20, 50)]
+    assert [d.source for d in result.documents] == [f"{path}#L{n}" for n in good]
+    assert result.documents[-1].text == "Bài số 100 viết về Hà Nội."
+    assert [(p.source, p.code) for p in result.problems] == [
+        (f"{path}#L7", "bad-jsonl-line"),
+        (f"{path}#L20", "line-too-long"),
+        (f"{path}#L101", "line-too-long"),
+    ]
+    assert "longer than 4 KiB" in result.problems[1].message
+
+
+def test_a_text_file_over_the_size_limit_is_still_refused_unread(tmp_path, monkeypatch):
+    monkeypatch.setattr(ingest, "MAX_BYTES", 4096)
+    path = tmp_path / "một bài.txt"
+    path.write_text("Hà Nội mùa thu. " * 300, encoding="utf-8")
+    result = ingest.read_file(path)
+    assert result.documents == [] and codes(result) == ["file-too-large"]
+    assert "only a .jsonl export may be larger" in result.problems[0].message
+
+
+def test_jsonl_lines_are_decoded_and_judged_each_on_its_own(tmp_path):
+    path = tmp_path / "trộn.jsonl"
+    cp1258 = [
+        json.dumps({"text": t}, ensure_ascii=False) for t in (SENTENCE, "Hội nghị diễn ra tại Vilnius.")
+    ]
+    lines = [b"\xef\xbb\xbf" + _row(1), to_cp1258(cp1258[0]), '{"text": "Hà\x00Nội"}'.encode(), _row(4)]
+    path.write_bytes(b"\n".join([*lines, to_cp1258(cp1258[1]), _row(6)]))
+    result = ingest.read_file(path)
+    assert [(d.source[-3:], d.text) for d in result.documents] == [
+        ("#L1", "Bài số 1 viết về Hà Nội."),
+        ("#L2", SENTENCE),
+        ("#L4", "Bài số 4 viết về Hà Nội."),
+        ("#L5", "Hội nghị diễn ra tại Vilnius."),
+        ("#L6", "Bài số 6 viết về Hà Nội."),
+    ]
+    # one warning for the encoding, on its first line: an export in it would warn on every line
+    assert [(p.source, p.code, p.severity) for p in result.problems] == [
+        (f"{path}#L2", "not-utf8", Severity.WARNING),
+        (f"{path}#L3", "binary-line", Severity.ERROR),
+    ]
+    assert "later lines of the file in the same encoding" in result.problems[0].message
+
+
+def test_a_utf16_jsonl_file_is_read_line_by_line(tmp_path):
+    path = tmp_path / "utf16.jsonl"
+    path.write_text("\n".join([_row(1).decode(), "{hỏng", _row(3).decode()]), encoding="utf-16")
+    result = ingest.read_file(path)
+    assert [d.text for d in result.documents] == ["Bài số 1 viết về Hà Nội.", "Bài số 3 viết về Hà Nội."]
+    assert [(p.source, p.code) for p in result.problems] == [(f"{path}#L2", "bad-jsonl-line")]
+
+
+def test_a_binary_file_named_jsonl_is_refused_once(tmp_path):
+    path = tmp_path / "ảnh.jsonl"
+    path.write_bytes((b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256))) * 100)
+    result = ingest.read_file(path)
+    assert [(p.source, p.code) for p in result.problems] == [(str(path), "binary-file")]
+
+
+def test_reading_the_first_document_of_a_big_jsonl_reads_only_the_start_of_it(tmp_path, monkeypatch):
+    path = tmp_path / "lớn.jsonl"
+    path.write_bytes(b"\n".join(_row(i) for i in range(1, 20001)))  # about 0.9 MB
+    opened = []
+    real_open = Path.open
+
+    def recording_open(self, *args, **kwargs):
+        opened.append(real_open(self, *args, **kwargs))
+        return opened[-1]
+
+    monkeypatch.setattr(Path, "open", recording_open)
+    items = ingest.read_items(path)
+    first = next(items)
+    assert (first.source, first.text) == (f"{path}#L1", "Bài số 1 viết về Hà Nội.")
+    [f] = opened
+    assert f.raw.tell() <= 16384  # a buffer or two, of 0.9 MB
+    assert sum(1 for _ in items) == 19999 and f.closed
 
 
 def test_html_drops_scripts_and_reads_metadata(tmp_path):

@@ -1,8 +1,13 @@
+import json
+import shutil
+from pathlib import Path
+
 from conftest import EXAMPLES
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from test_crash import _row
 
-from nienbieu import clean, pipeline
+from nienbieu import clean, ingest, pipeline
 from nienbieu.models import RawDocument
 from nienbieu.store import Store
 
@@ -20,12 +25,74 @@ def _stored(db) -> list[tuple]:
         ]
 
 
-def test_two_worker_processes_store_exactly_what_one_does(tmp_path):
+def _export(path: Path, rows: int, bad: dict[int, bytes]) -> Path:
+    """A JSONL export of `_row` articles, lines numbered from 1 replaced by `bad`."""
+    lines = [bad.get(n, json.dumps(_row(n), ensure_ascii=False).encode()) for n in range(1, rows + 1)]
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    return path
+
+
+def test_two_worker_processes_store_exactly_what_one_does(tmp_path, monkeypatch):
+    monkeypatch.setattr(pipeline, "PIECES_PER_TASK", 4)  # tasks across file boundaries, a full window
+    corpus = tmp_path / "corpus"
+    shutil.copytree(EXAMPLES, corpus)
+    export = _export(corpus / "xuất.jsonl", 12, {3: b"{not json"})
+    runs = {}
     for workers, name in ((1, "one.db"), (2, "two.db")):
+        done: list[tuple[int, int]] = []
         with Store(tmp_path / name) as store:
-            report = pipeline.ingest_paths([EXAMPLES], store, workers=workers)
-        assert (report.files, len(report.added), report.skipped) == (5, 5, [])
-    assert _stored(tmp_path / "one.db") == _stored(tmp_path / "two.db")
+            report = pipeline.ingest_paths(
+                [corpus], store, workers=workers, progress=lambda *p, seen=done: seen.append(p)
+            )
+        assert (report.files, len(report.added)) == (6, 16)
+        assert [(p.source, p.code) for p in report.problems] == [(f"{export}#L3", "bad-jsonl-line")]
+        assert done == sorted(done) and done[-1] == (6, 6)
+        runs[workers] = report.added, _stored(tmp_path / name)
+    assert runs[1] == runs[2]
+
+
+def test_a_jsonl_export_over_the_size_limit_is_stored_line_by_line_in_batches(tmp_path, monkeypatch):
+    monkeypatch.setattr(ingest, "MAX_BYTES", 4096)
+    monkeypatch.setattr(pipeline, "PIECES_PER_TASK", 4)
+    long_line = json.dumps({"text": "Hà Nội mùa thu. " * 300}).encode()  # 9 KB: over the limit
+    bad = {5: "{hỏng".encode(), 12: long_line, 20: b'{"text": "H\x00N"}'}
+    path = _export(tmp_path / "lớn.jsonl", 40, bad)
+    assert path.stat().st_size > 4 * 4096
+    batches: list[int] = []
+    with Store(tmp_path / "x.db") as store:
+        add = store.add
+        monkeypatch.setattr(store, "add", lambda batch: batches.append(len(batch)) or add(batch))
+        report = pipeline.ingest_paths([path], store, batch_size=8, workers=1, segmenter="syllable")
+        stored = sorted(int(a.source.rpartition("#L")[2]) for a in store.articles())
+    assert (report.files, len(report.added)) == (1, 37)
+    assert stored == [n for n in range(1, 41) if n not in bad]
+    assert [(p.source, p.code) for p in report.problems] == [
+        (f"{path}#L5", "bad-jsonl-line"),
+        (f"{path}#L12", "line-too-long"),
+        (f"{path}#L20", "binary-line"),
+    ]
+    # one transaction per batch of 8 articles or a few more (a task's worth), whatever the file size
+    assert sum(batches) == 37 and all(8 <= n < 8 + 4 for n in batches[:-1]) and len(batches) == 4
+
+
+def test_only_a_window_of_tasks_is_read_ahead_of_the_results(tmp_path, monkeypatch):
+    monkeypatch.setattr(pipeline, "PIECES_PER_TASK", 4)
+    export = _export(tmp_path / "xuất.jsonl", 60, {})
+    pulled = []
+    pieces = ingest.pieces
+
+    def counted(path):
+        for piece in pieces(path):
+            pulled.append(piece.line)
+            yield piece
+
+    monkeypatch.setattr(ingest, "pieces", counted)
+    results = pipeline._in_order([export], workers=2, segmenter="syllable")
+    files_done, articles, problems = next(results)
+    # 2 workers × TASKS_PER_WORKER 2 = 4 tasks of 4 lines in flight, and the line that closed the 4th
+    assert (len(pulled), files_done, len(articles), problems) == (17, 0, 4, [])
+    assert [a.source for a in articles] == [f"{export}#L{n}" for n in range(1, 5)]
+    assert sum(len(rest[1]) for rest in results) == 56 and len(pulled) == 60
 
 
 _VIETNAMESE_ISH = st.text(

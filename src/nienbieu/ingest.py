@@ -6,20 +6,23 @@ naming the file (and line for JSONL), and the batch goes on.
 
 from __future__ import annotations
 
+import io
 import json
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import IO, AnyStr, BinaryIO
 
 from nienbieu import legacy
 from nienbieu.models import Problem, RawDocument, Severity
 from nienbieu.nlp import normalize_text
 
 SUFFIXES = {".txt": "text", ".text": "text", ".html": "html", ".htm": "html", ".jsonl": "jsonl"}
-MAX_BYTES = 50 * 1024 * 1024  # larger files are refused by name, not loaded whole
+# One article at most: a larger text or HTML file, or JSONL line, is refused by name, not loaded.
+MAX_BYTES = 50 * 1024 * 1024
 
 
 @dataclass(slots=True)
@@ -66,10 +69,11 @@ def discover(paths: Iterable[str | Path]) -> tuple[list[Path], list[Problem]]:
 
 # --- decoding ------------------------------------------------------------------
 
+# Characters of Vietnamese prose; JSON's brackets too, as a JSONL line is judged by itself.
 _VIETNAMESE = re.compile(
     r"[a-zA-Z0-9\sàáảãạăắằẳẵặâấầẩẫậèéẻẽẹêếềểễệìíỉĩịòóỏõọôốồổỗộơớờởỡợùúủũụưứừửữựỳýỷỹỵđ"
     r"ÀÁẢÃẠĂẮẰẲẴẶÂẤẦẨẪẬÈÉẺẼẸÊẾỀỂỄỆÌÍỈĨỊÒÓỎÕỌÔỐỒỔỖỘƠỚỜỞỠỢÙÚỦŨỤƯỨỪỬỮỰỲÝỶỸỴĐ"
-    r".,;:!?\"'()“”‘’%/\-–—…]"
+    r".,;:!?\"'()\[\]{}“”‘’%/\-–—…]"
 )
 
 
@@ -78,9 +82,14 @@ def _plausible_vietnamese(text: str) -> float:
     return len(_VIETNAMESE.findall(sample)) / max(1, len(sample))
 
 
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+_BINARY = "looks like a binary file (NUL or control bytes), not text"
+_EMPTY = "file is empty (0 bytes)"
+
+
 def looks_binary(data: bytes) -> bool:
     head = data[:8192]
-    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+    if head.startswith(_UTF16_BOMS):
         return False  # UTF-16 with a BOM holds NUL bytes legitimately
     if b"\x00" in head:
         return True
@@ -91,7 +100,7 @@ def looks_binary(data: bytes) -> bool:
 def decode(data: bytes, source: str) -> tuple[str | None, list[Problem]]:
     """Bytes to NFC text: UTF-8 (with or without BOM), UTF-16 with BOM, TCVN3 or VNI (as bytes,
     or as UTF-8 mojibake of them), else Windows-1258. Never raises: text, or None and an ERROR."""
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+    if data.startswith(_UTF16_BOMS):
         try:
             return data.decode("utf-16"), []
         except UnicodeDecodeError:
@@ -278,81 +287,195 @@ def html_to_document(html: str, source: str) -> RawDocument:
 
 # --- JSONL ------------------------------------------------------------------------
 
+_SKIP_CHUNK = 1 << 20  # a line over the limit is passed over in reads of this size
+_LATER_LINES = "; later lines of the file in the same encoding are converted without a warning of their own"
 
-def _jsonl_documents(text: str, source: str) -> Iterator[RawDocument | Problem]:
-    for number, line in enumerate(text.split("\n"), start=1):
-        if not line.strip():
-            continue
-        where = f"{source}#L{number}"
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as err:
-            yield Problem(where, Severity.ERROR, "bad-jsonl-line", f"invalid JSON: {err.msg}")
-            continue
-        if not isinstance(row, dict) or not (
-            isinstance(row.get("text"), str) or isinstance(row.get("html"), str)
-        ):
-            yield Problem(
-                where, Severity.ERROR, "bad-jsonl-line", "expected an object with a 'text' or 'html' string"
-            )
-            continue
-        doc = (
-            html_to_document(row["html"], where)
-            if isinstance(row.get("html"), str) and not row.get("text")
-            else RawDocument(source=where, text=normalize_text(row["text"]))
+
+@dataclass(frozen=True, slots=True)
+class Piece:
+    """One unit of reading work, small enough to hand to a worker process: a whole text or HTML
+    file (`text` None: whoever reads the piece reads the file) or one decoded JSONL line."""
+
+    path: str
+    line: int = 0
+    text: str | None = None
+
+    @property
+    def source(self) -> str:
+        return f"{self.path}#L{self.line}" if self.line else self.path
+
+
+def _bounded_lines(f: IO[AnyStr], newline: AnyStr) -> Iterator[AnyStr | None]:
+    """The lines of `f`; None for a line longer than MAX_BYTES, which is passed over in
+    `_SKIP_CHUNK` reads: memory never holds more than MAX_BYTES of it."""
+    while line := f.readline(MAX_BYTES + 1):
+        if len(line) > MAX_BYTES and not line.endswith(newline):
+            while (rest := f.readline(_SKIP_CHUNK)) and not rest.endswith(newline):
+                pass
+            yield None
+        else:
+            yield line
+
+
+def _byte_lines(f: BinaryIO, utf16: bool) -> Iterator[bytes | None]:
+    """Lines as bytes for `decode`; a UTF-16 file (whose line breaks are two bytes) is decoded
+    while reading and its lines handed on as UTF-8."""
+    if not utf16:
+        return _bounded_lines(f, b"\n")
+    text = io.TextIOWrapper(f, encoding="utf-16", newline="\n")
+    return (None if line is None else line.encode() for line in _bounded_lines(text, "\n"))
+
+
+def _not_jsonl(head: bytes, source: str) -> Problem | None:
+    """Refuses a whole file by its first bytes `head` when it is empty, or binary and not even
+    starting like a JSON object (an image or an archive named .jsonl): one problem, not one per
+    line. In a file that starts like JSONL, a NUL costs only the line that holds it."""
+    if not head:
+        return Problem(source, Severity.ERROR, "empty-file", _EMPTY)
+    if looks_binary(head) and not head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{"):
+        return Problem(source, Severity.ERROR, "binary-file", _BINARY)
+    return None
+
+
+def _once_per_file(problems: list[Problem], warned: set[str]) -> Iterator[Problem]:
+    """Every error; a warning only the first time its kind turns up in the file (kinds in
+    `warned`): a JSONL export in a legacy encoding would otherwise warn once per line."""
+    for problem in problems:
+        if problem.severity is Severity.ERROR:
+            yield problem
+        elif problem.code not in warned:
+            warned.add(problem.code)
+            yield replace(problem, message=problem.message + _LATER_LINES)
+
+
+def _line_pieces(data: bytes | None, path: str, number: int, warned: set[str]) -> Iterator[Piece | Problem]:
+    """One JSONL line: its decoded text as a piece, or why it is skipped; blank lines vanish."""
+    where = f"{path}#L{number}"
+    if data is None:
+        message = f"line is longer than {_size(MAX_BYTES)}, the limit for one article; skipped"
+        yield Problem(where, Severity.ERROR, "line-too-long", message)
+        return
+    if b"\x00" in data:
+        yield Problem(where, Severity.ERROR, "binary-line", "line holds NUL bytes: binary data, not text")
+        return
+    text, problems = decode(data, where)  # each line on its own: exports get concatenated
+    yield from _once_per_file(problems, warned)
+    if text is not None and text.strip():
+        yield Piece(path, number, text)
+
+
+def _jsonl_pieces(path: Path) -> Iterator[Piece | Problem]:
+    """A JSONL file line by line, whatever its size: memory holds one line at a time."""
+    source, number, warned = str(path), 0, set[str]()
+    try:
+        with path.open("rb") as f:
+            head = f.read(8192)
+            if refused := _not_jsonl(head, source):
+                yield refused
+                return
+            f.seek(0)
+            for number, data in enumerate(_byte_lines(f, head.startswith(_UTF16_BOMS)), start=1):
+                yield from _line_pieces(data, source, number, warned)
+    except OSError as err:
+        yield Problem(source, Severity.ERROR, "unreadable", f"cannot read: {err.strerror}")
+    except UnicodeDecodeError:  # raised only by the UTF-16 reader: bytes are decoded per line
+        message = "not valid UTF-16 from this line on (the file starts with a UTF-16 mark); rest skipped"
+        yield Problem(f"{source}#L{number + 1}", Severity.ERROR, "unknown-encoding", message)
+
+
+def _jsonl_row(text: str, where: str) -> RawDocument | Problem:
+    try:
+        row = json.loads(text)
+    except json.JSONDecodeError as err:
+        return Problem(where, Severity.ERROR, "bad-jsonl-line", f"invalid JSON: {err.msg}")
+    if not isinstance(row, dict) or not (
+        isinstance(row.get("text"), str) or isinstance(row.get("html"), str)
+    ):
+        return Problem(
+            where, Severity.ERROR, "bad-jsonl-line", "expected an object with a 'text' or 'html' string"
         )
-        for key in ("url", "title", "published", "outlet"):
-            if isinstance(row.get(key), str) and row[key].strip():
-                setattr(doc, key, normalize_text(row[key]) if key == "title" else row[key].strip())
-        yield doc
+    doc = (
+        html_to_document(row["html"], where)
+        if isinstance(row.get("html"), str) and not row.get("text")
+        else RawDocument(source=where, text=normalize_text(row["text"]))
+    )
+    for key in ("url", "title", "published", "outlet"):
+        if isinstance(row.get(key), str) and row[key].strip():
+            setattr(doc, key, normalize_text(row[key]) if key == "title" else row[key].strip())
+    return doc
 
 
 # --- files --------------------------------------------------------------------------
 
 
+def pieces(path: Path) -> Iterator[Piece | Problem]:
+    """The reading work of one file, lazily and in order: a JSONL file one piece per line (the
+    line is read and decoded here, so a file of any size streams through), any other file
+    one piece (the reader of the piece reads it: `read_piece`)."""
+    if SUFFIXES[path.suffix.lower()] == "jsonl":
+        return _jsonl_pieces(path)
+    return iter([Piece(str(path))])
+
+
+def read_piece(piece: Piece) -> ReadResult:
+    """The document of one piece: a JSONL line's row, or a whole text or HTML file's article."""
+    if piece.text is None:
+        return _read_whole(Path(piece.path))
+    item = _jsonl_row(piece.text, piece.source)
+    return ReadResult([], [item]) if isinstance(item, Problem) else ReadResult([item], [])
+
+
+def read_items(path: Path) -> Iterator[RawDocument | Problem]:
+    """Documents and problems of one file in order, lazily: one JSONL line in memory at a time."""
+    for piece in pieces(path):
+        if isinstance(piece, Problem):
+            yield piece
+            continue
+        read = read_piece(piece)
+        yield from read.problems
+        yield from read.documents
+
+
 def read_file(path: Path) -> ReadResult:
+    """Every document and problem of one file, held together (`read_items` streams them)."""
+    result = ReadResult([], [])
+    for item in read_items(path):
+        if isinstance(item, Problem):
+            result.problems.append(item)
+        else:
+            result.documents.append(item)
+    return result
+
+
+def _size(n: int) -> str:
+    """Bytes for a message: "200 MiB", or "4 KiB" below a MiB."""
+    return f"{n / 2**20:.0f} MiB" if n >= 2**20 else f"{n / 2**10:.0f} KiB"
+
+
+def _read_whole(path: Path) -> ReadResult:
+    """A text or HTML file: one article, so one over MAX_BYTES is refused unread."""
     source = str(path)
     try:
         size = path.stat().st_size
         if size == 0:
-            return ReadResult([], [Problem(source, Severity.ERROR, "empty-file", "file is empty (0 bytes)")])
+            return ReadResult([], [Problem(source, Severity.ERROR, "empty-file", _EMPTY)])
         if size > MAX_BYTES:
-            return ReadResult(
-                [],
-                [
-                    Problem(
-                        source,
-                        Severity.ERROR,
-                        "file-too-large",
-                        f"file is {size / 2**20:.0f} MiB; the limit is {MAX_BYTES / 2**20:.0f} MiB per file",
-                    )
-                ],
+            message = (
+                f"file is {_size(size)}; the limit is {_size(MAX_BYTES)} per file "
+                "(one article; only a .jsonl export may be larger: it is read line by line)"
             )
+            return ReadResult([], [Problem(source, Severity.ERROR, "file-too-large", message)])
         data = path.read_bytes()
     except OSError as err:
         return ReadResult([], [Problem(source, Severity.ERROR, "unreadable", f"cannot read: {err.strerror}")])
     if looks_binary(data):
-        return ReadResult(
-            [],
-            [
-                Problem(
-                    source,
-                    Severity.ERROR,
-                    "binary-file",
-                    "looks like a binary file (NUL or control bytes), not text",
-                )
-            ],
-        )
+        return ReadResult([], [Problem(source, Severity.ERROR, "binary-file", _BINARY)])
     text, problems = decode(data, source)
     if text is None:
         return ReadResult([], problems)
-    kind = SUFFIXES[path.suffix.lower()]
-    if kind == "jsonl":
-        docs: list[RawDocument] = []
-        for item in _jsonl_documents(text, source):
-            (problems.append if isinstance(item, Problem) else docs.append)(item)  # type: ignore[arg-type]
-        return ReadResult(docs, problems)
-    if kind == "html" or (kind == "text" and text.lstrip()[:15].lower().startswith(("<!doctype", "<html"))):
+    if SUFFIXES[path.suffix.lower()] == "html" or text.lstrip()[:15].lower().startswith(
+        ("<!doctype", "<html")
+    ):
         return ReadResult([html_to_document(text, source)], problems)
     normalized = normalize_text(text)
     if not normalized.strip():

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import functools
+import itertools
 import os
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -110,27 +112,97 @@ class IngestReport:
         return [p for p in self.problems if p.severity is Severity.ERROR]
 
 
-# A worker process loads the segmenter's models (about a second) before it earns its keep.
-FILES_PER_WORKER = 20
+# A worker process loads the segmenter's models (about a second, some 20 articles of analysis)
+# before it earns its keep.
+ARTICLES_PER_WORKER = 20
+# Only to choose the number of workers: a news article is a JSONL row of 3 to 6 KB.
+JSONL_BYTES_PER_ARTICLE = 4096
+# One task for a worker: enough pieces (about one article each) that sending them costs little
+# next to analysing them, few enough that the tasks in flight hold little memory.
+PIECES_PER_TASK = 24
+# Tasks in flight per worker: one running and one waiting, so no worker idles while this
+# process stores; more would only hold more documents in memory.
+TASKS_PER_WORKER = 2
 
 
-def read_and_process(path: Path, segmenter: str | None = None) -> tuple[list[Article], list[Problem]]:
-    """One file: read, clean and analyse its documents (runs in a worker process)."""
-    read = ingest.read_file(path)
-    problems = list(read.problems)
-    return process(read.documents, problems, segmenter), problems
+def read_and_process(
+    pieces: list[ingest.Piece | Problem], segmenter: str | None = None
+) -> tuple[list[Article], list[Problem]]:
+    """One task: read, clean and analyse its pieces (runs in a worker process); articles and
+    problems in piece order. A `Problem` among the pieces was found while splitting the file."""
+    articles: list[Article] = []
+    problems: list[Problem] = []
+    for piece in pieces:
+        if isinstance(piece, Problem):
+            problems.append(piece)
+            continue
+        read = ingest.read_piece(piece)
+        problems.extend(read.problems)
+        articles.extend(process(read.documents, problems, segmenter))
+    return articles, problems
+
+
+@dataclass(slots=True)
+class _Task:
+    pieces: list[ingest.Piece | Problem]
+    files_done: int  # files whose every piece is in this task or an earlier one
+
+
+def _tasks(files: list[Path]) -> Iterator[_Task]:
+    """The pieces of the files in file order then line order, `PIECES_PER_TASK` to a task (a
+    task may span files); read lazily, so one big JSONL file is never held whole."""
+    pieces: list[ingest.Piece | Problem] = []
+    for before, path in enumerate(files):
+        for piece in ingest.pieces(path):
+            # A full task goes out only once a piece of `path` follows it: the files before
+            # `path` are then certainly done, whatever the task holds.
+            if len(pieces) == PIECES_PER_TASK:
+                yield _Task(pieces, before)
+                pieces = []
+            pieces.append(piece)
+    yield _Task(pieces, len(files))
 
 
 def _in_order(
     files: list[Path], workers: int, segmenter: str | None
-) -> Iterator[tuple[list[Article], list[Problem]]]:
-    """`read_and_process` over the files, on `workers` processes, results in file order."""
+) -> Iterator[tuple[int, list[Article], list[Problem]]]:
+    """`read_and_process` over the tasks of the files, on `workers` processes; results in task
+    order with the files done. At most `TASKS_PER_WORKER` tasks per worker are in flight, so
+    memory stays bounded however much there is to read."""
     work = functools.partial(read_and_process, segmenter=segmenter)
-    if workers <= 1 or len(files) < 2:
-        yield from map(work, files)
+    tasks = _tasks(files)
+    head = list(itertools.islice(tasks, 2))
+    if workers <= 1 or len(head) < 2:  # one task: starting processes would cost more than it saves
+        for task in itertools.chain(head, tasks):
+            yield task.files_done, *work(task.pieces)
         return
     with ProcessPoolExecutor(max_workers=workers) as pool:
-        yield from pool.map(work, files)
+        in_flight: deque[tuple[int, Future[tuple[list[Article], list[Problem]]]]] = deque()
+        for task in itertools.chain(head, tasks):
+            in_flight.append((task.files_done, pool.submit(work, task.pieces)))
+            if len(in_flight) >= TASKS_PER_WORKER * workers:
+                files_done, future = in_flight.popleft()
+                yield files_done, *future.result()
+        for files_done, future in in_flight:
+            yield files_done, *future.result()
+
+
+def _estimated_articles(path: Path) -> int:
+    if ingest.SUFFIXES[path.suffix.lower()] != "jsonl":
+        return 1
+    try:
+        return -(-path.stat().st_size // JSONL_BYTES_PER_ARTICLE)
+    except OSError:
+        return 0  # reading will name the problem
+
+
+def default_workers(files: list[Path]) -> int:
+    """One process per core, as many as the work keeps busy (`ARTICLES_PER_WORKER` each). How
+    many articles there are is known only once all is read, so it is estimated from the files:
+    a text or HTML file is one article, a JSONL file one per `JSONL_BYTES_PER_ARTICLE` bytes.
+    A wrong estimate costs some speed, never a different result."""
+    articles = sum(_estimated_articles(path) for path in files)
+    return min(os.cpu_count() or 1, articles // ARTICLES_PER_WORKER) or 1
 
 
 def ingest_paths(
@@ -141,17 +213,19 @@ def ingest_paths(
     workers: int | None = None,
     segmenter: str | None = None,
 ) -> IngestReport:
-    """Read, clean, analyse and store articles; one transaction per batch of files.
+    """Read, clean, analyse and store articles; one transaction per batch of `batch_size`
+    articles. Reading and analysis stream (JSONL files line by line, a few tasks in flight), so
+    their memory does not grow with the size of a file.
 
-    With `workers` > 1 (default: one per core once there are enough files to share) the
-    analysis (the slow part: word segmentation) runs on that many processes; storing stays in
-    this one, in file order, so the result does not depend on it.
+    With `workers` > 1 (default: `default_workers`) the analysis (the slow part: word
+    segmentation) runs on that many processes; storing stays in this one, in file order then
+    line order, so the result does not depend on it.
     `segmenter="syllable"` skips statistical word segmentation: several times faster, a few
     points less entity F1 (README, "Speed")."""
     files, problems = ingest.discover(paths)
     report = IngestReport(files=len(files), problems=problems)
     if workers is None:
-        workers = min(os.cpu_count() or 1, len(files) // FILES_PER_WORKER) or 1
+        workers = default_workers(files)
     batch: list[Article] = []
 
     def flush() -> None:
@@ -161,13 +235,13 @@ def ingest_paths(
         report.replaced += result.replaced
         batch.clear()
 
-    for done, (articles, found) in enumerate(_in_order(files, workers, segmenter), start=1):
+    for files_done, articles, found in _in_order(files, workers, segmenter):
         report.problems.extend(found)
         batch.extend(articles)
         if len(batch) >= batch_size:
             flush()
         if progress:
-            progress(done, len(files))
+            progress(files_done, len(files))
     if batch:
         flush()
     settle(store)

@@ -33,6 +33,9 @@ TIGHT_CORPUS_DAYS = 30  # dated articles within this span describe one event
 CORPUS_EDGE_DAYS = 2.0
 NEIGHBOUR_SIMILARITY = 0.5  # cosine above which a dated article tells the same story
 RARE_TERMS = 40  # an article's rarest terms, used to find the articles that may retell it
+# TF-IDF vectors kept for reuse (neighbouring articles share candidates); past this many the
+# cache starts afresh, so dating thousands of articles against a large store stays in bounds.
+CACHED_VECTORS = 20_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -364,6 +367,8 @@ class DatedCorpus:
 
     def _weigh(self, ids: list[str], known: dict[str, Counter[str]]) -> None:
         """TF-IDF vectors of `known` counts and of the stored articles `ids` not weighed yet."""
+        if len(self._vectors) > CACHED_VECTORS:
+            self._vectors.clear()
         counts = dict(known)
         counts.update(self.terms.counts([i for i in ids if i not in self._vectors and i not in known]))
         df = self.terms.df({term for row in counts.values() for term in row})

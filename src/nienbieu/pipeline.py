@@ -248,27 +248,41 @@ def ingest_paths(
     return report
 
 
+SETTLE_BATCH = 250  # undated articles loaded and dated at a time
+
+
 def settle(store: Store) -> None:
     """What storing articles changes beyond themselves, computed for the articles not settled
     yet (those just stored, and any a killed run left): publication dates of the undated ones,
     estimated against the whole stored corpus, then near-duplicate groups.
 
     Dates estimated earlier are kept: `redate` estimates every one again."""
-    pending = store.articles(ids=store.pending(undated=True))
-    if pending:
-        store.update_dating(infer_dates(pending, corpus=store.dated_corpus()))
+    undated = store.pending(undated=True)
+    if undated:
+        _estimate_dates(store, undated)
     store.update_duplicates(store.pending())
 
 
 def redate(store: Store, today: date | None = None) -> int:
     """Estimate the publication date of every stored article that states none again (dates
     inferred at ingest saw only the articles stored by then). Returns how many changed."""
-    pending = [a for a in store.articles() if a.published_provenance is not DateProvenance.STATED]
-    before = {a.id: (a.published, a.published_confidence) for a in pending}
-    changed = infer_dates(pending, today, corpus=store.dated_corpus())
-    store.update_dating(changed)
+    moved = _estimate_dates(store, store.undated(), today)
     store.update_duplicates()  # who is earliest in a group may have changed
-    return sum(before[a.id] != (a.published, a.published_confidence) for a in changed)
+    return moved
+
+
+def _estimate_dates(store: Store, ids: list[str], today: date | None = None) -> int:
+    """Date the stored articles `ids` against the stored corpus, a few hundred in memory at a
+    time; returns how many estimates moved."""
+    corpus = store.dated_corpus()
+    moved = 0
+    for start in range(0, len(ids), SETTLE_BATCH):
+        articles = store.articles(ids=ids[start : start + SETTLE_BATCH])
+        before = {a.id: (a.published, a.published_confidence) for a in articles}
+        changed = infer_dates(articles, today, corpus=corpus)
+        store.update_dating(changed)
+        moved += sum(before[a.id] != (a.published, a.published_confidence) for a in changed)
+    return moved
 
 
 def corpus_entities(store: Store) -> tuple[list[Article], list[entities.Entity]]:

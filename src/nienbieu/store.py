@@ -396,6 +396,11 @@ class Store:
             )
         ]
 
+    def undated(self) -> list[str]:
+        """Ids of the articles whose page states no publication date."""
+        sql = "SELECT id FROM articles WHERE published_provenance != ? ORDER BY id"
+        return [r[0] for r in self.conn.execute(sql, (str(DateProvenance.STATED),))]
+
     def update_duplicates(self, new: Collection[str] | None = None) -> list[dedup.Duplicate]:
         """Group near-duplicates: each copy points at the earliest article of its group.
 
@@ -584,28 +589,30 @@ class _StoredTerms:
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
         self._size: int | None = None
+        # (df, dated) of the terms asked so far: the candidates of neighbouring articles overlap,
+        # and the counts do not change while articles are being dated
+        self._known: dict[str, tuple[int, int]] = {}
 
     def size(self) -> int:
         if self._size is None:
             self._size = self.conn.execute("SELECT count(DISTINCT article_id) FROM sentences").fetchone()[0]
         return self._size
 
-    def _stats(self, terms: Collection[str], column: str) -> dict[str, int]:
-        found: dict[str, int] = {}
-        for chunk in _chunks(list(terms)):
+    def _stats(self, terms: Collection[str]) -> dict[str, tuple[int, int]]:
+        missing = [term for term in terms if term not in self._known]
+        for chunk in _chunks(missing):
             marks = ",".join("?" * len(chunk))
-            found.update(
-                self.conn.execute(
-                    f"SELECT term, {column} FROM terms WHERE term IN ({marks}) AND {column} > 0", chunk
-                ).fetchall()
-            )
-        return found
+            found = {t: (df, dated) for t, df, dated in self.conn.execute(
+                f"SELECT term, df, dated FROM terms WHERE term IN ({marks})", chunk
+            )}  # fmt: skip
+            self._known.update((term, found.get(term, (0, 0))) for term in chunk)
+        return {term: self._known[term] for term in terms}
 
     def df(self, terms: Collection[str]) -> dict[str, int]:
-        return self._stats(terms, "df")
+        return {term: df for term, (df, _) in self._stats(terms).items() if df}
 
     def dated_df(self, terms: Collection[str]) -> dict[str, int]:
-        return self._stats(terms, "dated")
+        return {term: dated for term, (_, dated) in self._stats(terms).items() if dated}
 
     def dated_with(self, term: str) -> list[str]:
         # a term is a syllable or two joined by "_" (summarize.terms): one FTS phrase either way

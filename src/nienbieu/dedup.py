@@ -79,7 +79,8 @@ def bucket_keys(sig: np.ndarray) -> np.ndarray:
 
 
 def candidate_pairs(signatures: Sequence[np.ndarray]) -> set[tuple[int, int]]:
-    """Pairs of indices sharing a bucket in at least one band."""
+    """Pairs of indices sharing a bucket in at least one band (for inspection: grouping asks
+    a Neighbourhood for one article's candidates at a time)."""
     buckets: dict[int, list[int]] = defaultdict(list)
     for i, sig in enumerate(signatures):
         for key in bucket_keys(sig).tolist():
@@ -215,14 +216,16 @@ class InMemory:
     ) -> None:
         self._grouped = grouped or {}
         self._items = {key: (order, sig) for key, order, sig in items}
-        ids = [key for key, _, _ in items]
-        self._candidates: dict[str, list[str]] = defaultdict(list)
-        for a, b in candidate_pairs([sig for _, _, sig in items]):
-            self._candidates[ids[a]].append(ids[b])
-            self._candidates[ids[b]].append(ids[a])
+        # buckets, not pairs: an article's candidates are gathered when it is looked at, as
+        # many articles sharing a bucket would make the set of pairs grow with its square
+        self._buckets: dict[int, list[str]] = defaultdict(list)
+        for key, _, sig in items:
+            for bucket in bucket_keys(sig).tolist():
+                self._buckets[bucket].append(key)
 
-    def candidates(self, article: str) -> list[str]:
-        return self._candidates[article]
+    def candidates(self, article: str) -> set[str]:
+        keys = bucket_keys(self._items[article][1]).tolist()
+        return set().union(*(self._buckets[k] for k in keys)) - {article}
 
     def order(self, article: str) -> tuple[str, str]:
         return (self._items[article][0], article)

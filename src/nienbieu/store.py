@@ -228,6 +228,7 @@ class Store:
         result = AddResult([], [], [])
         now = datetime.now(UTC).isoformat(timespec="seconds")
         counted: list[tuple[set[str], bool]] = []
+        signed: list[tuple[str, bytes]] = []
         with self.transaction() as conn:
             for article in articles:
                 previous = conn.execute(
@@ -237,7 +238,7 @@ class Store:
                 if exists:
                     result.already_stored.append(article.id)
                 else:
-                    self._insert(conn, article, now)
+                    signed.append((article.id, self._insert(conn, article, now)))
                     conn.execute("INSERT INTO pending VALUES (?)", (article.id,))
                     result.added.append(article.id)
                     counted.append((dating.term_set(s.text for s in article.sentences), _stated(article)))
@@ -251,6 +252,7 @@ class Store:
                     self._delete(conn, previous[0])
                     result.replaced.append(previous[0])
             _count_terms(conn, counted)
+            _insert_lsh(conn, signed)
         return result
 
     @staticmethod
@@ -285,7 +287,9 @@ class Store:
         return conn.execute("SELECT 1 FROM sources WHERE article_id = ?", (article_id,)).fetchone() is None
 
     @staticmethod
-    def _insert(conn: sqlite3.Connection, a: Article, now: str) -> None:
+    def _insert(conn: sqlite3.Connection, a: Article, now: str) -> bytes:
+        """Insert the article and its rows (its LSH buckets are left to the caller, to insert a
+        whole batch's in key order); returns its signature."""
         body = json.dumps([[p.kind, p.text] for p in a.body], ensure_ascii=False)
         conn.execute(
             "INSERT INTO articles (id, source, url, title, outlet, author, published, published_provenance, "
@@ -299,7 +303,9 @@ class Store:
         )
         Store._insert_timexes(conn, a)
         Store._insert_entities(conn, a)
-        _insert_signature(conn, a.id, a.fingerprint or dedup.fingerprint(a))
+        blob = a.fingerprint or dedup.fingerprint(a)
+        conn.execute("INSERT INTO signatures VALUES (?, ?)", (a.id, blob))
+        return blob
 
     @staticmethod
     def _insert_entities(conn: sqlite3.Connection, a: Article) -> None:
@@ -369,10 +375,8 @@ class Store:
         with self.transaction() as conn:
             for chunk in _chunks(ids):
                 marks = ",".join("?" * len(chunk))
-                for article_id, blob in conn.execute(
-                    f"SELECT article_id, minhash FROM signatures WHERE article_id IN ({marks})", chunk
-                ).fetchall():
-                    _insert_lsh(conn, article_id, blob)
+                sql = f"SELECT article_id, minhash FROM signatures WHERE article_id IN ({marks})"
+                _insert_lsh(conn, conn.execute(sql, chunk).fetchall())
                 stated = {
                     r[0]
                     for r in conn.execute(
@@ -543,16 +547,14 @@ def _chunks(items: list[str]) -> Iterator[list[str]]:
         yield items[start : start + CHUNK]
 
 
-def _insert_signature(conn: sqlite3.Connection, article_id: str, blob: bytes) -> None:
-    conn.execute("INSERT OR REPLACE INTO signatures VALUES (?, ?)", (article_id, blob))
-    _insert_lsh(conn, article_id, blob)
-
-
-def _insert_lsh(conn: sqlite3.Connection, article_id: str, blob: bytes) -> None:
-    conn.executemany(
-        "INSERT OR IGNORE INTO lsh VALUES (?, ?)",
-        [(key, article_id) for key in dedup.bucket_keys(dedup.from_bytes(blob)).tolist()],
-    )
+def _insert_lsh(conn: sqlite3.Connection, signatures: list[tuple[str, bytes]]) -> None:
+    """The LSH buckets of (article id, signature) pairs, in key order (as `_count_terms`)."""
+    rows = [
+        (key, article_id)
+        for article_id, blob in signatures
+        for key in dedup.bucket_keys(dedup.from_bytes(blob)).tolist()
+    ]
+    conn.executemany("INSERT OR IGNORE INTO lsh VALUES (?, ?)", sorted(rows))
 
 
 def _count_terms(conn: sqlite3.Connection, articles: list[tuple[set[str], bool]], sign: int = 1) -> None:

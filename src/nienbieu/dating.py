@@ -33,8 +33,9 @@ TIGHT_CORPUS_DAYS = 30  # dated articles within this span describe one event
 CORPUS_EDGE_DAYS = 2.0
 NEIGHBOUR_SIMILARITY = 0.5  # cosine above which a dated article tells the same story
 RARE_TERMS = 40  # an article's rarest terms, used to find the articles that may retell it
-# TF-IDF vectors kept for reuse (neighbouring articles share candidates); past this many the
-# cache starts afresh, so dating thousands of articles against a large store stays in bounds.
+# TF-IDF vectors kept for reuse (neighbouring articles share candidates), some 50 KB each; past
+# this many the cache starts afresh, so dating thousands of articles against a large store stays
+# in bounds. (3,000 cut the peak of dating a 20 MB export from 0.72 to 0.49 GiB and doubled its time.)
 CACHED_VECTORS = 20_000
 
 

@@ -163,6 +163,9 @@ MIGRATIONS: tuple[str, ...] = (
     """,
 )
 CHUNK = 500  # ids or terms per `IN (...)` query, well under SQLite's variable limit
+# What decides which article of a duplicate group is canonical (the smallest; undated ones last),
+# for the full regroup and the incremental one alike
+_GROUP_ORDER = "coalesce(a.published, '9999')"
 
 
 @dataclass(slots=True)
@@ -415,31 +418,39 @@ class Store:
         if new is None or len(new) > self.count() / 4:  # regrouping all at once is faster then
             return self._regroup_all()
         changes = dedup.regroup(new, _StoredNeighbourhood(self.conn))
-        with self.transaction() as conn:
-            conn.executemany("DELETE FROM duplicates WHERE article_id = ?", [(a,) for a in changes])
-            conn.executemany(
-                "INSERT INTO duplicates VALUES (?, ?, ?)",
-                [(d.article, d.canonical, d.similarity) for d in changes.values() if d],
-            )
-            conn.executemany("DELETE FROM pending WHERE article_id = ?", [(a,) for a in new])
-        return sorted((d for d in changes.values() if d), key=lambda d: d.article)
+        found = sorted((d for d in changes.values() if d), key=lambda d: d.article)
+        self._save_groups(found, regrouped=changes, settled=new)
+        return found
 
     def _regroup_all(self) -> list[dedup.Duplicate]:
         rows = self.conn.execute(
-            "SELECT s.article_id, coalesce(a.published, '9999'), s.minhash FROM signatures s "
+            f"SELECT s.article_id, {_GROUP_ORDER}, s.minhash FROM signatures s "
             "JOIN articles a ON a.id = s.article_id"
         ).fetchall()
         found = dedup.group_signatures(
             [(article_id, key, dedup.from_bytes(blob)) for article_id, key, blob in rows]
         )
+        self._save_groups(found)
+        return found
+
+    def _save_groups(
+        self,
+        copies: list[dedup.Duplicate],
+        regrouped: Collection[str] | None = None,
+        settled: Collection[str] | None = None,
+    ) -> None:
+        """Replace the duplicate rows of the `regrouped` articles by `copies` and mark the
+        `settled` ones so; None: every article."""
         with self.transaction() as conn:
-            conn.execute("DELETE FROM duplicates")
-            conn.execute("DELETE FROM pending")
+            for table, ids in (("duplicates", regrouped), ("pending", settled)):
+                if ids is None:
+                    conn.execute(f"DELETE FROM {table}")
+                else:
+                    conn.executemany(f"DELETE FROM {table} WHERE article_id = ?", [(a,) for a in ids])
             conn.executemany(
                 "INSERT INTO duplicates VALUES (?, ?, ?)",
-                [(d.article, d.canonical, d.similarity) for d in found],
+                [(d.article, d.canonical, d.similarity) for d in copies],
             )
-        return found
 
     def dated_corpus(self) -> dating.DatedCorpus:
         """Date inference's view of the stored corpus: stated dates in memory, term statistics
@@ -659,7 +670,7 @@ class _StoredNeighbourhood:
         for chunk in _chunks(ids):
             marks = ",".join("?" * len(chunk))
             for article_id, order, blob, canonical in self.conn.execute(
-                "SELECT a.id, coalesce(a.published, '9999'), s.minhash, d.canonical_id FROM articles a "
+                f"SELECT a.id, {_GROUP_ORDER}, s.minhash, d.canonical_id FROM articles a "
                 "JOIN signatures s ON s.article_id = a.id LEFT JOIN duplicates d ON d.article_id = a.id "
                 f"WHERE a.id IN ({marks})",
                 chunk,

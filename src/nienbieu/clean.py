@@ -10,19 +10,14 @@ from __future__ import annotations
 import hashlib
 import itertools
 import re
-import tomllib
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from functools import cache
-from importlib import resources
 from typing import Any
 
+from nienbieu.data import load
 from nienbieu.models import Article, DateProvenance, Paragraph, Problem, RawDocument, Severity
 from nienbieu.timex import tables as timex_tables
-
-
-def _load(name: str) -> dict[str, Any]:
-    return tomllib.loads(resources.files("nienbieu.data").joinpath(name).read_text("utf-8"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,7 +29,7 @@ class LineRule:
 
 @cache
 def _boilerplate() -> tuple[frozenset[str], frozenset[str], tuple[LineRule, ...], tuple[LineRule, ...]]:
-    data = _load("boilerplate.toml")
+    data = load("boilerplate")
 
     def compile_rules(rows: list[dict[str, Any]]) -> tuple[LineRule, ...]:
         return tuple(
@@ -51,7 +46,7 @@ def _boilerplate() -> tuple[frozenset[str], frozenset[str], tuple[LineRule, ...]
 
 @cache
 def _outlets() -> tuple[dict[str, str], dict[str, re.Pattern[str]]]:
-    data = _load("outlets.toml")
+    data = load("outlets")
     patterns = {k: re.compile(v, re.IGNORECASE) for k, v in data["patterns"].items()}
     return data["names"], patterns
 

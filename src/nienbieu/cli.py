@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import codecs
 import functools
+import io
 import json
 import sys
 from collections.abc import Callable, Iterator
@@ -464,5 +466,15 @@ def _published_cell(row: dict) -> str:
     return f"≈ {row['published'][:10]} (p={row['published_confidence']:.2f}; 90%: {start}..{end})"
 
 
+def _utf8_streams() -> None:
+    """Vietnamese text on stdout and stderr whatever the locale: under `LC_ALL=C` (with UTF-8
+    mode off) or a Windows code page they would be ASCII or cp1252, and printing would crash."""
+    for stream in (sys.stdout, sys.stderr):
+        encoding = getattr(stream, "encoding", None) or "ascii"
+        if codecs.lookup(encoding).name != "utf-8" and isinstance(stream, io.TextIOWrapper):
+            stream.reconfigure(encoding="utf-8", errors="replace")
+
+
 def main() -> None:
+    _utf8_streams()
     app()

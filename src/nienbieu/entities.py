@@ -16,26 +16,19 @@ surface's type by majority, and finds lower-cased names a sloppy source wrote ("
 from __future__ import annotations
 
 import re
-import tomllib
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cache
-from importlib import resources
 from typing import Any
 
 from nienbieu import nlp
+from nienbieu.data import load
 from nienbieu.models import Article, Mention, Quote, Sentence
 
 
-def _data(name: str) -> dict[str, Any]:
-    text = resources.files("nienbieu.data").joinpath(name).read_text(encoding="utf-8")
-    return tomllib.loads(text)
-
-
-@cache
 def tables() -> dict[str, Any]:
-    return _data("entities.toml")
+    return load("entities")
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,7 +40,7 @@ class Known:
 def _gazetteer_rows() -> Iterable[tuple[str, str, list[str]]]:
     for row in tables()["entity"]:
         yield row["name"], row["type"], row.get("aliases", [])
-    for kind, rows in _data("gazetteer.toml").items():
+    for kind, rows in load("gazetteer").items():
         for name, aliases in rows.items():
             yield name, kind, aliases
 

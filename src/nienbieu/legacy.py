@@ -10,11 +10,11 @@ reads as Vietnamese words while the input does not (see `detect` for the rule).
 from __future__ import annotations
 
 import re
-import tomllib
 import unicodedata
 from dataclasses import dataclass
 from functools import cache, lru_cache
-from importlib import resources
+
+from nienbieu.data import load
 
 SCHEMES = ("tcvn3", "vni")
 NAMES = {"tcvn3": "TCVN3 (ABC)", "vni": "VNI-Windows"}
@@ -35,8 +35,7 @@ class Tables:
 
 @cache
 def tables() -> Tables:
-    text = resources.files("nienbieu.data").joinpath("legacy_encodings.toml").read_text(encoding="utf-8")
-    rows = tomllib.loads(text)["letters"]
+    rows = load("legacy_encodings")["letters"]
     decode = {s: {row[s]: row["letter"] for row in rows if s in row} for s in SCHEMES}
     encode = {s: {letter: form for form, letter in decode[s].items()} for s in SCHEMES}
     # VN3 has no capital toned letters: a capital is written with its lower-case byte.

@@ -7,12 +7,12 @@ has no dependency beyond the standard library.
 from __future__ import annotations
 
 import re
-import tomllib
 import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
+
+from nienbieu.data import load
 
 _TONE_MARKS = "\u0300\u0301\u0303\u0309\u0323"  # huyền, sắc, ngã, hỏi, nặng
 _TONED_WORD = re.compile(r"\w*[\u0300\u0301\u0303\u0309\u0323]\w*")
@@ -84,7 +84,7 @@ def normalize_text(text: str) -> str:
 
 @cache
 def _sentence_rules() -> tuple[frozenset[str], frozenset[str]]:
-    data = tomllib.loads(resources.files("nienbieu.data").joinpath("sentences.toml").read_text())
+    data = load("sentences")
     return frozenset(data["abbreviations"]), frozenset(data["sentence_final_abbreviations"])
 
 

@@ -13,18 +13,17 @@ from __future__ import annotations
 import itertools
 import math
 import re
-import tomllib
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
-from importlib import resources
 
 import numpy as np
 
 from nienbieu import llm, nlp, rouge
+from nienbieu.data import load
 from nienbieu.models import (
     Article,
     Briefing,
@@ -40,8 +39,7 @@ _TOKEN = re.compile(r"\w+")
 
 @cache
 def stopwords() -> frozenset[str]:
-    text = resources.files("nienbieu.data").joinpath("stopwords.toml").read_text("utf-8")
-    return frozenset(tomllib.loads(text)["syllables"])
+    return frozenset(load("stopwords")["syllables"])
 
 
 def terms(text: str) -> list[str]:
@@ -159,8 +157,7 @@ def length_factor(text: str, ideal: tuple[int, int] = (10, 40)) -> float:
 
 @cache
 def _dangling_starts() -> tuple[str, ...]:
-    text = resources.files("nienbieu.data").joinpath("stopwords.toml").read_text("utf-8")
-    return tuple(w.lower() for w in tomllib.loads(text)["dangling_starts"])
+    return tuple(w.lower() for w in load("stopwords")["dangling_starts"])
 
 
 def is_summary_material(sentence: Sentence) -> bool:

@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import calendar
 import re
-import tomllib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from functools import cache
-from importlib import resources
 from typing import Any
 
+from nienbieu.data import load
 from nienbieu.models import TimeExpression
 
 Groups = dict[str, str | None]
@@ -54,10 +53,8 @@ class Resolved:
 # --- loading the tables ------------------------------------------------------
 
 
-@cache
 def tables() -> dict[str, Any]:
-    text = resources.files("nienbieu.data").joinpath("timex.toml").read_text(encoding="utf-8")
-    return tomllib.loads(text)
+    return load("timex")
 
 
 def _alternation(words: Iterable[str]) -> str:

@@ -8,7 +8,14 @@ from conftest import EXAMPLES
 from nienbieu import data
 
 TABLES = [
-    "boilerplate", "entities", "gazetteer", "legacy_encodings", "outlets", "sentences", "stopwords", "timex"
+    "boilerplate",
+    "entities",
+    "gazetteer",
+    "legacy_encodings",
+    "outlets",
+    "sentences",
+    "stopwords",
+    "timex",
 ]
 
 

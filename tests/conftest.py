@@ -1,6 +1,13 @@
 from __future__ import annotations
 
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+from contextlib import closing
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -55,3 +62,77 @@ def roll_back(path: Path, version: int) -> None:
     conn.execute(f"PRAGMA user_version = {version}")
     conn.commit()
     conn.close()
+
+
+# --- a synthetic corpus and the CLI in a process of its own (crash and concurrency tests) ------
+
+SRC = Path(__file__).resolve().parent.parent / "src"
+PEOPLE = ("Nguyễn Văn An", "Trần Thị Bình", "Lê Hoàng Cường", "Phạm Minh Dũng", "Hoàng Thu Hà",
+          "Vũ Đức Giang", "Đặng Quốc Khánh", "Bùi Thanh Lan", "Đỗ Hữu Minh", "Ngô Bảo Ngọc")  # fmt: skip
+PLACES = ("Hà Nội", "Đà Nẵng", "Huế", "Cần Thơ", "Hải Phòng", "Nha Trang", "Vinh", "Quy Nhơn")
+TOPICS = ("cầu vượt", "bệnh viện", "trường học", "nhà máy nước", "công viên", "tuyến buýt")
+
+
+def synthetic_row(i: int) -> dict[str, str]:
+    """Article `i` as a JSONL row: two to four paragraphs with its own names, numbers and dates;
+    every 37th states no publication date (the pipeline estimates one after storing it)."""
+    person, other = PEOPLE[i % 10], PEOPLE[(i * 3 + 1) % 10]
+    place, topic = PLACES[i % 8], TOPICS[(i // 8) % 6]
+    day, month, year = 1 + i % 28, 1 + (i // 28) % 12, 2020 + i % 4
+    paragraphs = [
+        f"Ngày {day}/{month}/{year}, UBND thành phố {place} khởi công dự án {topic} số {i} "
+        f"với tổng vốn {10 + 7 * i} tỷ đồng.",
+        f"Ông {person}, Giám đốc Sở Xây dựng {place}, cho biết công trình dự kiến hoàn thành "
+        f"vào tháng {1 + month % 12} năm {year + 1}.",
+        f'"Chúng tôi sẽ bảo đảm tiến độ và chất lượng của dự án {topic} này", ông {person} nói.',
+        f"Trước đó, hôm {1 + day % 27}/{month}, bà {other} đã kiểm tra mặt bằng và đề nghị "
+        f"giải phóng {3 + i % 50} hộ dân.",
+    ][: 2 + i % 3]
+    row = {"text": "\n\n".join(paragraphs), "title": f"{place}: khởi công {topic} số {i}"}
+    if i % 37:
+        row["published"] = f"{year}-{month:02d}-{day:02d}T08:00:00+07:00"
+    return row
+
+
+def write_jsonl(root: Path, rows: list[dict[str, str]], per_file: int, last_file_extra: int = 0) -> list[str]:
+    """`rows` as JSONL files of `per_file` rows in the new folder `root` (the last file takes
+    `last_file_extra` more); returns every source (`file#Ln`) in the order ingested."""
+    root.mkdir(parents=True)
+    body = rows[: len(rows) - last_file_extra]
+    files = [body[start : start + per_file] for start in range(0, len(body), per_file)]
+    files[-1] += rows[len(body) :]
+    sources = []
+    for number, chunk in enumerate(files):
+        path = root / f"tin_{number:03d}.jsonl"
+        path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in chunk), encoding="utf-8")
+        sources += [f"{path}#L{line}" for line in range(1, len(chunk) + 1)]
+    return sources
+
+
+def ingest_args(corpus: Path, db: Path) -> list[str]:
+    """A quick ingest: the syllable segmenter, one process, a JSON report."""
+    return ["ingest", str(corpus), "--db", str(db), "--segmenter", "syllable", "-j", "1", "--json"]
+
+
+def cli_process(args: list[str], **popen: Any) -> subprocess.Popen:
+    """`nienbieu ARGS` in a process of its own, running this checkout's code."""
+    path = os.pathsep.join(filter(None, [str(SRC), os.environ.get("PYTHONPATH")]))
+    env = {**os.environ, "PYTHONPATH": path}
+    return subprocess.Popen(
+        [sys.executable, "-c", "from nienbieu.cli import main; main()", *args], env=env, **popen
+    )
+
+
+def read_only(db: Path) -> closing[sqlite3.Connection]:
+    return closing(sqlite3.connect(f"{db.as_uri()}?mode=ro", uri=True, timeout=10))
+
+
+def dump(db: Path) -> dict[str, list[tuple]]:
+    """Every row of every table, sorted, without the ingestion timestamps."""
+    with read_only(db) as conn:
+        tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+        dump = {}
+        for table in sorted(tables):
+            columns = [r[1] for r in conn.execute(f"PRAGMA table_info({table})") if r[1] != "ingested_at"]
+            dump[table] = sorted(conn.execute(f"SELECT {', '.join(columns)} FROM {table}"), key=repr)
+    return dump

@@ -5,6 +5,7 @@ from conftest import EXAMPLES
 from typer.testing import CliRunner
 
 from nienbieu.cli import Exit, app
+from nienbieu.store import Store
 
 runner = CliRunner()
 
@@ -62,9 +63,25 @@ def test_brief_html_to_file(tmp_path):
 
 
 def test_empty_store_and_bad_format(tmp_path):
-    db = str(tmp_path / "t.db")
-    assert runner.invoke(app, ["timeline", "--db", db]).exit_code == Exit.EMPTY
-    assert runner.invoke(app, ["timeline", "--db", db, "--format", "pdf"]).exit_code == Exit.USAGE
+    db = tmp_path / "t.db"
+    Store(db).close()
+    for command in (["timeline"], ["brief"], ["articles"], ["entities"], ["quotes"], ["search", "nato"]):
+        result = runner.invoke(app, [*command, "--db", str(db)])
+        assert (result.exit_code, result.stderr) == (Exit.EMPTY, f"no articles in {db}: run `nienbieu ingest "
+                                                     f"PATH --db {db}` first\n"), command  # fmt: skip
+    assert runner.invoke(app, ["timeline", "--db", str(db), "--format", "pdf"]).exit_code == Exit.USAGE
+
+
+READ_COMMANDS = (["timeline"], ["brief"], ["articles"], ["entities"], ["quotes"], ["search", "nato"])
+
+
+def test_read_commands_name_a_missing_store_and_create_nothing(tmp_path):
+    db = tmp_path / "tyop.db"
+    for command in READ_COMMANDS:
+        result = runner.invoke(app, [*command, "--db", str(db)])
+        assert result.exit_code == Exit.ERROR, command
+        assert result.stderr.startswith(f"error: there is no database at {db}: check --db"), command
+        assert not db.exists() and not list(tmp_path.iterdir()), command
 
 
 def test_corrupt_database_is_an_error_not_a_traceback(tmp_path):

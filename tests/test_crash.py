@@ -9,71 +9,30 @@ import os
 import signal
 import sqlite3
 import subprocess
-import sys
 import time
 from collections.abc import Callable
 from contextlib import closing
 from pathlib import Path
 
 import pytest
+from conftest import cli_process, dump, ingest_args, read_only, synthetic_row, write_jsonl
 
 from nienbieu.store import MIGRATIONS
 
-SRC = Path(__file__).resolve().parent.parent / "src"
 ARTICLES = 600  # three batches of the pipeline's 200, a few seconds with the syllable segmenter
 PER_FILE = 10
 DUPLICATE_OF = 3  # the last file repeats this article: one more source, no more article
 
-PEOPLE = ("Nguyễn Văn An", "Trần Thị Bình", "Lê Hoàng Cường", "Phạm Minh Dũng", "Hoàng Thu Hà",
-          "Vũ Đức Giang", "Đặng Quốc Khánh", "Bùi Thanh Lan", "Đỗ Hữu Minh", "Ngô Bảo Ngọc")  # fmt: skip
-PLACES = ("Hà Nội", "Đà Nẵng", "Huế", "Cần Thơ", "Hải Phòng", "Nha Trang", "Vinh", "Quy Nhơn")
-TOPICS = ("cầu vượt", "bệnh viện", "trường học", "nhà máy nước", "công viên", "tuyến buýt")
-
-
-def _row(i: int) -> dict[str, str]:
-    """Article `i`: two to four paragraphs with its own names, numbers and dates; every 37th
-    states no publication date (the pipeline estimates one after storing the batches)."""
-    person, other = PEOPLE[i % 10], PEOPLE[(i * 3 + 1) % 10]
-    place, topic = PLACES[i % 8], TOPICS[(i // 8) % 6]
-    day, month, year = 1 + i % 28, 1 + (i // 28) % 12, 2020 + i % 4
-    paragraphs = [
-        f"Ngày {day}/{month}/{year}, UBND thành phố {place} khởi công dự án {topic} số {i} "
-        f"với tổng vốn {10 + 7 * i} tỷ đồng.",
-        f"Ông {person}, Giám đốc Sở Xây dựng {place}, cho biết công trình dự kiến hoàn thành "
-        f"vào tháng {1 + month % 12} năm {year + 1}.",
-        f'"Chúng tôi sẽ bảo đảm tiến độ và chất lượng của dự án {topic} này", ông {person} nói.',
-        f"Trước đó, hôm {1 + day % 27}/{month}, bà {other} đã kiểm tra mặt bằng và đề nghị "
-        f"giải phóng {3 + i % 50} hộ dân.",
-    ][: 2 + i % 3]
-    row = {"text": "\n\n".join(paragraphs), "title": f"{place}: khởi công {topic} số {i}"}
-    if i % 37:
-        row["published"] = f"{year}-{month:02d}-{day:02d}T08:00:00+07:00"
-    return row
-
 
 def _write_corpus(root: Path) -> list[str]:
-    """JSONL files of `PER_FILE` articles each; returns every source in the order ingested."""
-    root.mkdir()
-    files: list[list[dict[str, str]]] = [
-        [_row(i) for i in range(start, min(ARTICLES, start + PER_FILE))]
-        for start in range(0, ARTICLES, PER_FILE)
-    ]
-    files[-1].append(_row(DUPLICATE_OF))
-    sources = []
-    for number, rows in enumerate(files):
-        path = root / f"tin_{number:03d}.jsonl"
-        path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
-        sources += [f"{path}#L{line}" for line in range(1, len(rows) + 1)]
-    return sources
+    """JSONL files of `PER_FILE` articles each; the last repeats an article. Returns every
+    source in the order ingested."""
+    rows = [synthetic_row(i) for i in range(ARTICLES)]
+    return write_jsonl(root, [*rows, synthetic_row(DUPLICATE_OF)], PER_FILE, last_file_extra=1)
 
 
 def _ingest(corpus: Path, db: Path, **popen: object) -> subprocess.Popen:
-    """`nienbieu ingest` in a process of its own, running this checkout's code."""
-    path = os.pathsep.join(filter(None, [str(SRC), os.environ.get("PYTHONPATH")]))
-    env = {**os.environ, "PYTHONPATH": path}
-    command = [sys.executable, "-c", "from nienbieu.cli import main; main()", "ingest", str(corpus),
-               "--db", str(db), "--segmenter", "syllable", "-j", "1", "--json"]  # fmt: skip
-    return subprocess.Popen(command, env=env, **popen)  # type: ignore[call-overload]
+    return cli_process(ingest_args(corpus, db), **popen)
 
 
 def _run_to_completion(corpus: Path, db: Path) -> dict:
@@ -81,21 +40,6 @@ def _run_to_completion(corpus: Path, db: Path) -> dict:
     out, errors = process.communicate(timeout=120)
     assert process.returncode == 0, errors
     return json.loads(out)
-
-
-def _read_only(db: Path) -> closing[sqlite3.Connection]:
-    return closing(sqlite3.connect(f"{db.as_uri()}?mode=ro", uri=True, timeout=10))
-
-
-def _dump(db: Path) -> dict[str, list[tuple]]:
-    """Every row of every table, sorted, without the ingestion timestamps."""
-    with _read_only(db) as conn:
-        tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
-        dump = {}
-        for table in sorted(tables):
-            columns = [r[1] for r in conn.execute(f"PRAGMA table_info({table})") if r[1] != "ingested_at"]
-            dump[table] = sorted(conn.execute(f"SELECT {', '.join(columns)} FROM {table}"), key=repr)
-    return dump
 
 
 def _per_article(conn: sqlite3.Connection, table: str, where: str = "") -> dict[str, int]:
@@ -124,7 +68,7 @@ def reference(corpus, tmp_path_factory) -> Path:
 def _stored(db: Path) -> tuple[int, int]:
     """(articles, articles with an inferred date) committed so far; (0, 0) before the schema exists."""
     try:
-        with _read_only(db) as conn:
+        with read_only(db) as conn:
             return conn.execute(
                 "SELECT count(*), count(*) FILTER (WHERE published_provenance = 'inferred') FROM articles"
             ).fetchone()
@@ -161,7 +105,7 @@ def _dated_not_grouped(db: Path) -> bool:
     """Dates inferred and committed, duplicate groups not yet: articles still wait to be settled."""
     if _stored(db)[1] == 0:
         return False
-    with _read_only(db) as conn:
+    with read_only(db) as conn:
         return conn.execute("SELECT count(*) FROM pending").fetchone()[0] > 0
 
 
@@ -203,7 +147,7 @@ def _kill_when(corpus: Path, db: Path, moment: Callable[[Path], bool]) -> None:
 def _assert_valid_and_whole(db: Path, reference: Path, sources: list[str]) -> set[str]:
     """The database a killed ingest left: valid, current schema, whole articles only, no orphans.
     Returns the ids of the articles it holds."""
-    with _read_only(db) as conn, _read_only(reference) as ref:
+    with read_only(db) as conn, read_only(reference) as ref:
         assert conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
         assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
         assert conn.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
@@ -248,13 +192,13 @@ def test_kill_9_leaves_a_valid_store_that_a_rerun_completes(moment, corpus, refe
     survived = _assert_valid_and_whole(db, reference, sources)
 
     report = _run_to_completion(root, db)
-    with _read_only(reference) as ref:
+    with read_only(reference) as ref:
         every_id = {r[0] for r in ref.execute("SELECT id FROM articles")}
     assert set(report["added"]) == every_id - survived
     assert report["replaced"] == [] and report["problems"] == []
     assert report["articles_in_store"] == ARTICLES
 
-    with _read_only(db) as conn:
+    with read_only(db) as conn:
         assert conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
         assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
         assert conn.execute("SELECT count(*), count(DISTINCT id) FROM articles").fetchone() == (ARTICLES,) * 2
@@ -262,6 +206,6 @@ def test_kill_9_leaves_a_valid_store_that_a_rerun_completes(moment, corpus, refe
             conn.execute("SELECT count(*), count(DISTINCT path) FROM sources").fetchone()
             == (len(sources),) * 2
         )
-    after, clean = _dump(db), _dump(reference)
+    after, clean = dump(db), dump(reference)
     assert {t: len(rows) for t, rows in after.items()} == {t: len(rows) for t, rows in clean.items()}
     assert after == clean

@@ -2,10 +2,9 @@ import json
 import shutil
 from pathlib import Path
 
-from conftest import EXAMPLES
+from conftest import EXAMPLES, synthetic_row
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from test_crash import _row
 
 from nienbieu import clean, ingest, pipeline
 from nienbieu.models import RawDocument
@@ -26,8 +25,10 @@ def _stored(db) -> list[tuple]:
 
 
 def _export(path: Path, rows: int, bad: dict[int, bytes]) -> Path:
-    """A JSONL export of `_row` articles, lines numbered from 1 replaced by `bad`."""
-    lines = [bad.get(n, json.dumps(_row(n), ensure_ascii=False).encode()) for n in range(1, rows + 1)]
+    """A JSONL export of `synthetic_row` articles, lines numbered from 1 replaced by `bad`."""
+    lines = [
+        bad.get(n, json.dumps(synthetic_row(n), ensure_ascii=False).encode()) for n in range(1, rows + 1)
+    ]
     path.write_bytes(b"\n".join(lines) + b"\n")
     return path
 

@@ -6,6 +6,7 @@ import codecs
 import functools
 import io
 import json
+import sqlite3
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -14,16 +15,18 @@ from enum import IntEnum
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
+import click
 import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from typer.core import TyperGroup
 
 from nienbieu import entities, evaluation, export, llm, nlp, pipeline, rouge, search, summarize, timeline
 from nienbieu.models import Article
 from nienbieu.pipeline import IngestReport, ingest_paths
-from nienbieu.store import DEFAULT_DB, Store
+from nienbieu.store import DEFAULT_DB, Store, StoreError, describe
 
 
 class Exit(IntEnum):
@@ -34,13 +37,36 @@ class Exit(IntEnum):
     EMPTY = 4  # nothing to work on: no article in the store
 
 
+err = Console(stderr=True)
+# The database the running command opened, to name it when SQLite fails after opening.
+_opened: list[Path] = []
+
+
+class _Commands(TyperGroup):
+    """Every command's store failures end the same way: one line naming the file and the cause,
+    and Exit.ERROR; never a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except StoreError as exc:
+            _fail(str(exc))
+        except sqlite3.Error as exc:
+            _fail(describe(exc, _opened[-1] if _opened else "the database"))
+
+
+def _fail(message: str) -> NoReturn:
+    err.print(f"[red]error:[/] {escape(message)}", soft_wrap=True, highlight=False)
+    raise typer.Exit(Exit.ERROR)
+
+
 app = typer.Typer(
     help="Niên Biểu: turn Vietnamese news articles into a dated, sourced timeline and briefing.",
     no_args_is_help=True,
     add_completion=False,
     rich_markup_mode=None,
+    cls=_Commands,
 )
-err = Console(stderr=True)
 out = Console(highlight=False, soft_wrap=True)
 
 DbOption = Annotated[Path, typer.Option("--db", help="SQLite database file.", show_default=True)]
@@ -50,12 +76,11 @@ OutputOption = Annotated[
 ]
 
 
-def _open(db: Path) -> Store:
-    try:
-        return Store(db)
-    except Exception as exc:  # a corrupt or foreign file must give a message, not a traceback
-        err.print(f"[red]error:[/] cannot open database {db}: {exc}")
-        raise typer.Exit(Exit.ERROR) from exc
+def _open(db: Path, write: bool = False) -> Store:
+    """The store of a command: commands that only read open it read-only, so they work on a
+    read-only file and cannot create an empty store at a mistyped path."""
+    _opened.append(db)
+    return Store(db, readonly=not write)
 
 
 def _emit(text: str, output: Path | None) -> None:
@@ -86,7 +111,7 @@ def _load_articles(db: Path) -> list[Article]:
 
 
 def _empty(db: Path) -> NoReturn:
-    err.print(f"[yellow]no articles in {db}[/]: run `nienbieu ingest PATH --db {db}` first")
+    err.print(f"[yellow]no articles in {db}[/]: run `nienbieu ingest PATH --db {db}` first", soft_wrap=True)
     raise typer.Exit(Exit.EMPTY)
 
 
@@ -120,7 +145,9 @@ def ingest(
             f"'{segmenter}' is not one of {', '.join(nlp.SEGMENTERS)}", param_hint="--segmenter"
         )
     with (
-        _open(db) as store,
+        _open(db, write=True) as store,
+        pipeline.stop_on_signals(),
+        _interrupted_ingest(db),
         Progress(
             TextColumn("ingesting"),
             BarColumn(),
@@ -142,6 +169,22 @@ def ingest(
         total = store.count()
     _report(report, total, as_json)
     raise typer.Exit(Exit.SKIPPED if report.skipped else Exit.OK)
+
+
+@contextmanager
+def _interrupted_ingest(db: Path) -> Iterator[None]:
+    """A stopped ingest says what it kept and how to finish, and exits 128 + the signal number."""
+    try:
+        yield
+    except pipeline.Interrupted as stop:
+        added = len(stop.report.added) if stop.report else 0
+        err.print(
+            f"[yellow]interrupted ({stop}):[/] {added} new articles were stored in {escape(str(db))} and "
+            "are kept; run the same command again to finish the job (it analyses only what is missing)",
+            soft_wrap=True,
+            highlight=False,
+        )
+        raise typer.Exit(128 + stop.signum) from None
 
 
 def _report(report: IngestReport, total: int, as_json: bool) -> None:
@@ -251,6 +294,8 @@ def search_cmd(
     spellings first, titles before sentences, near-duplicate copies shown once."""
     filters = search.Filters(start and start.date(), end and end.date(), entity, outlet)
     with _open(db) as store:
+        if not store.count():
+            _empty(db)
         hits = store.search(query, filters, limit)
     if as_json:
         sys.stdout.write(json.dumps(search.rows_for(hits), ensure_ascii=False, indent=2) + "\n")
@@ -295,7 +340,7 @@ def articles(
 def redate(db: DbOption = Path(DEFAULT_DB)) -> None:
     """Estimate again every publication date a page did not state, against all stored articles.
     (Ingest estimates a new article's date against the store as it is then, and keeps it.)"""
-    with _open(db) as store:
+    with _open(db, write=True) as store:
         if not store.count():
             _empty(db)
         changed = pipeline.redate(store)

@@ -360,10 +360,14 @@ class DatedCorpus:
         # among the dated articles — terms no dated article has would find nothing.
         dated_df = self.terms.dated_df(own.keys())
         rare = sorted((term for term in own if term in dated_df), key=dated_df.__getitem__)[:RARE_TERMS]
-        candidates = sorted({c for term in rare for c in self.terms.dated_with(term) if c != article.id})
+        # Only the articles this corpus was built with: another process may store (or replace)
+        # articles while this one dates its own, and their dates are not in `self.dates`.
+        found = {c for term in rare for c in self.terms.dated_with(term)}
+        candidates = sorted(c for c in found if c != article.id and c in self.dates)
         self._weigh(candidates, {article.id: own})
         vector = self._vectors[article.id]
-        similar = ((self.dates[c], summarize.cosine(vector, self._vectors[c])) for c in candidates)
+        weighed = [c for c in candidates if c in self._vectors]
+        similar = ((self.dates[c], summarize.cosine(vector, self._vectors[c])) for c in weighed)
         return [(day, sim) for day, sim in similar if sim >= NEIGHBOUR_SIMILARITY]
 
     def _weigh(self, ids: list[str], known: dict[str, Counter[str]]) -> None:

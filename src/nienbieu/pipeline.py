@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import ctypes
 import functools
 import itertools
 import os
+import signal
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
+from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -168,7 +171,8 @@ def _in_order(
 ) -> Iterator[tuple[int, list[Article], list[Problem]]]:
     """`read_and_process` over the tasks of the files, on `workers` processes; results in task
     order with the files done. At most `TASKS_PER_WORKER` tasks per worker are in flight, so
-    memory stays bounded however much there is to read."""
+    memory stays bounded however much there is to read. Closing the generator early (an error,
+    a signal) terminates the workers at once instead of letting them finish their tasks."""
     work = functools.partial(read_and_process, segmenter=segmenter)
     tasks = _tasks(files)
     head = list(itertools.islice(tasks, 2))
@@ -176,7 +180,8 @@ def _in_order(
         for task in itertools.chain(head, tasks):
             yield task.files_done, *work(task.pieces)
         return
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    pool = ProcessPoolExecutor(max_workers=workers, initializer=_worker_started, initargs=(os.getpid(),))
+    try:
         in_flight: deque[tuple[int, Future[tuple[list[Article], list[Problem]]]]] = deque()
         for task in itertools.chain(head, tasks):
             in_flight.append((task.files_done, pool.submit(work, task.pieces)))
@@ -185,6 +190,42 @@ def _in_order(
                 yield files_done, *future.result()
         for files_done, future in in_flight:
             yield files_done, *future.result()
+    except BaseException:
+        _terminate(pool)
+        raise
+    pool.shutdown()
+
+
+def _worker_started(parent: int) -> None:
+    """A worker leaves signals to the main process, which stops it: Ctrl-C reaches the whole
+    process group, and the main process's own handlers were copied into it by fork."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    _die_with(parent)
+
+
+def _die_with(parent: int) -> None:
+    """On Linux, have the kernel end this worker when its parent dies, even by `kill -9`: a
+    worker otherwise waits for work forever, holding its memory."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+    except (OSError, AttributeError):  # not Linux: the main process's handlers still stop workers
+        return
+    if os.getppid() != parent:  # the parent died before the request was made
+        os._exit(1)
+
+
+_PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
+
+
+def _terminate(pool: ProcessPoolExecutor) -> None:
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    for process in processes:
+        process.terminate()
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        process.join(timeout=5)
 
 
 def _estimated_articles(path: Path) -> int:
@@ -235,17 +276,50 @@ def ingest_paths(
         report.replaced += result.replaced
         batch.clear()
 
-    for files_done, articles, found in _in_order(files, workers, segmenter):
-        report.problems.extend(found)
-        batch.extend(articles)
-        if len(batch) >= batch_size:
+    try:
+        with closing(_in_order(files, workers, segmenter)) as results:
+            for files_done, articles, found in results:
+                report.problems.extend(found)
+                batch.extend(articles)
+                if len(batch) >= batch_size:
+                    flush()
+                if progress:
+                    progress(files_done, len(files))
+        if batch:
             flush()
-        if progress:
-            progress(files_done, len(files))
-    if batch:
-        flush()
-    settle(store)
+        settle(store)
+    except Interrupted as stop:
+        stop.report = report
+        raise
     return report
+
+
+class Interrupted(BaseException):
+    """A stop signal (SIGTERM, SIGINT) during a job, raised by `stop_on_signals`. What was
+    committed stays, whole; `report`: what an interrupted ingest had stored by then. A
+    BaseException, as KeyboardInterrupt is: no `except Exception` may swallow it."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+        self.report: IngestReport | None = None
+
+
+@contextmanager
+def stop_on_signals(signums: Iterable[int] = (signal.SIGTERM, signal.SIGINT)) -> Iterator[None]:
+    """Turn stop signals into `Interrupted` while a job runs, so that it ends as an error does:
+    the open transaction rolled back, worker processes terminated. Without it SIGTERM ends the
+    process on the spot and its workers live on."""
+
+    def stop(signum: int, frame: object) -> None:
+        raise Interrupted(signum)
+
+    previous = {signum: signal.signal(signum, stop) for signum in signums}
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
 
 
 SETTLE_BATCH = 250  # undated articles loaded and dated at a time
@@ -293,7 +367,9 @@ def corpus_entities(store: Store) -> tuple[list[Article], list[entities.Entity]]
     pending = set(store.without_entities())
     articles = store.articles(canonical_only=True)  # a syndicated copy would count every name twice
     if pending:
-        store.update_entities(recognise_entities(a) for a in articles if a.id in pending)
+        recognised = [recognise_entities(a) for a in articles if a.id in pending]
+        if not store.readonly:
+            store.update_entities(recognised)
     found = entities.link(articles)
     entities.canonical_speakers(articles)
     return articles, found

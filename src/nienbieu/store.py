@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
+import time
 from collections import Counter
 from collections.abc import Collection, Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -175,34 +177,162 @@ class AddResult:
     replaced: list[str]
 
 
+# A writer waits this long for another process's transaction before giving up (SQLite's busy
+# timeout, then retries): concurrent ingests take turns batch by batch, each batch holding the lock
+# for about a second, and a first open of an old store may backfill for minutes.
+LOCK_TIMEOUT = 600.0
+
+
+class StoreError(Exception):
+    """The store cannot do what was asked; the message names the file, the cause and what to do."""
+
+
+# (what SQLite's message contains, what to tell the user): the first match is used
+_CAUSES: tuple[tuple[str, str], ...] = (
+    ("database or disk is full", "the disk holding {path} is full ({cause}): what was being written "
+     "was not stored, and nothing stored before is lost; free some space and run the command again"),
+    ("readonly", "{path} is read-only ({cause}): nothing can be stored in it (read commands still work)"),
+    ("read-only", "{path} is read-only ({cause}): nothing can be stored in it (read commands still work)"),
+    ("malformed", "{path} is damaged ({cause}); see 'Recovering a damaged store' in the README"),
+    ("not a database", "{path} is not a nienbieu database ({cause})"),
+    ("locked", "{path} stayed locked by another process for too long ({cause}): nothing of what "
+     "was being written was stored; run the command again"),
+    ("busy", "{path} stayed locked by another process for too long ({cause}): nothing of what "
+     "was being written was stored; run the command again"),
+    ("unable to open", "cannot open {path} ({cause}): does its folder exist, and may you write there?"),
+    ("disk i/o error", "reading or writing {path} failed ({cause}): check the disk; nothing stored before "
+     "is lost"),
+)  # fmt: skip
+
+
+def describe(error: sqlite3.Error, path: str | Path) -> str:
+    """One line for a user: what went wrong with the database `path`, and what to do."""
+    cause = str(error)
+    for needle, message in _CAUSES:
+        if needle in cause.lower():
+            return message.format(path=path, cause=cause)
+    return f"database {path}: {cause}"
+
+
 def schema_version(conn: sqlite3.Connection) -> int:
     return conn.execute("PRAGMA user_version").fetchone()[0]
 
 
-def migrate(conn: sqlite3.Connection) -> int:
-    """Apply every migration newer than the database, each in its own transaction."""
-    current = schema_version(conn)
-    if current > len(MIGRATIONS):
-        raise RuntimeError(f"database schema v{current} is newer than this nienbieu (v{len(MIGRATIONS)})")
-    for version, script in enumerate(MIGRATIONS[current:], start=current + 1):
-        conn.executescript(f"BEGIN;\n{script}\nPRAGMA user_version = {version};\nCOMMIT;")
-    return len(MIGRATIONS)
+def _statements(script: str) -> Iterator[str]:
+    """The statements of a migration script, one at a time (triggers hold semicolons of their
+    own): executescript would commit the transaction a migration must run in."""
+    statement = ""
+    for line in script.splitlines(keepends=True):
+        statement += line
+        if sqlite3.complete_statement(statement):
+            yield statement.strip()
+            statement = ""
+    if statement.strip():
+        yield statement.strip()
+
+
+def _connect(path: str, timeout: float) -> sqlite3.Connection:
+    conn = sqlite3.connect(path, isolation_level=None, timeout=timeout)
+    conn.execute("PRAGMA foreign_keys=ON")
+    search.register(conn)
+    return conn
+
+
+def _connect_readonly(path: str, timeout: float) -> sqlite3.Connection:
+    """A connection that can never write: `mode=ro`; on a read-only folder or mount, where the
+    WAL index cannot be created, `immutable=1` (nobody can write there either)."""
+    if not Path(path).is_file():
+        raise StoreError(f"there is no database at {path}: check --db (`nienbieu ingest PATH --db "
+                         f"{path}` creates one)")  # fmt: skip
+    uri = Path(path).resolve().as_uri()
+    try:
+        conn = _connect(f"{uri}?mode=ro", timeout)
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        return conn
+    except sqlite3.OperationalError as exc:
+        if "unable to open" not in str(exc) and "readonly" not in str(exc):
+            raise
+    return _connect(f"{uri}?immutable=1", timeout)
 
 
 class Store:
-    def __init__(self, path: str | Path = DEFAULT_DB) -> None:
+    """The SQLite store. Any number of processes may read and write one file at once: SQLite's
+    WAL lets readers go on while one writer writes, and writers take turns (`LOCK_TIMEOUT`).
+
+    `readonly`: opened so that nothing can be written (read commands, a server); an older schema
+    is upgraded first when `upgrade` and the file can be written, else refused."""
+
+    def __init__(
+        self,
+        path: str | Path = DEFAULT_DB,
+        *,
+        readonly: bool = False,
+        upgrade: bool = True,
+        timeout: float = LOCK_TIMEOUT,
+    ) -> None:
         self.path = str(path)
-        self.conn = sqlite3.connect(self.path, isolation_level=None)
-        self.conn.execute("PRAGMA journal_mode=WAL")
-        self.conn.execute("PRAGMA foreign_keys=ON")
+        self.readonly = readonly
+        self.timeout = timeout
+        try:
+            if readonly:
+                self.conn = self._open_readonly(upgrade)
+            else:
+                self.conn = _connect(self.path, timeout)
+                self._open_for_writing()
+        except sqlite3.Error as exc:
+            raise StoreError(describe(exc, self.path)) from exc
+
+    def _open_readonly(self, upgrade: bool) -> sqlite3.Connection:
+        conn = _connect_readonly(self.path, self.timeout)
+        version = schema_version(conn)
+        if version == len(MIGRATIONS):
+            return conn
+        conn.close()
+        if version > len(MIGRATIONS):
+            raise StoreError(_newer(self.path, version))
+        if not upgrade or not os.access(self.path, os.W_OK):
+            raise StoreError(f"{self.path} was written by an older nienbieu (schema v{version}, this one "
+                             f"needs v{len(MIGRATIONS)}) and cannot be upgraded here: open it once where it "
+                             "can be written (any command does it)")  # fmt: skip
+        Store(self.path, timeout=self.timeout).close()
+        return _connect_readonly(self.path, self.timeout)
+
+    def _open_for_writing(self) -> None:
+        """WAL, a write-access check and an integrity check before anything is written, then the
+        migrations this file lacks."""
+        self._patiently("PRAGMA journal_mode=WAL")
         self.conn.execute("PRAGMA synchronous=NORMAL")
-        search.register(self.conn)
-        before = schema_version(self.conn)
-        migrate(self.conn)
-        if 0 < before < 6:
-            self._sign_old_articles()
-        if 0 < before < 7:
-            self._index_old_articles()
+        self._begin()  # fails now, not after an hour of analysis, on a read-only file
+        self.conn.execute("ROLLBACK")
+        if schema_version(self.conn) > 0:
+            self._check_integrity()
+        if schema_version(self.conn) != len(MIGRATIONS):
+            self._migrate()
+
+    def _check_integrity(self) -> None:
+        """Refuse to write into a damaged file: writing could spread the damage. quick_check reads
+        every page once (0.8 s for a 1 GB file with a warm cache, measured)."""
+        problems = [r[0] for r in self.conn.execute("PRAGMA quick_check(5)")]
+        if problems != ["ok"]:
+            raise StoreError(f"{self.path} is damaged ({'; '.join(problems)}): nothing was written to it; "
+                             "see 'Recovering a damaged store' in the README")  # fmt: skip
+
+    def _migrate(self) -> None:
+        """Apply every migration newer than the file, and the backfills of older files, in one
+        exclusive transaction: of two processes opening a new or old store at once, the second
+        waits and then finds the work done."""
+        with self.transaction():
+            before = schema_version(self.conn)
+            if before > len(MIGRATIONS):
+                raise StoreError(_newer(self.path, before))
+            for version, script in enumerate(MIGRATIONS[before:], start=before + 1):
+                for statement in _statements(script):
+                    self.conn.execute(statement)
+                self.conn.execute(f"PRAGMA user_version = {version}")
+            if 0 < before < 6:
+                self._sign_old_articles()
+            if 0 < before < 7:
+                self._index_old_articles()
 
     def close(self) -> None:
         self.conn.close()
@@ -215,13 +345,46 @@ class Store:
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
-        self.conn.execute("BEGIN IMMEDIATE")
-        try:
+        """One write transaction; inside another, part of it. Taken with BEGIN IMMEDIATE, so two
+        writers queue for the lock instead of failing on upgrade from read to write."""
+        if self.conn.in_transaction:
             yield self.conn
-        except BaseException:
-            self.conn.execute("ROLLBACK")
-            raise
-        self.conn.execute("COMMIT")
+            return
+        try:
+            self._begin()
+            try:
+                yield self.conn
+                self.conn.execute("COMMIT")
+            except BaseException:
+                # SQLite rolls back by itself on some errors (a full disk, an I/O error): a second
+                # ROLLBACK would hide the real error behind "no transaction is active"
+                if self.conn.in_transaction:
+                    with suppress(sqlite3.Error):
+                        self.conn.execute("ROLLBACK")
+                raise
+        except sqlite3.IntegrityError:
+            raise  # a bug of ours, not a state of the file
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(describe(exc, self.path)) from exc
+
+    def _begin(self) -> None:
+        self._patiently("BEGIN IMMEDIATE")
+
+    def _patiently(self, sql: str) -> None:
+        """Run `sql`, waiting for other writers up to `timeout`. SQLite's busy handler waits for
+        most locks but answers some at once (another connection recovering the WAL or changing
+        the journal mode, a checkpoint): those are retried here, backing off."""
+        deadline = time.monotonic() + self.timeout
+        pause = 0.01
+        while True:
+            try:
+                self.conn.execute(sql)
+                return
+            except sqlite3.OperationalError as exc:
+                if not _is_busy(exc) or time.monotonic() > deadline:
+                    raise
+            time.sleep(pause)
+            pause = min(1.0, pause * 2)
 
     # --- writing -------------------------------------------------------------
 
@@ -349,6 +512,8 @@ class Store:
         """Store re-estimated publication dates and the time expressions resolved against them."""
         with self.transaction() as conn:
             for a in articles:
+                if not conn.execute("SELECT 1 FROM articles WHERE id = ?", (a.id,)).fetchone():
+                    continue  # replaced by another process since it was read
                 window = a.published_window or (None, None)
                 conn.execute(
                     "UPDATE articles SET published = ?, published_provenance = ?, published_evidence = ?, "
@@ -415,11 +580,23 @@ class Store:
         looked at, through the stored LSH buckets; without it the whole store is regrouped from
         its signatures (after publication dates changed). Either way the articles looked at are
         settled. Returns the copies found among them."""
-        if new is None or len(new) > self.count() / 4:  # regrouping all at once is faster then
-            return self._regroup_all()
-        changes = dedup.regroup(new, _StoredNeighbourhood(self.conn))
-        found = sorted((d for d in changes.values() if d), key=lambda d: d.article)
-        self._save_groups(found, regrouped=changes, settled=new)
+        # Read and written in one transaction: another process storing or regrouping meanwhile
+        # would otherwise make the groups written disagree with what was read.
+        with self.transaction():
+            if new is None or len(new) > self.count() / 4:  # regrouping all at once is faster then
+                return self._regroup_all()
+            new = self._existing(new)  # another process may have replaced some since
+            changes = dedup.regroup(new, _StoredNeighbourhood(self.conn))
+            found = sorted((d for d in changes.values() if d), key=lambda d: d.article)
+            self._save_groups(found, regrouped=changes, settled=new)
+            return found
+
+    def _existing(self, ids: Collection[str]) -> list[str]:
+        found: list[str] = []
+        for chunk in _chunks(sorted(set(ids))):
+            marks = ",".join("?" * len(chunk))
+            sql = f"SELECT id FROM articles WHERE id IN ({marks})"
+            found += [r[0] for r in self.conn.execute(sql, chunk)]
         return found
 
     def _regroup_all(self) -> list[dedup.Duplicate]:
@@ -531,6 +708,15 @@ class Store:
         ):
             sentences[row[0]][row[1]].quotes.append(Quote(*row[2:], sentence_index=row[1]))
         return [_article(r, sentences.get(r[0], [])) for r in rows]
+
+
+def _is_busy(error: sqlite3.OperationalError) -> bool:
+    return "locked" in str(error) or "busy" in str(error)
+
+
+def _newer(path: str, version: int) -> str:
+    return (f"{path} was written by a newer nienbieu (schema v{version}; this one knows up to "
+            f"v{len(MIGRATIONS)}): upgrade nienbieu")  # fmt: skip
 
 
 def _iso(value: date | datetime | None) -> str | None:

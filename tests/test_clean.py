@@ -1,12 +1,12 @@
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 
 import pytest
 from conftest import body_text
 from hypothesis import given
 from hypothesis import strategies as st
 
-from nienbieu import clean
-from nienbieu.models import DateProvenance, RawDocument
+from nienbieu import clean, dating
+from nienbieu.models import DateProvenance, RawDocument, Severity
 
 ICT = timezone(timedelta(hours=7))
 
@@ -166,3 +166,120 @@ def test_doubled_run_found_in_a_pasted_headline_list():
     line = "Mỹ rút quân khỏi châu Âu Mỹ rút quân khỏi châu Âu NATO họp khẩn NATO họp khẩn"
     assert clean.has_doubled_run(line)
     assert not clean.has_doubled_run("Mỹ rút quân khỏi châu Âu, NATO họp khẩn về việc Mỹ rút quân khỏi Đức")
+
+
+# --- stated dates that cannot be (issue 13.1, 13.10) -----------------------------------------
+
+_LEAD = "Các bộ trưởng sẽ họp vào ngày 18/2 tại Brussels để bàn về ngân sách quốc phòng."
+
+
+@pytest.mark.parametrize(
+    ("published", "code"),
+    [
+        ("9999-12-31", "implausible-date"),
+        ("0001-01-01", "implausible-date"),
+        ("1800-05-01T08:00:00+07:00", "implausible-date"),
+        ("10000-01-01", "bad-date"),
+        ("2021-02-30", "bad-date"),
+        ("31/02/2021 10:00", "bad-date"),
+        ("hôm qua", "bad-date"),
+        ("2021-02-19T10:00:00+99:00", "bad-date"),
+        ("19/02/2021 10:00 GMT+99", "bad-date"),
+    ],
+)
+def test_an_impossible_or_implausible_stated_date_is_refused_by_name(published, code):
+    article, problems = clean.clean(RawDocument("x.jsonl#L2", _LEAD, published=published))
+    assert (article.published, article.published_provenance) == (None, DateProvenance.UNKNOWN)
+    assert [(p.source, p.severity, p.code) for p in problems] == [("x.jsonl#L2", Severity.WARNING, code)]
+    assert f'"{published}"' in problems[0].message
+    assert problems[0].message.endswith("ignored; the date will be inferred from the text")
+
+
+def test_a_date_days_after_today_is_refused_and_tomorrow_is_not():
+    week_ahead = (date.today() + timedelta(days=7)).isoformat()
+    article, problems = clean.clean(RawDocument("x.jsonl#L1", _LEAD, published=week_ahead))
+    assert article.published is None and [p.code for p in problems] == ["implausible-date"]
+    tomorrow = date.today() + timedelta(days=1)
+    article, problems = clean.clean(RawDocument("x.jsonl#L1", _LEAD, published=tomorrow.isoformat()))
+    assert article.published == datetime(tomorrow.year, tomorrow.month, tomorrow.day) and problems == []
+
+
+@pytest.mark.parametrize(
+    ("dateline", "code"),
+    [("Thứ Sáu, 31/12/9999 10:00 GMT+7", "implausible-date"), ("Thứ Ba, 30/02/2021 10:00 GMT+7", "bad-date")],
+)
+def test_an_impossible_dateline_is_refused_and_not_kept_as_text(dateline, code):
+    text = f"Hội nghị NATO ở Brussels\n\n{dateline}\n\n{_LEAD}"
+    article, problems = clean.clean(RawDocument("tin.txt", text))
+    assert (article.title, article.published) == ("Hội nghị NATO ở Brussels", None)
+    assert body_text(article) == _LEAD
+    assert [(p.source, p.code) for p in problems] == [("tin.txt", code)]
+    assert problems[0].message.startswith(f'dateline "{dateline}"')
+
+
+def test_a_refused_metadata_date_gives_way_to_the_dateline():
+    text = f"Thứ Sáu, 19/02/2021 06:00 GMT+7\n\n{_LEAD}"
+    article, problems = clean.clean(RawDocument("x.jsonl#L3", text, published="9999-12-31"))
+    assert article.published == datetime(2021, 2, 19, 6, 0, tzinfo=ICT)
+    assert article.published_provenance is DateProvenance.STATED
+    assert [p.code for p in problems] == ["implausible-date"]
+    assert problems[0].message.endswith("ignored; the dateline's date is used")
+
+
+def test_a_dateline_with_an_impossible_date_is_still_a_dateline():
+    line = clean.parse_dateline("Thứ Ba, 30/02/2021 10:00 GMT+7")
+    assert (line.published, line.weekday_ok, line.evidence) == (None, None, "Thứ Ba, 30/02/2021 10:00 GMT+7")
+    assert clean.parse_dateline("Năm 30/02/2021") is None  # a bare date is not a dateline
+
+
+def _moment(y: int, mo: int, d: int, h: int, mi: int, offset: int | None) -> datetime | None:
+    """What a parser should return for these fields: the datetime, or None when there is none."""
+    try:
+        zone = None if offset is None else timezone(timedelta(minutes=offset))
+        return datetime(y, mo, d, h, mi, tzinfo=zone)
+    except (ValueError, OverflowError):
+        return None
+
+
+def _zone(offset: int) -> str:
+    sign, hours, minutes = "-" if offset < 0 else "+", abs(offset) // 60, abs(offset) % 60
+    return f"{sign}{hours:02d}:{minutes:02d}"
+
+
+_YEAR = st.integers(-(10**6), 10**6) | st.integers(1, 9999) | st.integers(1800, 2100)
+_SMALL = st.integers(0, 99)  # what the one- and two-digit fields of a date can hold
+_OFFSET = st.integers(-99 * 60 - 59, 99 * 60 + 59) | st.integers(-14 * 60, 14 * 60)
+
+
+@given(_YEAR, _SMALL, _SMALL, _SMALL, _SMALL, _OFFSET)
+def test_metadata_dates_parse_exactly_when_they_are_dates(y, mo, d, h, mi, offset):
+    iso = f"{y:04d}-{mo:02d}-{d:02d}T{h:02d}:{mi:02d}:00{_zone(offset)}"
+    assert clean.parse_metadata_date(iso) == _moment(y, mo, d, h, mi, offset)
+    assert clean.parse_metadata_date(f"{d}/{mo}/{y:04d} {h}:{mi:02d}") == _moment(y, mo, d, h, mi, None)
+    local = f"{d}/{mo}/{y:04d} {h}:{mi:02d} GMT{_zone(offset)}"
+    assert clean.parse_metadata_date(local) == _moment(y, mo, d, h, mi, offset)
+
+
+@given(_YEAR, _SMALL, _SMALL, _SMALL, _SMALL, _OFFSET)
+def test_datelines_parse_exactly_when_they_are_dates(y, mo, d, h, mi, offset):
+    line = clean.parse_dateline(f"Thứ Sáu, {d}/{mo}/{y:04d} {h}:{mi:02d} GMT{_zone(offset)}")
+    assert (line.published if line else None) == _moment(y, mo, d, h, mi, offset)
+
+
+@given(_YEAR, _SMALL, _SMALL, _SMALL, _SMALL, _OFFSET, st.booleans())
+def test_a_stated_date_is_plausible_or_refused_by_name(y, mo, d, h, mi, offset, in_dateline):
+    stated = f"{d}/{mo}/{y:04d} {h}:{mi:02d} GMT{_zone(offset)}"
+    doc = RawDocument(
+        "x.txt",
+        f"Cập nhật {stated}\n\n{_LEAD}" if in_dateline else _LEAD,
+        published=None if in_dateline else stated,
+    )
+    article, problems = clean.clean(doc)
+    first, last = dating.publication_range()
+    codes = [p.code for p in problems]
+    if article.published is not None:
+        assert first <= article.published.date() <= last and codes == []
+    elif in_dateline:  # a line with no four-digit year is no dateline at all, and stays text
+        assert codes in ([], ["bad-date"], ["implausible-date"])
+    else:  # metadata is always read as a date, or refused
+        assert codes in (["bad-date"], ["implausible-date"])

@@ -255,3 +255,40 @@ def test_search_shows_title_hits_and_counts_copies(tmp_path):
     ]
     titles = runner.invoke(app, ["search", "Biden tiếp", "--db", db]).stdout.splitlines()
     assert titles[:2] == [f"VTC, 2023-06-14, {ids['VTC']} (title)", "  Biden tiếp Stoltenberg"]
+
+
+def test_an_impossible_stated_date_is_refused_by_name_and_the_batch_goes_on(tmp_path):
+    export = tmp_path / "xuất.jsonl"
+    rows = [
+        {
+            "text": (EXAMPLES / "000_276604fbab095470.txt").read_text(encoding="utf-8"),
+            "published": "2021-02-19",
+        },
+        # a page without a dateline; its text names days without a year ("ngày 6/12"), which
+        # against a DCT of 31/12/9999 used to reach for year 10000 and stop the whole ingest
+        {
+            "text": (EXAMPLES / "001_eae7b0701f9fa981.txt").read_text(encoding="utf-8"),
+            "published": "9999-12-31",
+        },
+        {
+            "text": (EXAMPLES / "004_e94dbbfd1c763f8c.txt").read_text(encoding="utf-8"),
+            "published": "2021-12-10",
+        },
+    ]
+    export.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n", encoding="utf-8")
+    db = str(tmp_path / "t.db")
+    result = runner.invoke(app, ["ingest", str(export), "--db", db])
+    assert result.exit_code == Exit.OK  # warnings alone: the batch succeeded
+    assert (
+        f'{export}#L2: publication date "9999-12-31" is outside the dates a news article can have'
+        in " ".join(result.stderr.split())
+    )
+    assert "(implausible-date)" in result.stderr
+    assert "3 new articles, 0 already stored, 0 skipped" in result.stderr
+    listed = json.loads(runner.invoke(app, ["articles", "--db", db, "--json"]).stdout)
+    dates = {
+        r["source"].rsplit("#", 1)[-1]: (r["published_provenance"], (r["published"] or "")[:4])
+        for r in listed
+    }
+    assert dates["L1"] == ("stated", "2021") and dates["L3"] == ("stated", "2021")
+    assert dates["L2"][0] == "inferred" and dates["L2"][1] != "9999"  # dated from its text, as if undated

@@ -1,7 +1,11 @@
 from datetime import date, datetime
 
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from nienbieu import dating, pipeline, timex
-from nienbieu.models import Article, DateProvenance, Paragraph
+from nienbieu.models import Article, DateProvenance, Paragraph, Sentence
 
 TODAY = date(2026, 11, 23)
 
@@ -115,3 +119,105 @@ def test_dated_corpus_finds_the_retold_story_among_unrelated_ones():
     assert corpus.neighbours(retold) == []  # an undated article is no neighbour, nor the article itself
     assert corpus.date_range(undated) == (date(2013, 9, 1), date(2013, 10, 22))
     assert corpus.date_range(retold) == (date(2013, 9, 1), date(2013, 9, 7))  # not its own date
+
+
+# --- impossible years (issue 13.1) ---------------------------------------------------------
+
+
+def test_publication_dates_are_plausible_from_the_first_vietnamese_newspaper_to_two_days_ahead():
+    assert dating.publication_range(TODAY) == (date(1865, 1, 1), date(2026, 11, 25))
+    assert dating.is_plausible_publication(date(2026, 11, 25), TODAY)
+    assert not dating.is_plausible_publication(date(2026, 11, 26), TODAY)
+    assert not dating.is_plausible_publication(date(1864, 12, 31), TODAY)
+    assert dating.publication_range(date.max) == (date(1865, 1, 1), date.max)  # no overflow
+
+
+@pytest.mark.parametrize("year_hint", [1, 1000, 9999])
+def test_an_impossible_copyright_year_is_no_evidence(year_hint):
+    a = article(
+        "Hội nghị sẽ diễn ra vào tháng 9 tại Brussels với sự tham dự của các bộ trưởng.", year_hint=year_hint
+    )
+    assert dating.infer_dct(a, today=TODAY) is None  # as without a year: nothing says which year
+
+
+@pytest.mark.parametrize("bogus", [datetime(9999, 12, 31), datetime(1, 1, 1)])
+def test_a_bogus_stated_date_in_the_corpus_does_not_stop_inference(bogus):
+    # a store written before stated dates were checked may hold one
+    corpus = [
+        article("Bài cũ về một hội nghị khác ở châu Âu, không liên quan.", published=bogus),
+        article(
+            "Ngày 21/10, hội nghị khai mạc tại Hà Nội với sự tham dự của nhiều nước.",
+            published=datetime(2013, 10, 21),
+        ),
+    ]
+    undated = article("Năm 2013, hội nghị đã bế mạc tại Hà Nội sau ba ngày làm việc.")
+    estimate = dating.infer_dct(undated, [*corpus, undated], today=TODAY)
+    assert (estimate.start.year, estimate.date.year) == (2013, 2013)
+    assert estimate.end <= date(2026, 11, 25)
+    # the bogus date is no evidence: the corpus is the one article of 21/10/2013
+    assert [note for note in estimate.evidence if note.startswith("corpus")] == [
+        "corpus dated 2013-10-21..2013-10-21"
+    ]
+
+
+def test_an_estimate_is_never_later_than_two_days_after_today():
+    a = article("Năm 2019, các nước đã thống nhất rằng hội nghị sẽ diễn ra vào năm 2030 tại Brussels.")
+    estimate = dating.infer_dct(a, today=TODAY)
+    # "sẽ … 2030" pulls towards 2030, but no later than the last plausible day
+    assert estimate.date == date(2026, 11, 25) and estimate.end <= date(2026, 11, 25)
+    # written before 2030, but nothing says when: no day before today is more likely than another
+    assert dating.infer_dct(article("Hội nghị sẽ diễn ra vào năm 2030 tại Brussels."), today=TODAY) is None
+
+
+_SENTENCE = st.sampled_from(
+    [
+        "Ngày {d}/{m}/{y}, hội nghị khai mạc.",
+        "Năm {y} sẽ có bầu cử.",
+        "{n} năm trước, ông đã đến.",
+        "Hôm thứ Ba tháng {m}.",
+    ]
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            _SENTENCE,
+            st.integers(-(10**5), 10**5) | st.integers(1600, 2200),
+            st.integers(-3, 40),
+            st.integers(-3, 40),
+            st.integers(0, 10**12),
+        ),
+        max_size=4,
+    ),
+    st.none() | st.integers(-(10**6), 10**6) | st.integers(1500, 2200),
+    st.lists(st.dates(), max_size=3),
+    st.dates(),
+)
+def test_inference_never_raises_and_stays_in_the_plausible_range(sentences, year_hint, stated, today):
+    texts = [t.format(y=y, m=m, d=d, n=n) for t, y, m, d, n in sentences]
+    undated = _bare_article("u", texts, year_hint=year_hint)
+    corpus = [
+        _bare_article(f"c{i}", [f"Bài số {i} về hội nghị."], published=datetime(s.year, s.month, s.day))
+        for i, s in enumerate(stated)
+    ]
+    estimate = dating.infer_dct(undated, [*corpus, undated], today=today)
+    if estimate is not None:
+        first, last = dating.publication_range(today)
+        assert first <= min(estimate.start, estimate.date) and max(estimate.date, estimate.end) <= last
+
+
+def _bare_article(
+    id_: str, texts: list[str], published: datetime | None = None, year_hint: int | None = None
+) -> Article:
+    """An article with sentences but no entity analysis: all date inference reads."""
+    return Article(
+        id=id_,
+        source=f"{id_}.txt",
+        body=[Paragraph(t) for t in texts],
+        published=published,
+        published_provenance=DateProvenance.STATED if published else DateProvenance.UNKNOWN,
+        year_hint=year_hint,
+        sentences=[Sentence(i, t, i, article_id=id_) for i, t in enumerate(texts)],
+    )

@@ -256,3 +256,22 @@ def test_decode_never_raises_and_returns_text_or_an_error(data):
         assert any(p.severity is Severity.ERROR for p in problems)
     else:
         assert isinstance(text, str) and all(p.severity is Severity.WARNING for p in problems)
+
+
+def test_a_field_that_is_not_a_string_is_ignored_with_a_warning(tmp_path):
+    path = tmp_path / "xuất.jsonl"
+    row = {"text": "Nội dung bài báo.", "published": 12345, "title": ["Một"], "url": None, "outlet": "VTV"}
+    path.write_text(json.dumps(row, ensure_ascii=False) + "\n", encoding="utf-8")
+    result = ingest.read_file(path)
+    [doc] = result.documents
+    assert (doc.published, doc.title, doc.url, doc.outlet) == (None, None, None, "VTV")
+    assert [(p.source, p.severity, p.code, p.message) for p in result.problems] == [
+        (f"{path}#L1", Severity.WARNING, "bad-field", 'title ["Một"] is a list, not a string; ignored'),
+        (
+            f"{path}#L1",
+            Severity.WARNING,
+            "bad-date",
+            "publication date 12345 is a number, not a date string (ISO 8601 or d/m/yyyy hh:mm); "
+            "ignored; the date is taken from the text",
+        ),
+    ]

@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from nienbieu import clean, ingest, pipeline
-from nienbieu.models import RawDocument
+from nienbieu.models import DateProvenance, RawDocument
 from nienbieu.store import Store
 
 
@@ -155,3 +155,19 @@ def test_ingesting_in_two_runs_then_redating_stores_what_one_run_does(tmp_path):
         assert pipeline.redate(store) >= 0
     assert _stored(tmp_path / "twice.db") == _stored(tmp_path / "once.db")
     assert _groups(tmp_path / "twice.db") == _groups(tmp_path / "once.db")
+
+
+def test_a_text_file_with_an_impossible_dateline_is_stored_and_dated_from_its_text(tmp_path):
+    page = tmp_path / "tin.txt"
+    page.write_text(
+        "Ngoại trưởng NATO họp trực tuyến\n\nThứ Sáu, 31/12/9999 10:00 GMT+7\n\n"
+        "Ngày 18/2/2021, các ngoại trưởng NATO đã họp trực tuyến với Ngoại trưởng Mỹ Antony Blinken. "
+        "Ngày mai, hai bên sẽ tiếp tục bàn về Afghanistan.",
+        encoding="utf-8",
+    )
+    with Store(tmp_path / "t.db") as store:
+        report = pipeline.ingest_paths([page], store, workers=1)
+        [article] = store.articles()
+    assert [(p.source, p.code) for p in report.problems] == [(str(page), "implausible-date")]
+    assert (article.published_provenance, article.published.year) == (DateProvenance.INFERRED, 2021)
+    assert "9999" not in " ".join(s.text for s in article.sentences)

@@ -89,6 +89,12 @@ def test_filters_by_date_outlet_and_entity(store):
     assert [h.article_id for h in store.search("hoi nghi", search.Filters(entity="vilnius"))] == ["a3"]
 
 
+def test_date_filters_at_the_ends_of_the_calendar_exclude_nothing(store):
+    # "--to 9999-12-31" once asked SQLite for the day after the last one and raised OverflowError
+    wide = search.Filters(start=date.min, end=date.max)
+    assert sorted(h.article_id for h in store.search("nato", wide)) == ["a1", "a2"]
+
+
 def test_replaced_and_deleted_sentences_leave_the_index(store):
     store.conn.execute("DELETE FROM articles WHERE id = 'a3'")
     assert store.search("Vilnius") == []

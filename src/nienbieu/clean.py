@@ -15,8 +15,9 @@ from datetime import datetime, timedelta, timezone
 from functools import cache
 from typing import Any
 
+from nienbieu import dating
 from nienbieu.data import load
-from nienbieu.models import Article, DateProvenance, Paragraph, Problem, RawDocument, Severity
+from nienbieu.models import Article, DateProvenance, Paragraph, Problem, RawDocument, Severity, quoted
 from nienbieu.timex import tables as timex_tables
 
 
@@ -148,9 +149,9 @@ _WEEKDAY = re.compile(r"\b(?:thứ\s+(hai|ba|tư|năm|sáu|bảy|[2-7])|(chủ n
 
 @dataclass(frozen=True, slots=True)
 class Dateline:
-    published: datetime
+    published: datetime | None  # None when the printed date is impossible ("30/02/2021 10:00")
     evidence: str
-    weekday_ok: bool | None  # None when no weekday is printed
+    weekday_ok: bool | None  # None when no weekday is printed (or no date to check it against)
 
 
 def _tz(line: str) -> timezone | None:
@@ -162,30 +163,38 @@ def _tz(line: str) -> timezone | None:
     return timezone(-offset if sign == "-" else offset)
 
 
+def _moment(year: int, month: int, day: int, clock: re.Match[str] | None, zone: str) -> datetime | None:
+    """The moment a date, clock and zone ("GMT+7" somewhere in `zone`) state, or None when they
+    state none: 30 February, 25:00, GMT+99."""
+    hms = (int(clock.group(1)), int(clock.group(2)), int(clock.group(3) or 0)) if clock else (0, 0, 0)
+    try:
+        return datetime(year, month, day, *hms, tzinfo=_tz(zone))
+    except (ValueError, OverflowError):
+        return None
+
+
 def parse_dateline(line: str) -> Dateline | None:
-    """Publication date and time from a header line, keeping its timezone."""
+    """Publication date and time from a header line, keeping its timezone. A line shaped like a
+    dateline whose date is impossible is still one (`published` None): it is refused by name,
+    not read as the article's first line."""
     if len(_words(line)) > 25:
         return None
     m = _DATE.search(line)
     iso = _ISO.search(line)
-    try:
-        if m:
-            day, month, year = int(m.group(1)), int(m.group(2)), int(m.group(3))
-            clock = _CLOCK.search(line[m.end() :])
-        elif iso:
-            year, month, day = int(iso.group(1)), int(iso.group(2)), int(iso.group(3))
-            clock = _CLOCK.search(line[iso.start() + 10 :])
-        else:
-            return None
-        hms = (int(clock.group(1)), int(clock.group(2)), int(clock.group(3) or 0)) if clock else (0, 0, 0)
-        published = datetime(year, month, day, *hms, tzinfo=_tz(line))
-    except ValueError:
+    if m:
+        day, month, year = int(m.group(1)), int(m.group(2)), int(m.group(3))
+        clock = _CLOCK.search(line[m.end() :])
+    elif iso:
+        year, month, day = int(iso.group(1)), int(iso.group(2)), int(iso.group(3))
+        clock = _CLOCK.search(line[iso.start() + 10 :])
+    else:
         return None
     weekday = _WEEKDAY.search(line)
-    if weekday is None and clock is None and _tz(line) is None:
+    if weekday is None and clock is None and not _TZ.search(line):
         return None  # a bare date in a short line is not necessarily a dateline
+    published = _moment(year, month, day, clock, line)
     weekday_ok = None
-    if weekday:
+    if weekday and published:
         name = (weekday.group(1) or "").lower()
         expected = 6 if weekday.group(2) else timex_tables()["words"]["weekday"][name]
         weekday_ok = expected == published.weekday()
@@ -308,14 +317,53 @@ def content_id(paragraphs: list[Paragraph]) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
+@dataclass(frozen=True, slots=True)
+class _Stated:
+    """A publication date as the page states it, and what it was read as (None: not a date)."""
+
+    what: str  # "publication date" (metadata) or "dateline"
+    text: str
+    moment: datetime | None
+    evidence: str
+
+
 def _published(raw: RawDocument, state: _State) -> tuple[datetime | None, str | None]:
+    """The page's own publication date: its metadata, else its dateline. One that is not a date,
+    or not a plausible one (`dating.publication_range`), is refused with a warning, and the
+    next one is tried; with none left the date is inferred from the text, as for a page that
+    states none."""
+    stated = []
     if raw.published:
-        stated = parse_metadata_date(raw.published)
-        if stated:
-            return stated, f"metadata: {raw.published}"
+        stated.append(
+            _Stated(
+                "publication date",
+                raw.published,
+                parse_metadata_date(raw.published),
+                f"metadata: {raw.published}",
+            )
+        )
     if state.dateline:
-        return state.dateline.published, state.dateline.evidence
-    return None, None
+        line = state.dateline
+        stated.append(_Stated("dateline", line.evidence, line.published, line.evidence))
+    accepted = next((s for s in stated if _usable(s.moment)), None)
+    instead = "the dateline's date is used" if accepted else "the date will be inferred from the text"
+    for refused in stated[: stated.index(accepted) if accepted else None]:
+        state.problems.append(_refusal(raw.source, refused, instead))
+    return (accepted.moment, accepted.evidence) if accepted else (None, None)
+
+
+def _usable(moment: datetime | None) -> bool:
+    return moment is not None and dating.is_plausible_publication(moment.date())
+
+
+def _refusal(source: str, stated: _Stated, instead: str) -> Problem:
+    if stated.moment is None:
+        code, why = "bad-date", "is not a valid date"
+    else:
+        first, last = dating.publication_range()
+        code, why = "implausible-date", f"is outside the dates a news article can have ({first} to {last})"
+    message = f"{stated.what} {quoted(stated.text)} {why}; ignored; {instead}"
+    return Problem(source, Severity.WARNING, code, message)
 
 
 def parse_metadata_date(value: str) -> datetime | None:
@@ -328,17 +376,13 @@ def parse_metadata_date(value: str) -> datetime | None:
     m = _DATE.search(value)
     if not m:
         return None
-    clock = _CLOCK.search(value[m.end() :])
-    try:
-        hms = (int(clock.group(1)), int(clock.group(2)), int(clock.group(3) or 0)) if clock else (0, 0, 0)
-        return datetime(int(m.group(3)), int(m.group(2)), int(m.group(1)), *hms, tzinfo=_tz(value))
-    except ValueError:
-        return None
+    return _moment(int(m.group(3)), int(m.group(2)), int(m.group(1)), _CLOCK.search(value[m.end() :]), value)
 
 
 def _article(raw: RawDocument, state: _State, author: str | None) -> Article:
     published, evidence = _published(raw, state)
-    if state.dateline and state.dateline.weekday_ok is False:
+    # a refused dateline is named once, as refused
+    if state.dateline and state.dateline.weekday_ok is False and _usable(state.dateline.published):
         state.problems.append(
             Problem(
                 raw.source,

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import IO, AnyStr, BinaryIO
 
 from nienbieu import legacy
-from nienbieu.models import Problem, RawDocument, Severity
+from nienbieu.models import Problem, RawDocument, Severity, quoted
 from nienbieu.nlp import normalize_text
 
 SUFFIXES = {".txt": "text", ".text": "text", ".html": "html", ".htm": "html", ".jsonl": "jsonl"}
@@ -383,26 +383,47 @@ def _jsonl_pieces(path: Path) -> Iterator[Piece | Problem]:
         yield Problem(f"{source}#L{number + 1}", Severity.ERROR, "unknown-encoding", message)
 
 
-def _jsonl_row(text: str, where: str) -> RawDocument | Problem:
+def _jsonl_row(text: str, where: str) -> ReadResult:
     try:
         row = json.loads(text)
     except json.JSONDecodeError as err:
-        return Problem(where, Severity.ERROR, "bad-jsonl-line", f"invalid JSON: {err.msg}")
+        return ReadResult([], [Problem(where, Severity.ERROR, "bad-jsonl-line", f"invalid JSON: {err.msg}")])
     if not isinstance(row, dict) or not (
         isinstance(row.get("text"), str) or isinstance(row.get("html"), str)
     ):
-        return Problem(
-            where, Severity.ERROR, "bad-jsonl-line", "expected an object with a 'text' or 'html' string"
-        )
+        message = "expected an object with a 'text' or 'html' string"
+        return ReadResult([], [Problem(where, Severity.ERROR, "bad-jsonl-line", message)])
     doc = (
         html_to_document(row["html"], where)
         if isinstance(row.get("html"), str) and not row.get("text")
         else RawDocument(source=where, text=normalize_text(row["text"]))
     )
+    problems = []
     for key in ("url", "title", "published", "outlet"):
-        if isinstance(row.get(key), str) and row[key].strip():
-            setattr(doc, key, normalize_text(row[key]) if key == "title" else row[key].strip())
-    return doc
+        value = row.get(key)
+        if isinstance(value, str) and value.strip():
+            setattr(doc, key, normalize_text(value) if key == "title" else value.strip())
+        elif value is not None and not isinstance(value, str):  # null is a field left out
+            problems.append(_not_a_string(where, key, value))
+    return ReadResult([doc], problems)
+
+
+_JSON_TYPES = {bool: "a boolean", int: "a number", float: "a number", list: "a list", dict: "an object"}
+
+
+def _not_a_string(where: str, key: str, value: object) -> Problem:
+    """A metadata field of another JSON type: ignored, by name. Its value is not guessed at (a
+    number could be a Unix time in seconds, milliseconds or days)."""
+    kind = _JSON_TYPES.get(type(value), "not a string")
+    if key == "published":
+        message = (
+            f"publication date {quoted(value)} is {kind}, not a date string (ISO 8601 or d/m/yyyy hh:mm); "
+            "ignored; the date is taken from the text"
+        )
+        return Problem(where, Severity.WARNING, "bad-date", message)
+    return Problem(
+        where, Severity.WARNING, "bad-field", f"{key} {quoted(value)} is {kind}, not a string; ignored"
+    )
 
 
 # --- files --------------------------------------------------------------------------
@@ -421,8 +442,7 @@ def read_piece(piece: Piece) -> ReadResult:
     """The document of one piece: a JSONL line's row, or a whole text or HTML file's article."""
     if piece.text is None:
         return _read_whole(Path(piece.path))
-    item = _jsonl_row(piece.text, piece.source)
-    return ReadResult([], [item]) if isinstance(item, Problem) else ReadResult([item], [])
+    return _jsonl_row(piece.text, piece.source)
 
 
 def read_items(path: Path) -> Iterator[RawDocument | Problem]:

@@ -6,6 +6,7 @@ run any stage by itself and the CLI stays a thin layer.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
@@ -126,6 +127,13 @@ class Article:
         if self.title:
             return self.title
         return first_words(self.sentences[0].text if self.sentences else "")
+
+
+def quoted(value: object, limit: int = 60) -> str:
+    """A value as JSON writes it ("9999-12-31" with its quotes, 12345 without), shortened for a
+    message: the value of a hostile input may be a megabyte long."""
+    text = json.dumps(value, ensure_ascii=False, default=str)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def first_words(text: str, words: int = 14) -> str:

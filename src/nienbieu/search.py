@@ -19,7 +19,7 @@ import sqlite3
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 
 from nienbieu.nlp import fold
 
@@ -219,8 +219,9 @@ def _filter_sql(filters: Filters) -> tuple[str, list]:
         clauses.append("a.published >= ?")
         params.append(filters.start.isoformat())
     if filters.end:
-        clauses.append("a.published < ?")
-        params.append((filters.end + timedelta(days=1)).isoformat())
+        # compare days: the day after `end` is not on the calendar when `end` is its last one
+        clauses.append("substr(a.published, 1, 10) <= ?")
+        params.append(filters.end.isoformat())
     if filters.outlet:
         clauses.append("nb_fold(a.outlet) LIKE ?")
         params.append(f"%{fold(filters.outlet)}%")

@@ -11,7 +11,7 @@ import calendar
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
-from datetime import date, timedelta
+from datetime import MAXYEAR, MINYEAR, date, timedelta
 from functools import cache
 from typing import Any
 
@@ -145,10 +145,46 @@ def _union(rules_: list[tuple[int, Rule]]) -> re.Pattern[str]:
 # --- small date helpers ------------------------------------------------------
 
 
+# Python's calendar runs from year 1 to 9999. A value that would fall outside it ("năm sau" in
+# 9999, "10000 năm trước") is left unresolved, as when there is no DCT, rather than written
+# as a year 0 or 10000 that no reader of the value can parse.
 def _safe_date(y: int, m: int, d: int) -> date | None:
-    if not 1 <= m <= 12 or not 1 <= d <= calendar.monthrange(y, m)[1]:
+    """The day, or None when the calendar has no such day (year 0, month 13, 30 February)."""
+    if not MINYEAR <= y <= MAXYEAR or not 1 <= m <= 12 or not 1 <= d <= calendar.monthrange(y, m)[1]:
         return None
     return date(y, m, d)
+
+
+def add_days(day: date | None, days: int) -> date | None:
+    """`day` moved by `days`; None without a day or when the result is off the calendar."""
+    if day is None:
+        return None
+    try:
+        return day + timedelta(days=days)
+    except OverflowError:  # past year 9999 or before year 1, or more days than timedelta holds
+        return None
+
+
+def _year_value(year: int) -> str | None:
+    return f"{year:04d}" if MINYEAR <= year <= MAXYEAR else None
+
+
+def _month_value(year: int, month: int) -> str | None:
+    y = _year_value(year)
+    return f"{y}-{month:02d}" if y else None
+
+
+def _week_value(day: date | None) -> str | None:
+    if day is None:
+        return None
+    y, w, _ = day.isocalendar()
+    return f"{y:04d}-W{w:02d}"
+
+
+def _dct_relative(granularity: str, value: str | None, ctx: Context, mod: str | None = None) -> Resolved:
+    """A value computed from the DCT (anchored to it), or unresolved when it fell off the calendar."""
+    anchor = ctx.dct.isoformat() if value and ctx.dct else None
+    return Resolved("DATE", value, granularity, mod, anchor)
 
 
 def _month_index(y: int, m: int) -> int:
@@ -249,7 +285,7 @@ def lunar_to_solar(day: int, month: int, lunar_year: int) -> date | None:
     from vnlunar import convert_lunar_to_solar
 
     solar = convert_lunar_to_solar(day, month, lunar_year, 0, 7.0)
-    return date(solar[2], solar[1], solar[0]) if solar else None
+    return _safe_date(solar[2], solar[1], solar[0]) if solar else None
 
 
 def _part_of_day(groups: Groups, ctx: Context, tense: str | None) -> Resolved | None:
@@ -270,7 +306,7 @@ def _shifted(dct: date | None, groups: Groups) -> date | None:
     offset = _word_value("part_day_offset", rel)
     if offset is None:
         offset = _word_value("night_offset", rel)
-    return dct + timedelta(days=offset) if dct and offset is not None else None
+    return add_days(dct, offset) if offset is not None else None
 
 
 def _year_range(groups: Groups, ctx: Context, tense: str | None) -> Resolved | None:
@@ -292,16 +328,19 @@ def _ago(groups: Groups, ctx: Context, tense: str | None) -> Resolved | None:
     mod = _word_value("approx", groups.get("approx"))
     if n == "X" or ctx.dct is None or not n.isdigit():
         return Resolved("DATE", "PAST_REF" if n == "X" else None, _AGO_GRANULARITY[unit], mod)
-    k, anchor = int(n), ctx.dct.isoformat()
+    return _dct_relative(_AGO_GRANULARITY[unit], _before(ctx.dct, int(n), unit), ctx, mod)
+
+
+def _before(dct: date, k: int, unit: str) -> str | None:
+    """The period `k` years, months, weeks or days before the DCT; None when that is off the calendar."""
     if unit == "Y":
-        return Resolved("DATE", f"{ctx.dct.year - k:04d}", "year", mod, anchor)
+        return _year_value(dct.year - k)
     if unit == "M":
-        y, m = _shift_month(ctx.dct, -k)
-        return Resolved("DATE", f"{y:04d}-{m:02d}", "month", mod, anchor)
+        return _month_value(*_shift_month(dct, -k))
+    day = add_days(dct, -k * (7 if unit == "W" else 1))
     if unit == "W":
-        y, w, _ = (ctx.dct - timedelta(weeks=k)).isocalendar()
-        return Resolved("DATE", f"{y:04d}-W{w:02d}", "week", mod, anchor)
-    return Resolved("DATE", (ctx.dct - timedelta(days=k)).isoformat(), "day", mod, anchor)
+        return _week_value(day)
+    return day.isoformat() if day else None
 
 
 def _day_range(groups: Groups, ctx: Context, tense: str | None) -> Resolved | None:
@@ -329,23 +368,20 @@ def _month(groups: Groups, ctx: Context, tense: str | None) -> Resolved | None:
         offset = _relative_offset(rel)
         if ctx.dct is None or offset is None:
             return Resolved("DATE", None, "month", mod)
-        yy, mm = _shift_month(ctx.dct, offset)
-        return Resolved("DATE", f"{yy:04d}-{mm:02d}", "month", mod, ctx.dct.isoformat())
+        return _dct_relative("month", _month_value(*_shift_month(ctx.dct, offset)), ctx, mod)
     if y is not None:
         return Resolved("DATE", f"{y:04d}-{m:02d}", "month", mod)
     if ctx.dct is None:
         return Resolved("DATE", f"XXXX-{m:02d}", "month", mod)
     if rel.startswith("năm"):
         year_offset = _word_value("offset", rel.removeprefix("năm").strip())
-        return Resolved(
-            "DATE", f"{ctx.dct.year + (year_offset or 0):04d}-{m:02d}", "month", mod, ctx.dct.isoformat()
-        )
+        return _dct_relative("month", _month_value(ctx.dct.year + (year_offset or 0), m), ctx, mod)
     if rel:
         offset = _relative_offset(rel)
         tense = "past" if offset is not None and offset < 0 else "future" if offset else tense
     options = [(_month_index(y, m), y) for y in (ctx.dct.year - 1, ctx.dct.year, ctx.dct.year + 1)]
     _, year = _pick(options, _month_index(ctx.dct.year, ctx.dct.month), tense)
-    return Resolved("DATE", f"{year:04d}-{m:02d}", "month", mod, ctx.dct.isoformat())
+    return _dct_relative("month", _month_value(year, m), ctx, mod)
 
 
 def _year(groups: Groups, ctx: Context, tense: str | None) -> Resolved | None:
@@ -358,15 +394,14 @@ def _year(groups: Groups, ctx: Context, tense: str | None) -> Resolved | None:
     offset = 0 if groups.get("bare") else _relative_offset(groups.get("rel"))
     if ctx.dct is None or offset is None:
         return Resolved("DATE", None, "year", mod)
-    return Resolved("DATE", f"{ctx.dct.year + offset:04d}", "year", mod, ctx.dct.isoformat())
+    return _dct_relative("year", _year_value(ctx.dct.year + offset), ctx, mod)
 
 
 def _week(groups: Groups, ctx: Context, tense: str | None) -> Resolved | None:
     offset = _relative_offset(groups.get("rel"))
     if ctx.dct is None or offset is None:
         return Resolved("DATE", None, "week", _modifier(groups))
-    y, w, _ = (ctx.dct + timedelta(weeks=offset)).isocalendar()
-    return Resolved("DATE", f"{y:04d}-W{w:02d}", "week", _modifier(groups), ctx.dct.isoformat())
+    return _dct_relative("week", _week_value(add_days(ctx.dct, 7 * offset)), ctx, _modifier(groups))
 
 
 def _weekend(groups: Groups, ctx: Context, tense: str | None) -> Resolved | None:
@@ -384,12 +419,13 @@ def _weekend(groups: Groups, ctx: Context, tense: str | None) -> Resolved | None
 def _quarter(groups: Groups, ctx: Context, tense: str | None) -> Resolved | None:
     q = groups.get("q") or ""
     number = int(q) if q.isdigit() else _word_value("roman", q)
-    offset = _relative_offset(groups.get("rel")) or 0
-    y = _int(groups, "y") or (ctx.dct.year + offset if ctx.dct else None)
-    value = f"{y:04d}-Q{number}" if y else f"XXXX-Q{number}"
-    return Resolved(
-        "DATE", value, "quarter", anchor=None if _int(groups, "y") or not ctx.dct else ctx.dct.isoformat()
-    )
+    stated = _int(groups, "y")
+    if stated is not None:
+        return Resolved("DATE", f"{stated:04d}-Q{number}", "quarter")
+    if ctx.dct is None:
+        return Resolved("DATE", f"XXXX-Q{number}", "quarter")
+    year = _year_value(ctx.dct.year + (_relative_offset(groups.get("rel")) or 0))
+    return _dct_relative("quarter", f"{year}-Q{number}" if year else None, ctx)
 
 
 def _century(groups: Groups, ctx: Context, tense: str | None) -> Resolved | None:
@@ -409,7 +445,8 @@ def _day_offset(groups: Groups, ctx: Context, tense: str | None) -> Resolved | N
     offset = _word_value("day_offset", groups.get("rel"))
     if ctx.dct is None or offset is None:
         return Resolved("DATE", None, "day")
-    return Resolved("DATE", (ctx.dct + timedelta(days=offset)).isoformat(), "day", anchor=ctx.dct.isoformat())
+    day = add_days(ctx.dct, offset)
+    return _dct_relative("day", day.isoformat() if day else None, ctx)
 
 
 _WEEKDAY_REL = {"tuần trước": -1, "tuần qua": -1, "tuần tới": 1, "tuần sau": 1, "tuần này": 0, "này": 0}
@@ -421,13 +458,12 @@ def _weekday(groups: Groups, ctx: Context, tense: str | None) -> Resolved | None
         return Resolved("DATE", None, "day")
     rel = " ".join((groups.get("rel") or "").lower().split())
     if rel in _WEEKDAY_REL:
-        monday = ctx.dct - timedelta(days=ctx.dct.weekday()) + timedelta(weeks=_WEEKDAY_REL[rel])
-        day = monday + timedelta(days=wd)
+        day = add_days(ctx.dct, 7 * _WEEKDAY_REL[rel] - ctx.dct.weekday() + wd)
     else:
         future = rel == "tới" or (tense == "future" and rel not in ("vừa qua", "trước"))
         delta = (wd - ctx.dct.weekday()) % 7
-        day = ctx.dct + timedelta(days=delta) if future else ctx.dct - timedelta(days=(-delta) % 7)
-    return Resolved("DATE", day.isoformat(), "day", anchor=ctx.dct.isoformat())
+        day = add_days(ctx.dct, delta if future else -((-delta) % 7))
+    return _dct_relative("day", day.isoformat() if day else None, ctx)
 
 
 def _same_day(groups: Groups, ctx: Context, tense: str | None) -> Resolved | None:
@@ -456,7 +492,8 @@ def _time(groups: Groups, ctx: Context, tense: str | None) -> Resolved | None:
         day = dated.value if dated else None
     elif pday:
         offset = _word_value("part_day_offset", pday)
-        day = (ctx.dct + timedelta(days=offset)).isoformat() if ctx.dct and offset is not None else None
+        shifted = add_days(ctx.dct, offset) if offset is not None else None
+        day = shifted.isoformat() if shifted else None
     else:
         day = ctx.last_day or (ctx.dct.isoformat() if ctx.dct else None)
     return Resolved("TIME", (day or "") + clock, "time", anchor=day)
@@ -492,7 +529,7 @@ def _duration(groups: Groups, ctx: Context, tense: str | None) -> Resolved | Non
     rel = (groups.get("rel") or "").lower()
     mod = _word_value("approx", groups.get("approx"))
     if rel == "trước" and unit == "Y" and n.isdigit() and ctx.dct:  # "hai năm trước": a date
-        return Resolved("DATE", f"{ctx.dct.year - int(n):04d}", "year", mod, ctx.dct.isoformat())
+        return _dct_relative("year", _before(ctx.dct, int(n), unit), ctx, mod)
     n, unit = _whole(n, unit)
     return Resolved("DURATION", _DURATION_UNITS[unit].format(n=n), "duration", mod)
 
@@ -737,8 +774,18 @@ def _borrow_years(text: str, found: list[TimeExpression]) -> list[TimeExpression
         if not (_borrowable(first) and second.value and second.value[:4].isdigit()):
             continue
         year = int(second.value[:4]) - (first.value[4:] > second.value[4 : len(first.value)])
-        found[i] = replace(first, value=f"{year:04d}{first.value[4:]}", anchor=None)
+        borrowed = _in_year(first.value, year)
+        if borrowed:
+            found[i] = replace(first, value=borrowed, anchor=None)
     return found
+
+
+def _in_year(value: str, year: int) -> str | None:
+    """A month or day value ("XXXX-02-29") put in `year`; None when that year has no such day."""
+    y = _year_value(year)
+    if y is None or (len(value) == 10 and not _safe_date(year, int(value[5:7]), int(value[8:10]))):
+        return None
+    return y + value[4:]
 
 
 def _borrowable(expression: TimeExpression) -> bool:

@@ -209,3 +209,63 @@ def test_kill_9_leaves_a_valid_store_that_a_rerun_completes(moment, corpus, refe
     after, clean = dump(db), dump(reference)
     assert {t: len(rows) for t, rows in after.items()} == {t: len(rows) for t, rows in clean.items()}
     assert after == clean
+
+
+# --- stop signals: workers go too, and the user is told how to finish ---------------------------
+
+
+def _children(pid: int) -> set[int]:
+    """Processes whose parent is `pid` (from /proc: no third-party package needed)."""
+    found = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # the process ended while being looked at
+            continue
+        if int(fields[1]) == pid:
+            found.add(int(stat.parent.name))
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads processes from /proc")
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT, signal.SIGKILL], ids=lambda s: s.name)
+def test_a_stopped_ingest_takes_its_workers_with_it(signum, corpus, reference, tmp_path):
+    root, _ = corpus
+    db = tmp_path / "stopped.db"
+    args = ingest_args(root, db)
+    args[args.index("-j") + 1] = "2"
+    process = cli_process(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while not _after_a_batch(db) or len(_children(process.pid)) < 2:
+        assert process.poll() is None and time.monotonic() < deadline, "the ingest ended too soon"
+        time.sleep(0.01)
+    workers = _children(process.pid)
+    os.kill(process.pid, signum)
+    _, errors = process.communicate(timeout=30)
+    end = time.monotonic() + 10
+    while any(_alive(w) for w in workers) and time.monotonic() < end:
+        time.sleep(0.05)
+    assert not [w for w in workers if _alive(w)], "workers outlived the ingest"
+    if signum == signal.SIGKILL:
+        assert process.returncode == -signal.SIGKILL
+    else:
+        assert process.returncode == 128 + signum
+        assert f"interrupted ({signum.name}):" in errors and "run the same command again" in errors
+        assert "Traceback" not in errors
+    survived = {r[0] for r in _read_ids(db)}
+    report = _run_to_completion(root, db)
+    assert len(report["added"]) == ARTICLES - len(survived)
+    assert dump(db) == dump(reference)
+
+
+def _read_ids(db: Path) -> list[tuple]:
+    with read_only(db) as conn:
+        return conn.execute("SELECT id FROM articles").fetchall()

@@ -155,7 +155,7 @@ def ingest(
             TimeElapsedColumn(),
             console=err,
             transient=True,
-            disable=as_json,
+            disable=as_json or not err.is_terminal,  # a bar in a log file is noise
         ) as progress,
     ):
         task = progress.add_task("ingest", total=None)

@@ -231,6 +231,16 @@ def _statements(script: str) -> Iterator[str]:
         yield statement.strip()
 
 
+def _check_write_access(path: str) -> None:
+    """A store is written in its file and, for the WAL, beside it: both must be writable. (SQLite
+    would otherwise open a read-only file for reading only, and fail at the first write.)"""
+    file, folder = Path(path), Path(path).parent
+    for place, what in ((file, "the file"), (folder, "its folder")):
+        if place.exists() and not os.access(place, os.W_OK):
+            raise StoreError(f"{path} is read-only ({what} cannot be written): nothing can be stored in "
+                             "it (read commands still work)")  # fmt: skip
+
+
 def _connect(path: str, timeout: float) -> sqlite3.Connection:
     conn = sqlite3.connect(path, isolation_level=None, timeout=timeout)
     conn.execute("PRAGMA foreign_keys=ON")
@@ -277,6 +287,7 @@ class Store:
             if readonly:
                 self.conn = self._open_readonly(upgrade)
             else:
+                _check_write_access(self.path)
                 self.conn = _connect(self.path, timeout)
                 self._open_for_writing()
         except sqlite3.Error as exc:
@@ -312,10 +323,11 @@ class Store:
     def _check_integrity(self) -> None:
         """Refuse to write into a damaged file: writing could spread the damage. quick_check reads
         every page once (0.8 s for a 1 GB file with a warm cache, measured)."""
-        problems = [r[0] for r in self.conn.execute("PRAGMA quick_check(5)")]
-        if problems != ["ok"]:
-            raise StoreError(f"{self.path} is damaged ({'; '.join(problems)}): nothing was written to it; "
-                             "see 'Recovering a damaged store' in the README")  # fmt: skip
+        rows = [r[0] for r in self.conn.execute("PRAGMA quick_check(3)")]
+        if rows != ["ok"]:
+            found = "; ".join(line for row in rows for line in row.splitlines() if not line.startswith("***"))
+            raise StoreError(f"{self.path} is damaged ({found}): nothing was written to it; see 'Recovering "
+                             "a damaged store' in the README")  # fmt: skip
 
     def _migrate(self) -> None:
         """Apply every migration newer than the file, and the backfills of older files, in one

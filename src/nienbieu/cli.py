@@ -15,7 +15,6 @@ from enum import IntEnum
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
-import click
 import typer
 from rich.console import Console
 from rich.markup import escape
@@ -46,7 +45,7 @@ class _Commands(TyperGroup):
     """Every command's store failures end the same way: one line naming the file and the cause,
     and Exit.ERROR; never a traceback."""
 
-    def invoke(self, ctx: click.Context) -> Any:
+    def invoke(self, ctx: Any) -> Any:  # typer's own (vendored) click.Context
         try:
             return super().invoke(ctx)
         except StoreError as exc:

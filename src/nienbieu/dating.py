@@ -56,11 +56,15 @@ def is_plausible_publication(day: date, today: date | None = None) -> bool:
     return first <= day <= last
 
 
+# The type under a second name: inside DateEstimate, `date` is the field.
+Day = date
+
+
 @dataclass(frozen=True, slots=True)
 class DateEstimate:
-    date: date
-    start: date  # 90% window
-    end: date
+    date: Day
+    start: Day  # 90% window
+    end: Day
     confidence: float  # P(true DCT within 3 days of `date`)
     evidence: tuple[str, ...] = field(default=())
 
@@ -461,7 +465,7 @@ def _summarise(grid: _Grid, evidence: _Evidence) -> DateEstimate:
     best = int(np.argmax(posterior))
     cdf = np.cumsum(posterior)
     low = int(np.searchsorted(cdf, 0.05))
-    high = int(min(np.searchsorted(cdf, 0.95), len(cdf) - 1))
+    high = min(int(np.searchsorted(cdf, 0.95)), len(cdf) - 1)
     near = posterior[max(0, best - 3) : best + 4].sum()
     to_date = lambda i: date.fromordinal(int(grid.days[i]))  # noqa: E731
     return DateEstimate(

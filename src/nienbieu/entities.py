@@ -74,7 +74,7 @@ def _longest_alias() -> dict[str, int]:
     for alias in _lower_gazetteer():
         size = len(re.findall(r"\w+|[^\w\s]", alias))
         first = alias.split()[0]
-        word = re.match(r"\w*", first).group() or first
+        word = _leading_word(first) or first
         for key in {first, first.split("-")[0] or first, word}:
             longest[key] = max(longest[key], size)
     return dict(longest)
@@ -872,20 +872,29 @@ def _add_lowercase_people(articles: list[Article]) -> None:
     # in a 10,000-article corpus made this pass slower than recognising the entities.
     by_first: dict[str, list[str]] = defaultdict(list)
     for name in sorted(known, key=len, reverse=True):
-        by_first[re.match(r"\w*", name).group()].append(name)
+        by_first[_leading_word(name)].append(name)
     title = re.compile(r"(?<!\w)(?:" + "|".join(re.escape(t) for t in _lower_titles()) + r")\s+(\w+)")
     for article in articles:
         for sentence in article.sentences:
             added = False
             for match in title.finditer(sentence.text):
                 s = match.start(1)
-                name = _name_at(sentence.text, s, by_first.get(match.group(1), ()))
-                e = s + len(name or "")
-                if name and name != known[name] and not _overlaps(sentence.mentions, s, e):
-                    sentence.mentions.append(Mention(s, e, name, "PER", known[name]))
+                written = _name_at(sentence.text, s, by_first.get(match.group(1), ()))
+                e = s + len(written or "")
+                if written and written != known[written] and not _overlaps(sentence.mentions, s, e):
+                    sentence.mentions.append(Mention(s, e, written, "PER", known[written]))
                     added = True
             if added:
                 sentence.mentions.sort(key=lambda m: m.start)
+
+
+_WORD_START = re.compile(r"\w*")
+
+
+def _leading_word(text: str) -> str:
+    """The word characters `text` starts with ("" before punctuation)."""
+    match = _WORD_START.match(text)
+    return match.group() if match else ""
 
 
 def _overlaps(mentions: Iterable[Mention], start: int, end: int) -> bool:
@@ -907,7 +916,7 @@ def _add_bare_surnames(articles: list[Article]) -> None:
     surnames = {m.text.split()[-1] for m in _all_mentions(articles) if m.type == "PER" and " " in m.text}
     by_word: dict[str, list[str]] = defaultdict(list)
     for name in sorted((n for n in surnames if n[:1].isupper()), key=len, reverse=True):
-        by_word[re.match(r"\w*", name).group()].append(name)
+        by_word[_leading_word(name)].append(name)
     if not by_word:
         return
     for article in articles:

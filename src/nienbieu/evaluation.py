@@ -160,8 +160,8 @@ def _score_sentence(scores: TimexScores, sentence: GoldSentence, predicted: list
         if hit is not None:
             overlapped.add(hit)
             scores.relaxed.tp += 1
-        g = gold_by_span.get((p.start, p.end))
-        if g is None:
+        same = gold_by_span.get((p.start, p.end))
+        if same is None:
             scores.errors.append(
                 {
                     "id": sentence.id,
@@ -173,10 +173,10 @@ def _score_sentence(scores: TimexScores, sentence: GoldSentence, predicted: list
             )
             continue
         scores.strict.tp += 1
-        scores.type_correct += g.type == p.type
-        if g.type == p.type:
-            scores.by_type[g.type].tp += 1
-        if g.value == p.value:
+        scores.type_correct += same.type == p.type
+        if same.type == p.type:
+            scores.by_type[same.type].tp += 1
+        if same.value == p.value:
             scores.value_correct += 1
         else:
             scores.errors.append(
@@ -184,7 +184,7 @@ def _score_sentence(scores: TimexScores, sentence: GoldSentence, predicted: list
                     "id": sentence.id,
                     "kind": "value",
                     "text": p.text,
-                    "gold": g.value,
+                    "gold": same.value,
                     "predicted": p.value,
                     "dct": str(sentence.dct),
                     "sentence": sentence.text,
@@ -340,6 +340,8 @@ def read_timeline(path: str | Path) -> dict[str, list[str]]:
         raise GoldFormatError(f"{path}: expected a timeline object or list")
     timeline: dict[str, list[str]] = {}
     for day, sentences in pairs:
+        if not isinstance(sentences, str | list):
+            raise GoldFormatError(f"{path}: the sentences of {day} are neither a list nor a string")
         timeline.setdefault(str(day), []).extend([sentences] if isinstance(sentences, str) else sentences)
     return timeline
 

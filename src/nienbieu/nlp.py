@@ -209,7 +209,8 @@ def segment_underthesea(text: str) -> list[Word]:
 
 def _align(text: str, words: list[str]) -> list[Word]:
     """Offsets of a toolkit's words, found in order in the original text."""
-    found, position = [], 0
+    found: list[Word] = []
+    position = 0
     for word in words:
         span = _find_syllables(text, word.split() or [word], position)
         if span is None:  # the toolkit changed the text (quotes, spacing): keep the rest syllable-wise

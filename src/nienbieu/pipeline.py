@@ -8,7 +8,7 @@ import itertools
 import os
 import signal
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
@@ -168,7 +168,7 @@ def _tasks(files: list[Path]) -> Iterator[_Task]:
 
 def _in_order(
     files: list[Path], workers: int, segmenter: str | None
-) -> Iterator[tuple[int, list[Article], list[Problem]]]:
+) -> Generator[tuple[int, list[Article], list[Problem]], None, None]:
     """`read_and_process` over the tasks of the files, on `workers` processes; results in task
     order with the files done. At most `TASKS_PER_WORKER` tasks per worker are in flight, so
     memory stays bounded however much there is to read. Closing the generator early (an error,

@@ -195,7 +195,10 @@ def _matches(
             tuple(rank),
         ).fetchall()
         rows = [(*row[1:], rank[row[0]]) for row in details]
-    found = [Hit(*row[:6], exact=exact, score=row[6], highlights=highlights(row[2], query)) for row in rows]
+    found = [
+        Hit(article, index, text, title, outlet, published, exact, score, highlights(text, query))
+        for article, index, text, title, outlet, published, score in rows
+    ]
     return sorted(found, key=lambda h: h.score)[:limit]
 
 

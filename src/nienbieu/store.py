@@ -718,7 +718,8 @@ class Store:
             f"WHERE {rows_where} ORDER BY article_id, sentence_idx, start",
             params,
         ):
-            sentences[row[0]][row[1]].quotes.append(Quote(*row[2:], sentence_index=row[1]))
+            article_id, index, start, end, text, speaker = row
+            sentences[article_id][index].quotes.append(Quote(start, end, text, speaker, index))
         return [_article(r, sentences.get(r[0], [])) for r in rows]
 
 

@@ -56,7 +56,8 @@ def sentence_dates(article: Article, sentence: Sentence) -> list[DatedSentence]:
                 article.published is not None and t.value[:10] > article.published.date().isoformat()
             )
             found.append(DatedSentence(article, sentence, t.value, t.granularity, True, future))
-    if not found and dating.is_reliable(article) and not any(t.type == "DATE" for t in sentence.timexes):
+    undated = not any(t.type == "DATE" for t in sentence.timexes)
+    if not found and article.published is not None and dating.is_reliable(article) and undated:
         found.append(
             DatedSentence(article, sentence, article.published.date().isoformat(), "day", False, False)
         )

@@ -771,10 +771,11 @@ def _borrow_years(text: str, found: list[TimeExpression]) -> list[TimeExpression
         between = " ".join(text[first.end : second.start].split())
         if between not in joiners or first.granularity not in ("day", "month") or second.anchor is not None:
             continue
-        if not (_borrowable(first) and second.value and second.value[:4].isdigit()):
+        known, unknown = second.value or "", first.value or ""
+        if not (_borrowable(first) and known[:4].isdigit()):
             continue
-        year = int(second.value[:4]) - (first.value[4:] > second.value[4 : len(first.value)])
-        borrowed = _in_year(first.value, year)
+        year = int(known[:4]) - (unknown[4:] > known[4 : len(unknown)])
+        borrowed = _in_year(unknown, year)
         if borrowed:
             found[i] = replace(first, value=borrowed, anchor=None)
     return found
@@ -818,4 +819,4 @@ def tag_document(
 
 def is_resolved(value: str | None) -> bool:
     """A calendar value: not underspecified ("XXXX-12-06") nor a vague reference ("PAST_REF")."""
-    return bool(value) and "X" not in value and not value.endswith("_REF")  # type: ignore[union-attr]
+    return value is not None and value != "" and "X" not in value and not value.endswith("_REF")

@@ -1,18 +1,16 @@
 import errno
 import json
 import os
-import re
 import stat
 import subprocess
 import sys
-import threading
 from html.parser import HTMLParser
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
-from test_nlp import PROSE
+from test_nlp import FORBIDDEN, PROSE
 
 from nienbieu import export, nlp
 from nienbieu.models import Briefing, BriefSentence, Citation, EntryQuote, TimelineEntry
@@ -124,7 +122,6 @@ HOSTILE = (
     f"{ESC}[31mđỏ{ESC}[0m {ESC}]0;title\x07 {ESC}]8;;http://evil{ESC}\\link{ESC}]8;;{ESC}\\ "
     "\x9b31m \x85 \x07 \x08 over\rwrite \u202eabc\u202c"
 )
-FORBIDDEN = re.compile(f"[{nlp.CONTROL_CHARACTERS}]")
 EVIL = Citation("e1", 0, "Báo " + HOSTILE, "# " + HOSTILE, "2023-07-11T08:00:00+07:00", "javascript:alert(1)")
 LINKED = Citation("e2", 1, "VTV", "Tin", None, "https://vtv.vn/nato-họp.html?a=1&b=<2>")
 HOSTILE_ENTRY = TimelineEntry(
@@ -330,12 +327,12 @@ def test_write_atomic_through_a_symlink_keeps_the_link(tmp_path):
 def test_write_atomic_to_a_pipe_writes_into_it(tmp_path):
     pipe = tmp_path / "pipe"
     os.mkfifo(pipe)
-    received: list[bytes] = []
-    reader = threading.Thread(target=lambda: received.append(pipe.read_bytes()))
-    reader.start()
-    export.write_atomic(pipe, "xin chào")
-    reader.join(timeout=10)
-    assert received == ["xin chào".encode()] and stat.S_ISFIFO(pipe.stat().st_mode)
+    reader = os.open(pipe, os.O_RDONLY | os.O_NONBLOCK)  # a reader waits: opening to write won't block
+    try:
+        export.write_atomic(pipe, "xin chào")
+        assert os.read(reader, 100) == "xin chào".encode() and stat.S_ISFIFO(pipe.stat().st_mode)
+    finally:
+        os.close(reader)
 
 
 def test_a_directory_in_the_way_is_an_error_and_stays(tmp_path):

@@ -108,7 +108,8 @@ def test_tone_stays_on_vowels_with_other_marks():
 # --- control characters ----------------------------------------------------------
 
 ESC = "\x1b"
-FORBIDDEN = f"[{nlp.CONTROL_CHARACTERS}]"
+# what no stripped text, printed line or exported file may hold (spelled out, not taken from nlp)
+FORBIDDEN = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
 def test_terminal_sequences_are_removed_whole():
@@ -153,7 +154,7 @@ HOSTILE = st.text(
 @given(st.one_of(HOSTILE, st.text(max_size=60)))
 def test_stripped_text_holds_no_control_and_stripping_twice_changes_nothing(text):
     once = nlp.strip_controls(text)
-    assert re.search(FORBIDDEN, once) is None
+    assert FORBIDDEN.search(once) is None
     assert nlp.strip_controls(once) == once
     assert once.count("\n") == text.count("\n")
 

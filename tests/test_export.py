@@ -5,6 +5,7 @@ import stat
 import subprocess
 import sys
 from html.parser import HTMLParser
+from pathlib import Path
 
 import pytest
 from hypothesis import given
@@ -333,6 +334,12 @@ def test_write_atomic_to_a_pipe_writes_into_it(tmp_path):
         assert os.read(reader, 100) == "xin chào".encode() and stat.S_ISFIFO(pipe.stat().st_mode)
     finally:
         os.close(reader)
+    reader, writer = os.pipe()  # what `-o /dev/stdout` opens when stdout is a pipe
+    try:
+        export.write_atomic(Path(f"/proc/self/fd/{writer}"), "xin chào")
+        assert os.read(reader, 100) == "xin chào".encode()
+    finally:
+        os.close(reader), os.close(writer)
 
 
 def test_a_directory_in_the_way_is_an_error_and_stays(tmp_path):

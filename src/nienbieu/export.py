@@ -391,17 +391,18 @@ def write_atomic(path: Path, text: str) -> None:
     file behind. The new file keeps the permissions of the one it replaces (a new one gets the
     umask's, not a temporary file's 0600); a symbolic link stays a link and its target is
     replaced; a device or a pipe (`-o /dev/stdout`) cannot be replaced and is written directly."""
-    target, data = Path(os.path.realpath(path)), text.encode("utf-8")
+    data = text.encode("utf-8")
     try:
-        existing: os.stat_result | None = target.stat()
+        existing: os.stat_result | None = path.stat()
     except FileNotFoundError:
         existing = None
     if existing is not None and stat.S_ISDIR(existing.st_mode):
         raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(path))
     if existing is not None and not stat.S_ISREG(existing.st_mode):
-        with target.open("wb") as stream:
+        with path.open("wb") as stream:  # by its own name: /dev/stdout resolves to "pipe:[…]"
             stream.write(data)
         return
+    target = Path(os.path.realpath(path))
     mode = stat.S_IMODE(existing.st_mode) & 0o777 if existing else 0o666 & ~_umask()
     fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     try:

@@ -1,10 +1,17 @@
+import errno
 import json
+import os
 import shutil
 
+import pytest
 from conftest import EXAMPLES
+from markdown_it import MarkdownIt
+from test_export import FORBIDDEN, HOSTILE, active_content
 from typer.testing import CliRunner
 
+from nienbieu import clean, pipeline
 from nienbieu.cli import Exit, app
+from nienbieu.models import RawDocument
 from nienbieu.store import Store
 
 runner = CliRunner()
@@ -292,3 +299,129 @@ def test_an_impossible_stated_date_is_refused_by_name_and_the_batch_goes_on(tmp_
     }
     assert dates["L1"] == ("stated", "2021") and dates["L3"] == ("stated", "2021")
     assert dates["L2"][0] == "inferred" and dates["L2"][1] != "9999"  # dated from its text, as if undated
+
+
+# --- hostile articles -----------------------------------------------------------------
+
+
+def _hostile(n: int) -> RawDocument:
+    """An article whose title, outlet, url, sentences and quote carry HOSTILE (test_export)."""
+    text = (
+        f"Ngày 1{n}/7/2023, ông Jens Stoltenberg nói tại Vilnius rằng NATO sẽ họp. {HOSTILE} "
+        f"Hội nghị thượng đỉnh NATO diễn ra ngày 11/7/2023 tại Vilnius lần {n}.\n"
+        f"“Liên minh {HOSTILE} mạnh hơn bao giờ hết”, ông Stoltenberg nói.\n"
+        f"Ông Joe Biden gặp ông \u202eStoltenberg\u202c ngày 12/7/2023 tại Vilnius, lần {n}."
+    )
+    return RawDocument(
+        source=f"độc\u202e{n}\x1b[31m.txt",
+        text=text,
+        url="javascript:alert(1)",
+        title=f"Tiêu đề {n} {HOSTILE}",
+        published=f"2023-07-1{n}T08:00:00+07:00",
+        outlet=f"Báo {HOSTILE}",
+    )
+
+
+@pytest.fixture(scope="module")
+def hostile_db(tmp_path_factory):
+    """A store of hostile articles as a version that did not strip controls at ingest kept them."""
+    db = tmp_path_factory.mktemp("hostile") / "h.db"
+    with Store(db) as store:
+        store.add(pipeline.analyze(clean.clean(_hostile(n))[0], "syllable") for n in range(3))
+        pipeline.settle(store)
+        assert all("\x1b[31m" in a.title and "\u202e" in a.outlet for a in store.articles())
+    return db
+
+
+PRINTING = [
+    *(["timeline", "-f", f] for f in ("md", "json", "html", "timelinejs")),
+    *(["brief", "-f", f] for f in ("md", "json", "html")),
+    *([command, *flag] for command in ("articles", "entities", "quotes") for flag in ([], ["--json"])),
+    ["search", "NATO"],
+    ["search", "NATO", "--json"],
+    ["redate"],
+]
+
+
+@pytest.mark.parametrize("command", PRINTING, ids=" ".join)
+def test_no_command_prints_a_control_character_of_a_hostile_store(hostile_db, command):
+    result = runner.invoke(app, [*command, "--db", str(hostile_db)])
+    assert result.exit_code == Exit.OK, result.output
+    assert FORBIDDEN.search(result.stdout) is None and FORBIDDEN.search(result.stderr) is None
+    if "--json" in command or command[-1] in ("json", "timelinejs"):
+        assert json.loads(result.stdout)
+
+
+def test_json_output_escapes_controls_and_keeps_the_text(hostile_db):
+    stdout = runner.invoke(app, ["articles", "--db", str(hostile_db), "--json"]).stdout
+    assert "\\u202e" in stdout and "\\u009b31m" in stdout
+    rows = json.loads(stdout)
+    assert sorted(r["outlet"] for r in rows) == [f"Báo {HOSTILE}"] * 3
+    assert sorted(r["source"] for r in rows) == [f"độc\u202e{n}\x1b[31m.txt" for n in range(3)]
+
+
+def test_the_markdown_timeline_of_a_hostile_store_renders_inert(hostile_db):
+    md = runner.invoke(app, ["timeline", "--db", str(hostile_db), "--dates", "5"]).stdout
+    assert (
+        "\\[click\\](javascript:alert(1)) !\\[x\\](http://evil/x.png) &amp;lt;b&amp;gt; \\`code\\` đỏ" in md
+    )
+    html = MarkdownIt("commonmark").render(md)
+    assert active_content(html) == [] and "<script" not in html and "javascript:alert(1)</a>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; &lt;img src=x onerror=alert(1)&gt;" in html
+
+
+def test_tables_and_search_show_article_text_as_text_not_as_rich_markup(hostile_db):
+    listed = runner.invoke(app, ["articles", "--db", str(hostile_db)]).stdout
+    found = runner.invoke(app, ["search", "liên minh", "--db", str(hostile_db)]).stdout
+    assert "[click](javascript:alert(1))" in listed and "[click](javascript:alert(1))" in found
+    assert "\n  “Liên minh <script>alert(1)</script> <img src=x onerror=alert(1)> [click](javascript" in found
+
+
+def test_ingest_names_a_hostile_file_without_its_controls(tmp_path):
+    bad = tmp_path / "bài\u202egnp.jsonl\x1b[31m.jsonl"
+    bad.write_text("không phải JSON\n", encoding="utf-8")
+    db = str(tmp_path / "t.db")
+    shown = runner.invoke(app, ["ingest", str(tmp_path), "--db", db])
+    assert shown.exit_code == Exit.SKIPPED
+    line = f"error: {tmp_path}/bàignp.jsonl.jsonl#L1: invalid JSON: Expecting value (bad-jsonl-line)"
+    assert line in shown.stderr.splitlines()
+    report = runner.invoke(app, ["ingest", str(tmp_path), "--db", db, "--json"]).stdout
+    assert FORBIDDEN.search(report) is None and json.loads(report)["problems"][0]["source"] == f"{bad}#L1"
+
+
+# --- -o FILE ------------------------------------------------------------------------
+
+
+def test_a_full_disk_leaves_the_previous_output_file_untouched(hostile_db, tmp_path, monkeypatch):
+    out = tmp_path / "dòng thời gian.md"
+    out.write_text("# Dòng thời gian hôm qua\n" * 40, encoding="utf-8")
+    before = out.read_bytes()
+    real_write, calls = os.write, []
+
+    def full_disk(fd: int, data: bytes) -> int:  # 100 bytes go to disk, then the disk is full
+        calls.append(fd)
+        if len(calls) > 1:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        return real_write(fd, bytes(data[:100]))
+
+    monkeypatch.setattr(os, "write", full_disk)
+    result = runner.invoke(app, ["timeline", "--db", str(hostile_db), "-o", str(out)])
+    monkeypatch.undo()
+    assert result.exit_code == Exit.ERROR and len(calls) == 2
+    assert result.stderr == f"error: cannot write {out}: No space left on device\n"
+    assert out.read_bytes() == before and os.listdir(tmp_path) == [out.name]
+
+
+def test_output_replaces_the_file_whole_and_a_directory_in_the_way_is_an_error(hostile_db, tmp_path):
+    out = tmp_path / "t.json"
+    out.write_text("cũ", encoding="utf-8")
+    result = runner.invoke(app, ["timeline", "--db", str(hostile_db), "-f", "json", "-o", str(out)])
+    assert result.exit_code == Exit.OK and result.stderr == f"wrote {out}\n"
+    assert json.loads(out.read_text(encoding="utf-8"))["timeline"] and os.listdir(tmp_path) == ["t.json"]
+    folder = tmp_path / "thư mục"
+    folder.mkdir()
+    result = runner.invoke(app, ["brief", "--db", str(hostile_db), "-o", str(folder)])
+    assert (
+        result.exit_code == Exit.ERROR and result.stderr == f"error: cannot write {folder}: Is a directory\n"
+    )
+    assert folder.is_dir() and sorted(os.listdir(tmp_path)) == ["t.json", "thư mục"]

@@ -88,6 +88,39 @@ def test_jsonl_reads_rows_and_names_bad_lines(tmp_path):
     ]
 
 
+def test_metadata_and_text_are_stored_without_terminal_sequences(tmp_path):
+    row = {
+        "text": "Đoạn \x1b[31mmột\x1b[0m.\r\nĐoạn \u202ehai\u202c.",
+        "title": "Tiêu \x1b]0;bị chiếm\x07đề",
+        "outlet": "VTV\x1b[2J\r\n  News\x85",
+        "url": " https://vtv.vn/a\x07 ",
+        "published": "2021-02-19\x9b31mT06:00:00+07:00",
+    }
+    path = tmp_path / "độc.jsonl"
+    path.write_text(json.dumps(row, ensure_ascii=False), encoding="utf-8")
+    [doc] = ingest.read_file(path).documents
+    assert (doc.text, doc.title) == ("Đoạn một.\nĐoạn hai.", "Tiêu đề")
+    assert (doc.outlet, doc.url, doc.published) == (
+        "VTV News",
+        "https://vtv.vn/a",
+        "2021-02-19T06:00:00+07:00",
+    )
+    html = tmp_path / "trang.html"
+    html.write_text(
+        '<html><head><meta property="og:site_name" content="Vn\x1b[31mExpress\u202e">'
+        '<meta property="og:url" content="https://vnexpress.net/\x9b1mx"></head>'
+        "<body><p>Nội dung \x1b]8;;http://evil\x1b\\bài\x1b]8;;\x1b\\.</p>"
+        f"<p>{'Hội nghị NATO diễn ra ở Vilnius. ' * 3}</p></body></html>",
+        encoding="utf-8",
+    )
+    [page] = ingest.read_file(html).documents
+    assert (page.outlet, page.url) == ("VnExpress", "https://vnexpress.net/x")
+    assert page.text.split("\n")[1:3] == [
+        "Nội dung bài.",
+        "Hội nghị NATO diễn ra ở Vilnius. " * 2 + "Hội nghị NATO diễn ra ở Vilnius.",
+    ]
+
+
 def _row(i: int) -> bytes:
     return json.dumps({"text": f"Bài số {i} viết về Hà Nội."}, ensure_ascii=False).encode()
 

@@ -1,3 +1,4 @@
+import re
 import unicodedata
 
 from hypothesis import given
@@ -102,3 +103,62 @@ def test_tone_stays_on_vowels_with_other_marks():
     # "ặ" is a + dot below + breve: the old word regex stopped at the breve and made "họăc"
     assert nlp.normalize_tone_placement("hoặc loằng ngoằng") == "hoặc loằng ngoằng"
     assert nlp.normalize_tone_placement("Hoà-Bình, thuỷ") == "Hòa-Bình, thủy"
+
+
+# --- control characters ----------------------------------------------------------
+
+ESC = "\x1b"
+# what no stripped text, printed line or exported file may hold (spelled out, not taken from nlp)
+FORBIDDEN = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def test_terminal_sequences_are_removed_whole():
+    assert nlp.strip_controls(f"Ông {ESC}[1;31mBiden{ESC}[0m nói") == "Ông Biden nói"
+    assert nlp.strip_controls(f"{ESC}]0;bị chiếm{ESC}\\Tiêu đề{ESC}]2;x\x07") == "Tiêu đề"
+    hyperlink = f"{ESC}]8;;http://evil{ESC}\\bấm đây{ESC}]8;;{ESC}\\"
+    assert nlp.strip_controls(hyperlink) == "bấm đây"
+    assert nlp.strip_controls("\x9b31mđỏ \x9d0;tên\x9c xanh") == "đỏ  xanh"  # C1 CSI, C1 OSC … ST
+    assert nlp.strip_controls(f"a{ESC}(Bb{ESC}c") == "ab"  # charset and reset sequences
+
+
+def test_other_controls_and_bidi_overrides_are_removed_line_feeds_and_tabs_kept():
+    text = "chuông\x07 xoá\x08\x08 đè\rlên \x85NEL \x7f \u202egnp.exe\u202c \u2066x\u2069\nhàng 2\tcột"
+    assert nlp.strip_controls(text) == "chuông xoá đèlên NEL  gnp.exe x\nhàng 2\tcột"
+
+
+def test_an_unterminated_control_string_loses_only_its_introducer():
+    assert nlp.strip_controls(f"{ESC}]0;tiêu đề\nsau") == "0;tiêu đề\nsau"
+
+
+def test_normalize_text_strips_controls_and_keeps_paragraphs():
+    text = f"Đoạn {ESC}[31mmột\x07.\r\nĐoạn\u202e hai.\x85Đoạn ba.\x0cĐoạn bốn."
+    assert normalize_text(text) == "Đoạn một.\nĐoạn hai.\nĐoạn ba.\nĐoạn bốn."
+
+
+VIETNAMESE = (
+    "aăâbcdđeêghiklmnoôơpqrstuưvxyAĂÂĐÊÔƠƯáàảãạắằẳẵặấầẩẫậéèẻẽẹếềểễệíìỉĩịóòỏõọốồổỗộớờởỡợúùủũụứừửữựýỳỷỹỵ"
+)
+WORDS = st.text(alphabet=VIETNAMESE, min_size=1, max_size=8)
+# ordinary news prose: words, spaces, punctuation, numbers, line breaks between paragraphs
+PROSE = st.lists(
+    st.tuples(WORDS, st.sampled_from(["", ",", ".", ":", "%", "”", "…", " 2.000", " (VTV)", "!", "?"])),
+    min_size=1,
+    max_size=12,
+).map(lambda ws: " ".join(w + p for w, p in ws))
+HOSTILE = st.text(
+    alphabet=st.sampled_from(list(f"{ESC}[]\\\x07\x9b\x9c\x9d\x85\x00\r\n\t\x7f\u202e\u2066\u200f01;mPaế ")),
+    max_size=40,
+)
+
+
+@given(st.one_of(HOSTILE, st.text(max_size=60)))
+def test_stripped_text_holds_no_control_and_stripping_twice_changes_nothing(text):
+    once = nlp.strip_controls(text)
+    assert FORBIDDEN.search(once) is None
+    assert nlp.strip_controls(once) == once
+    assert once.count("\n") == text.count("\n")
+
+
+@given(PROSE)
+def test_ordinary_vietnamese_text_is_left_as_it_is(text):
+    assert nlp.strip_controls(text) == text

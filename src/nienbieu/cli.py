@@ -5,7 +5,6 @@ from __future__ import annotations
 import codecs
 import functools
 import io
-import json
 import sqlite3
 import sys
 from collections.abc import Callable, Iterator
@@ -20,6 +19,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 from typer.core import TyperGroup
 
 from nienbieu import entities, evaluation, export, llm, nlp, pipeline, rouge, search, summarize, timeline
@@ -36,7 +36,23 @@ class Exit(IntEnum):
     EMPTY = 4  # nothing to work on: no article in the store
 
 
-err = Console(stderr=True)
+class SafeConsole(Console):
+    """A rich console that prints no control character it was not told to: every string given to
+    `print` loses its escape sequences, controls and bidirectional overrides (`nlp.strip_controls`)
+    before rich reads its markup and adds its own colours. Article text, file names and exception
+    messages are printed through one of these; text from articles is also kept from being read as
+    markup (`Text`, or `escape`), and emoji codes are left as written."""
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(emoji=False, **options)
+
+    def print(self, *objects: Any, **options: Any) -> None:
+        super().print(*(nlp.strip_controls(o) if isinstance(o, str) else o for o in objects), **options)
+
+
+err = SafeConsole(stderr=True)
+out = SafeConsole(highlight=False, soft_wrap=True)
+
 # The database the running command opened, to name it when SQLite fails after opening.
 _opened: list[Path] = []
 
@@ -66,7 +82,7 @@ app = typer.Typer(
     rich_markup_mode=None,
     cls=_Commands,
 )
-out = Console(highlight=False, soft_wrap=True)
+
 
 DbOption = Annotated[Path, typer.Option("--db", help="SQLite database file.", show_default=True)]
 FormatOption = Annotated[str, typer.Option("--format", "-f", help="Output format: md, json or html.")]
@@ -83,15 +99,35 @@ def _open(db: Path, write: bool = False) -> Store:
 
 
 def _emit(text: str, output: Path | None) -> None:
+    """A rendered export to stdout, or to `output` replaced as a whole (`export.write_atomic`):
+    a failed write leaves the earlier file untouched and exits with ERROR."""
     if output is None:
-        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+        _write(text)
         return
     try:
-        output.write_text(text, encoding="utf-8")
+        export.write_atomic(output, text)
     except OSError as exc:
-        err.print(f"[red]error:[/] cannot write {output}: {exc.strerror}")
+        err.print(f"[red]error:[/] cannot write {escape(str(output))}: {exc.strerror or exc}", soft_wrap=True)
         raise typer.Exit(Exit.ERROR) from exc
-    err.print(f"wrote {output}")
+    err.print(f"wrote {escape(str(output))}", soft_wrap=True)
+
+
+def _write(text: str) -> None:
+    """Plain text to stdout, one newline at the end, no control character from an article."""
+    text = nlp.strip_controls(text)
+    sys.stdout.write(text if text.endswith("\n") else text + "\n")
+
+
+def _write_json(data: Any) -> None:
+    _write(export.to_json(data))
+
+
+def _text(*parts: str | tuple[str, str]) -> Text:
+    """Article text (parts, or (part, style) pairs) for a rich table or console: controls
+    stripped, never read as markup ("[link=…]" in a title stays text)."""
+    return Text.assemble(
+        *((nlp.strip_controls(p[0]), p[1]) if isinstance(p, tuple) else nlp.strip_controls(p) for p in parts)
+    )
 
 
 def _check_format(fmt: str, allowed: tuple[str, ...] = export.FORMATS) -> str:
@@ -110,7 +146,9 @@ def _load_articles(db: Path) -> list[Article]:
 
 
 def _empty(db: Path) -> NoReturn:
-    err.print(f"[yellow]no articles in {db}[/]: run `nienbieu ingest PATH --db {db}` first", soft_wrap=True)
+    db_name = escape(str(db))
+    message = f"[yellow]no articles in {db_name}[/]: run `nienbieu ingest PATH --db {db_name}` first"
+    err.print(message, soft_wrap=True)
     raise typer.Exit(Exit.EMPTY)
 
 
@@ -199,11 +237,12 @@ def _report(report: IngestReport, total: int, as_json: bool) -> None:
                 for p in report.problems
             ],
         }
-        sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
+        _write_json(payload)
         return
     for p in report.problems:
         colour = "red" if p.severity == "error" else "yellow"
-        err.print(f"[{colour}]{p.severity}:[/] {p.source}: {p.message} [dim]({p.code})[/]", highlight=False)
+        line = _text((f"{p.severity}:", colour), f" {p.source}: {p.message} ", (f"({p.code})", "dim"))
+        err.print(line, highlight=False, soft_wrap=True)  # a long path stays whole, on one line
     err.print(
         f"{report.files} files: {len(report.added)} new articles, "
         f"{len(report.already_stored)} already stored, {len(report.skipped)} skipped; "
@@ -297,21 +336,19 @@ def search_cmd(
             _empty(db)
         hits = store.search(query, filters, limit)
     if as_json:
-        sys.stdout.write(json.dumps(search.rows_for(hits), ensure_ascii=False, indent=2) + "\n")
+        _write_json(search.rows_for(hits))
         return
     if not hits:
         err.print(f"no match for {escape(query)!r}")
     for h in hits:
         source = ", ".join(filter(None, [h.outlet, (h.published or "")[:10], h.article_id]))
         copies = (
-            f" [dim](and {len(h.also)} near-duplicate cop{'y' if len(h.also) == 1 else 'ies'})[/]"
-            if h.also
-            else ""
+            f" (and {len(h.also)} near-duplicate cop{'y' if len(h.also) == 1 else 'ies'})" if h.also else ""
         )
-        out.print(f"[dim]{escape(source)}[/] {'(title)' if h.is_title else escape(h.title or '')}{copies}")
-        out.print(
-            "  " + escape(h.snippet(mark=("\x00", "\x01"))).replace("\x00", "[bold]").replace("\x01", "[/]")
-        )
+        out.print(_text((source, "dim"), " ", "(title)" if h.is_title else h.title or "", (copies, "dim")))
+        # the snippet with its matches between two markers: text, match, text, match, …, text
+        pieces = h.snippet(mark=("\x00", "\x00")).split("\x00")
+        out.print(_text("  ", *((p, "bold") if i % 2 else p for i, p in enumerate(pieces))))
 
 
 @app.command()
@@ -326,13 +363,14 @@ def articles(
         _empty(db)
     rows = export.article_rows(articles, copies)
     if as_json:
-        sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
+        _write_json(rows)
         return
     table = Table("id", "outlet", "title", "published", "date from", "duplicates", show_lines=False)
     for r in rows:
-        table.add_row(r["id"], r["outlet"] or "—", r["title"] if r["title_stated"] else f"({r['title']})",
-                      _published_cell(r), r["published_provenance"], _duplicates_cell(r))  # fmt: skip
-    Console(width=200).print(table)
+        cells = (r["id"], r["outlet"] or "—", r["title"] if r["title_stated"] else f"({r['title']})",
+                 _published_cell(r), r["published_provenance"], _duplicates_cell(r))  # fmt: skip
+        table.add_row(*map(_text, cells))
+    SafeConsole(width=200).print(table)
 
 
 @app.command()
@@ -359,14 +397,15 @@ def entities_cmd(
     _, found = _linked_corpus(db)
     rows = export.entity_rows(found, kind.upper() if kind else None, top)
     if as_json:
-        sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
+        _write_json(rows)
         return
     table = Table("name", "type", "aliases", "mentions", "articles", "first", "last")
     for r in rows:
         aliases = ", ".join(r["aliases"][:6])
-        table.add_row(r["name"], r["type"], aliases, str(r["mentions"]), str(r["articles"]),
-                      r["first"] or "—", r["last"] or "—")  # fmt: skip
-    Console(width=200).print(table)
+        cells = (r["name"], r["type"], aliases, str(r["mentions"]), str(r["articles"]),
+                 r["first"] or "—", r["last"] or "—")  # fmt: skip
+        table.add_row(*map(_text, cells))
+    SafeConsole(width=200).print(table)
 
 
 @app.command("quotes")
@@ -381,11 +420,11 @@ def quotes_cmd(
     articles, _ = _linked_corpus(db)
     rows = export.quote_rows(pipeline.corpus_quotes(articles, who))
     if as_json:
-        sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
+        _write_json(rows)
         return
     for r in rows:
         source = ", ".join(filter(None, [r["outlet"], r["published"], r["article_id"]]))
-        sys.stdout.write(f"{r['speaker'] or '(không rõ)'}: “{r['quote']}” — {source}\n")
+        _write(f"{r['speaker'] or '(không rõ)'}: “{r['quote']}” — {source}")
 
 
 eval_app = typer.Typer(help="Score a pipeline stage against a gold file.", no_args_is_help=True)
@@ -463,16 +502,15 @@ def _bad_gold_exits() -> Iterator[None]:
     try:
         yield
     except evaluation.GoldFormatError as exc:
-        err.print(f"[red]error:[/] {exc}")
+        err.print(f"[red]error:[/] {escape(str(exc))}")
         raise typer.Exit(Exit.ERROR) from exc
 
 
 def _print_scores(scores: dict[str, rouge.Score], as_json: bool) -> None:
     if as_json:
-        payload = {name: s.as_dict() for name, s in scores.items()}
-        sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
+        _write_json({name: s.as_dict() for name, s in scores.items()})
     else:
-        sys.stdout.write(evaluation.scores_report(scores) + "\n")
+        _write(evaluation.scores_report(scores))
 
 
 def _evaluate(
@@ -486,12 +524,11 @@ def _evaluate(
     with _bad_gold_exits():
         scores = score(s for path in gold for s in read(path))
     if as_json:
-        payload = scores.as_dict() | {"errors": scores.errors[:errors]}
-        sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
+        _write_json(scores.as_dict() | {"errors": scores.errors[:errors]})
         return
-    sys.stdout.write(report(scores) + "\n")
+    _write(report(scores))
     for e in scores.errors[:errors]:
-        sys.stdout.write(json.dumps(e, ensure_ascii=False) + "\n")
+        _write(export.to_json(e, indent=None))
 
 
 def _duplicates_cell(row: dict) -> str:

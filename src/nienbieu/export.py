@@ -1,19 +1,102 @@
-"""Render timelines, briefings and article lists as Markdown, JSON or standalone HTML."""
+"""Render timelines, briefings and article lists as Markdown, JSON or standalone HTML, and write
+them to files.
+
+Article text is hostile until shown otherwise: every renderer passes each field taken from an
+article (sentence, title, outlet, name, quote, url) through one function per format:
+`markdown_text`, `html_text`, `safe_url`, and JSON goes out through `to_json`.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import functools
 import json
+import os
+import re
+import stat
+import tempfile
+import urllib.parse
 from collections.abc import Sequence
 from dataclasses import asdict
 from html import escape
+from pathlib import Path
 from typing import Any
 
 from nienbieu.models import Article, Briefing, Citation, TimelineEntry, first_words
+from nienbieu.nlp import CONTROL_CHARACTERS, strip_controls
 
 FORMATS = ("md", "json", "html")
 TIMELINE_FORMATS = (*FORMATS, "timelinejs")
 ENTITIES_LABEL = "Liên quan"  # "involved": the entry's main people, organisations and places
+
+
+# --- safe text ------------------------------------------------------------------
+#
+# Markdown: the least escaping that makes a CommonMark renderer show the text as it reads, so
+# that `nienbieu timeline` stays readable in a terminal. Inline, everywhere: `<` and `>` as
+# entities (no raw HTML, no autolink), `&` as an entity only where it would start one ("P&G"
+# stays), and a backslash before `\`, a backtick (code spans), `*` and `_` (emphasis), `[` and
+# `]` (links, images, reference definitions). At the start of the text, where a list item or a
+# paragraph begins, a backslash before what would open a block: `#` headings, `-`/`+` list
+# items, dashes alone (a `---` rule, or one with our own "- " before them), `~~~` code
+# fences, "2023." or "1)" ordered lists (`>` is already an entity). Line breaks and runs of
+# white space become one space: a field never starts a line of its own. Not escaped: GFM
+# extensions (a bare "www.…" that GitHub turns into a visible link, `~~`, `|`), which inject
+# nothing. A property test renders the result with markdown-it and compares.
+
+_MD_INLINE = re.compile(r"[\\`*_\[\]<>]|&(?=#[0-9]+;|#[xX][0-9a-fA-F]+;|[A-Za-z][A-Za-z0-9]*;)")
+_MD_ENTITIES = {"<": "&lt;", ">": "&gt;", "&": "&amp;"}
+_MD_BLOCK_START = re.compile(r"#{1,6}(?:\s|$)|[-+](?:\s|$)|-[-\s]*$|~~~")
+_MD_ORDERED_LIST = re.compile(r"[0-9]{1,9}(?=[.)](?:\s|$))")  # the number: the backslash goes after it
+
+
+def markdown_text(text: str) -> str:
+    """One field of article text for Markdown output: shown literally by a CommonMark renderer,
+    never HTML, a link, an image or a block of its own (see above)."""
+    text = " ".join(strip_controls(text).split())
+    text = _MD_INLINE.sub(lambda m: _MD_ENTITIES.get(m.group(), "\\" + m.group()), text)
+    if _MD_BLOCK_START.match(text):
+        return "\\" + text
+    ordered = _MD_ORDERED_LIST.match(text)
+    return f"{text[: ordered.end()]}\\{text[ordered.end() :]}" if ordered else text
+
+
+def html_text(text: str) -> str:
+    """One field of article text for HTML, in element content or a quoted attribute."""
+    return escape(strip_controls(text))
+
+
+_URL_UNSAFE = re.compile(r'[\s"<>\\^`{|}]')
+
+
+def safe_url(url: str | None) -> str | None:
+    """An article's url fit to link: http or https with a host, the characters that could end an
+    attribute or an autolink percent-encoded; None for anything else (`javascript:`, `data:`)."""
+    if not url:
+        return None
+    url = strip_controls(url).strip()
+    try:
+        parts = urllib.parse.urlsplit(url)
+    except ValueError:  # a malformed IPv6 host
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        return None
+    return _URL_UNSAFE.sub(lambda m: urllib.parse.quote(m.group(), safe=""), url)
+
+
+# Raw in a JSON string these are legal, but a terminal obeys the controls and shows bidirectional
+# overrides reordered; U+2028/2029 end a line in JavaScript before ES2019. json.dumps escapes C0
+# only, so the rest are written as \u escapes: lossless (a file name comes back exactly).
+_JSON_ESCAPED = re.compile(f"[{CONTROL_CHARACTERS}\u2028\u2029]")
+
+
+def to_json(data: Any, indent: int | None = 2) -> str:
+    """JSON for stdout or a file: UTF-8 text, with every control and bidirectional character
+    escaped."""
+    text = json.dumps(data, ensure_ascii=False, indent=indent)
+    # outside strings JSON is ASCII without controls, so every match is inside a string
+    return _JSON_ESCAPED.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 def date_label(value: str, granularity: str) -> str:
@@ -59,7 +142,7 @@ def _first_by_article(citations: Sequence[Citation]) -> dict[str, Citation]:
 
 def timeline_json(entries: Sequence[TimelineEntry]) -> str:
     rows = [{**asdict(e), "label": date_label(e.date, e.granularity), "sources": e.sources} for e in entries]
-    return json.dumps({"timeline": rows}, ensure_ascii=False, indent=2)
+    return to_json({"timeline": rows})
 
 
 def _entry_citations(entries: Sequence[TimelineEntry]) -> list[Citation]:
@@ -69,17 +152,18 @@ def _entry_citations(entries: Sequence[TimelineEntry]) -> list[Citation]:
 def timeline_markdown(entries: Sequence[TimelineEntry], title: str = "Dòng thời gian") -> str:
     all_citations = _entry_citations(entries)
     numbers = _numbering(all_citations)
-    lines = [f"# {title}", ""]
+    md = markdown_text
+    lines = [f"# {md(title)}", ""]
     for e in entries:
         flag = " *(dự kiến)*" if e.planned else ""
         lines.append(f"## {date_label(e.date, e.granularity)}{flag}")
         lines.append("")
         for text, c in zip(e.sentences, e.citations, strict=True):
-            lines.append(f"- {text} [{numbers[c.article_id]}]")
+            lines.append(f"- {md(text)} [{numbers[c.article_id]}]")
         for q in e.quotes:
-            lines.append(f"> “{q.text}” — {q.speaker} [{numbers[q.citation.article_id]}]")
+            lines.append(f"> “{md(q.text)}” — {md(q.speaker)} [{numbers[q.citation.article_id]}]")
         if e.entities:
-            lines.append(f"\n*{ENTITIES_LABEL}: {', '.join(e.entities)}*")
+            lines.append(f"\n*{ENTITIES_LABEL}: {', '.join(map(md, e.entities))}*")
         lines.append("")
     lines += _sources_markdown(all_citations, numbers)
     return "\n".join(lines)
@@ -88,7 +172,9 @@ def timeline_markdown(entries: Sequence[TimelineEntry], title: str = "Dòng th�
 def _sources_markdown(citations: Sequence[Citation], numbers: dict[str, int]) -> list[str]:
     lines = ["## Nguồn", ""]
     for article_id, c in _first_by_article(citations).items():
-        lines.append(f"{numbers[article_id]}. {source_label(c)} (`{article_id}`)")
+        url = safe_url(c.url)
+        link = f" <{url}>" if url else ""
+        lines.append(f"{numbers[article_id]}. {markdown_text(source_label(c))} (`{article_id}`){link}")
     return lines
 
 
@@ -111,9 +197,15 @@ ol.sources{{font-size:.9rem;color:#333}} sup a{{text-decoration:none}}
 """
 
 
+def _source_html(c: Citation) -> str:
+    """A source's label, a link to the article when its url is http(s)."""
+    label, url = html_text(source_label(c)), safe_url(c.url)
+    return f'<a href="{escape(url)}" rel="noopener noreferrer nofollow">{label}</a>' if url else label
+
+
 def _sources_html(citations: Sequence[Citation], numbers: dict[str, int]) -> str:
     items = "".join(
-        f'<li id="src-{numbers[aid]}">{escape(source_label(c))} <code>{escape(aid)}</code></li>'
+        f'<li id="src-{numbers[aid]}">{_source_html(c)} <code>{html_text(aid)}</code></li>'
         for aid, c in _first_by_article(citations).items()
     )
     return f'<h2>Nguồn</h2><ol class="sources">{items}</ol>'
@@ -121,7 +213,7 @@ def _sources_html(citations: Sequence[Citation], numbers: dict[str, int]) -> str
 
 def _cite_html(c: Citation, numbers: dict[str, int], linked: bool = True) -> str:
     """[n] with the source in its tooltip; a link to the page's source list when there is one."""
-    n, label = numbers[c.article_id], escape(source_label(c))
+    n, label = numbers[c.article_id], html_text(source_label(c))
     if not linked:
         return f'<sup title="{label}">[{n}]</sup>'
     return f'<sup><a href="#src-{n}" title="{label}">[{n}]</a></sup>'
@@ -132,19 +224,23 @@ def timeline_html(entries: Sequence[TimelineEntry], title: str = "Dòng thời g
     numbers = _numbering(all_citations)
     blocks = [_entry_html(e, numbers) for e in entries]
     body = "\n".join(blocks) + _sources_html(all_citations, numbers)
-    return _PAGE.format(title=escape(title), body=body)
+    return _PAGE.format(title=html_text(title), body=body)
 
 
 def _entry_html(e: TimelineEntry, numbers: dict[str, int], standalone: bool = True) -> str:
     """One entry as HTML: a section of our page, or (not `standalone`) the body of a TimelineJS
     slide, which shows the date itself and has no source list to link to."""
     cite = functools.partial(_cite_html, numbers=numbers, linked=standalone)
-    items = "".join(f"<li>{escape(t)} {cite(c)}</li>" for t, c in zip(e.sentences, e.citations, strict=True))
+    items = "".join(
+        f"<li>{html_text(t)} {cite(c)}</li>" for t, c in zip(e.sentences, e.citations, strict=True)
+    )
     quotes = "".join(
-        f"<blockquote>“{escape(q.text)}” — {escape(q.speaker)} {cite(q.citation)}</blockquote>"
+        f"<blockquote>“{html_text(q.text)}” — {html_text(q.speaker)} {cite(q.citation)}</blockquote>"
         for q in e.quotes
     )
-    names = f'<div class="who">{ENTITIES_LABEL}: {escape(", ".join(e.entities))}</div>' if e.entities else ""
+    names = (
+        f'<div class="who">{ENTITIES_LABEL}: {html_text(", ".join(e.entities))}</div>' if e.entities else ""
+    )
     if not standalone:
         return f"<ul>{items}</ul>{quotes}{names}"
     planned = '<span class="planned">dự kiến</span>' if e.planned else ""
@@ -171,10 +267,10 @@ def timeline_timelinejs(entries: Sequence[TimelineEntry], title: str = "Dòng th
             "start_date": _timelinejs_date(start),
             "display_date": date_label(e.date, e.granularity) + (" (dự kiến)" if e.planned else ""),
             "text": {
-                "headline": escape(first_words(e.sentences[0])) if e.sentences else "",
+                "headline": html_text(first_words(e.sentences[0])) if e.sentences else "",
                 "text": _entry_html(e, numbers, standalone=False)
                 + "<p>"
-                + "<br>".join(escape(f"[{numbers[a]}] {source_label(c)}") for a, c in sources.items())
+                + "<br>".join(f"[{numbers[a]}] {_source_html(c)}" for a, c in sources.items())
                 + "</p>",
             },
             "unique_id": f"d{e.date.replace('/', '_')}",
@@ -184,9 +280,7 @@ def timeline_timelinejs(entries: Sequence[TimelineEntry], title: str = "Dòng th
         if e.planned:
             event["group"] = "Dự kiến"
         events.append(event)
-    return json.dumps(
-        {"title": {"text": {"headline": escape(title)}}, "events": events}, ensure_ascii=False, indent=2
-    )
+    return to_json({"title": {"text": {"headline": html_text(title)}}, "events": events})
 
 
 def render_timeline(entries: Sequence[TimelineEntry], fmt: str) -> str:
@@ -204,18 +298,18 @@ def render_timeline(entries: Sequence[TimelineEntry], fmt: str) -> str:
 
 def brief_markdown(b: Briefing, title: str = "Tóm tắt") -> str:
     numbers = _numbering(b.articles)
-    text = " ".join(f"{s.text} [{numbers[s.citation.article_id]}]" for s in b.sentences)
-    return "\n".join([f"# {title}", "", text, "", *_sources_markdown(b.articles, numbers)])
+    text = " ".join(f"{markdown_text(s.text)} [{numbers[s.citation.article_id]}]" for s in b.sentences)
+    return "\n".join([f"# {markdown_text(title)}", "", text, "", *_sources_markdown(b.articles, numbers)])
 
 
 def brief_json(b: Briefing) -> str:
-    return json.dumps(asdict(b), ensure_ascii=False, indent=2)
+    return to_json(asdict(b))
 
 
 def brief_html(b: Briefing, title: str = "Tóm tắt") -> str:
     numbers = _numbering(b.articles)
-    text = " ".join(f"{escape(s.text)} {_cite_html(s.citation, numbers)}" for s in b.sentences)
-    return _PAGE.format(title=escape(title), body=f"<p>{text}</p>" + _sources_html(b.articles, numbers))
+    text = " ".join(f"{html_text(s.text)} {_cite_html(s.citation, numbers)}" for s in b.sentences)
+    return _PAGE.format(title=html_text(title), body=f"<p>{text}</p>" + _sources_html(b.articles, numbers))
 
 
 def render_brief(b: Briefing, fmt: str) -> str:
@@ -285,3 +379,66 @@ def quote_rows(quotes: Sequence[tuple[Article, Any]]) -> list[dict[str, Any]]:
         }
         for a, q in quotes
     ]
+
+
+# --- files ----------------------------------------------------------------------
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Replace `path` by `text` (UTF-8) in one step: the text goes to a temporary file in the same
+    folder, is synced to disk and renamed over `path`. A full disk, a missing permission or a
+    directory in the way raises OSError and leaves any earlier file as it was, with no temporary
+    file behind. The new file keeps the permissions of the one it replaces (a new one gets the
+    umask's, not a temporary file's 0600); a symbolic link stays a link and its target is
+    replaced; a device or a pipe (`-o /dev/stdout`) cannot be replaced and is written directly."""
+    data = text.encode("utf-8")
+    try:
+        existing: os.stat_result | None = path.stat()
+    except FileNotFoundError:
+        existing = None
+    if existing is not None and stat.S_ISDIR(existing.st_mode):
+        raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(path))
+    if existing is not None and not stat.S_ISREG(existing.st_mode):
+        with path.open("wb") as stream:  # by its own name: /dev/stdout resolves to "pipe:[…]"
+            stream.write(data)
+        return
+    target = Path(os.path.realpath(path))
+    mode = stat.S_IMODE(existing.st_mode) & 0o777 if existing else 0o666 & ~_umask()
+    fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    try:
+        try:
+            _write_all(fd, data)
+            os.fchmod(fd, mode)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.replace(temporary, target)
+    except BaseException:  # an interrupt too: never leave the temporary file behind
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
+    _sync_folder(target.parent)
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    """os.write may write less than asked; a full disk raises OSError (ENOSPC)."""
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
+def _umask() -> int:
+    umask = os.umask(0)  # the umask can only be read by setting it: set it back at once
+    os.umask(umask)
+    return umask
+
+
+def _sync_folder(folder: Path) -> None:
+    """Make the rename durable too. Some file systems cannot sync a folder; after a crash there
+    the file is then the old one or the new one, never a mix."""
+    with contextlib.suppress(OSError):
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)

@@ -18,7 +18,7 @@ from typing import IO, AnyStr, BinaryIO
 
 from nienbieu import legacy
 from nienbieu.models import Problem, RawDocument, Severity, quoted
-from nienbieu.nlp import normalize_text
+from nienbieu.nlp import normalize_text, strip_controls
 
 SUFFIXES = {".txt": "text", ".text": "text", ".html": "html", ".htm": "html", ".jsonl": "jsonl"}
 # One article at most: a larger text or HTML file, or JSONL line, is refused by name, not loaded.
@@ -278,11 +278,17 @@ def html_to_document(html: str, source: str) -> RawDocument:
     return RawDocument(
         source=source,
         text=normalize_text(text),
-        url=meta.get("og:url") or meta.get("canonical"),
+        url=one_line(meta.get("og:url") or meta.get("canonical")),
         title=normalize_text(title) if title else None,
-        published=published,
-        outlet=meta.get("og:site_name"),
+        published=one_line(published),
+        outlet=one_line(meta.get("og:site_name")),
     )
+
+
+def one_line(value: str | None) -> str | None:
+    """A metadata field (url, outlet, date) as stored: one line, no control characters (a hostile
+    page's outlet must not carry terminal sequences into the store); None when nothing is left."""
+    return " ".join(strip_controls(value).split()) or None if value else None
 
 
 # --- JSONL ------------------------------------------------------------------------
@@ -402,7 +408,7 @@ def _jsonl_row(text: str, where: str) -> ReadResult:
     for key in ("url", "title", "published", "outlet"):
         value = row.get(key)
         if isinstance(value, str) and value.strip():
-            setattr(doc, key, normalize_text(value) if key == "title" else value.strip())
+            setattr(doc, key, normalize_text(value) if key == "title" else one_line(value))
         elif value is not None and not isinstance(value, str):  # null is a field left out
             problems.append(_not_a_string(where, key, value))
     return ReadResult([doc], problems)

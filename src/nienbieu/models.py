@@ -149,6 +149,7 @@ class Citation:
     outlet: str | None
     title: str
     published: str | None
+    url: str | None = None  # as the source gave it: exports link it only if it is http(s)
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,7 +24,6 @@ _OPEN_CLUSTER = re.compile(r"(?<!q)(oa|oe|uy)$")
 _OPEN_CLUSTER_END = re.compile(  # a word ending in o-a, o-e or u-y, tone marks anywhere in it
     r"[oOuU][\u0300\u0301\u0303\u0309\u0323]?[aAeEyY][\u0300\u0301\u0303\u0309\u0323]?(?![\w\u0300-\u036f])"
 )
-_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
 
 
@@ -74,10 +73,44 @@ def fold(text: str) -> str:
     return "".join(_fold_char(c) for c in text)
 
 
+# Terminal escape sequences (ECMA-48), removed as wholes so that no parameter is left behind as text:
+# CSI (colours, cursor moves, erasing; ESC [ or the C1 byte U+009B), then control strings (OSC
+# window titles and hyperlinks, DCS, SOS, PM, APC) up to their BEL or ST terminator, then any
+# other ESC sequence. A string without its terminator loses only its introducer: what follows is
+# printable text, and a real terminal would swallow all output after it.
+_ESCAPE_SEQUENCES = re.compile(
+    r"(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]"
+    r"|(?:\x1b[\]PX^_]|[\x90\x98\x9d\x9e\x9f])[^\x07\x1b\x9c\n]*(?:\x07|\x1b\\|\x9c)"
+    r"|\x1b[ -/]*[0-~]"
+)
+# C0 controls but line feed and tab, DEL, C1 controls, and the bidirectional embeddings,
+# overrides, isolates and marks that make text display in another order than it reads
+# ("Trojan Source", CVE-2021-42574).
+CONTROL_CHARACTERS = "\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"  # a [class]
+_CONTROLS = re.compile(f"[{CONTROL_CHARACTERS}]")
+# Invisible characters go; controls that separate lines or pages stay as line breaks. One table,
+# so stored text is translated once (a pass over a whole text costs more than every regex here).
+_STORED = {
+    **dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None),
+    **dict.fromkeys(map(ord, "\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"), "\n"),
+}
+
+
+def strip_controls(text: str) -> str:
+    """`text` as it may reach a terminal: no escape sequence, no control character but line feed
+    and tab, no bidirectional override. Article text, file names and messages all pass through it
+    before they are printed, so a hostile article cannot recolour, retitle, hyperlink or
+    overwrite what the terminal shows, nor reorder it."""
+    if not _CONTROLS.search(text):  # every escape sequence starts with a control: most text has none
+        return text
+    return _CONTROLS.sub("", _ESCAPE_SEQUENCES.sub("", text))
+
+
 def normalize_text(text: str) -> str:
-    """NFC, one tone-mark placement, no invisible characters, tidy spaces within lines."""
-    text = text.translate(_INVISIBLE).replace("\r\n", "\n").replace("\r", "\n")
-    text = normalize_tone_placement(text)
+    """NFC, one tone-mark placement, no invisible or control characters, tidy spaces within lines.
+    Carriage returns and other line or page separators become line breaks."""
+    text = text.translate(_STORED).replace("\r\n", "\n").replace("\r", "\n")
+    text = normalize_tone_placement(strip_controls(text))
     lines = (_SPACES.sub(" ", line).strip() for line in text.split("\n"))
     return "\n".join(lines)
 

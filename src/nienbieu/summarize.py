@@ -186,6 +186,7 @@ def citation(article: Article, sentence: Sentence) -> Citation:
         outlet=article.outlet,
         title=article.display_title,
         published=_published_label(article),
+        url=article.url,
     )
 
 

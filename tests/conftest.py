@@ -41,6 +41,14 @@ _ADDED_BY = {
     7: "DROP TABLE pending; DROP TABLE terms; DROP TABLE lsh;",
     8: "DROP TRIGGER titles_fts_insert; DROP TRIGGER titles_fts_delete;"
     "DROP TABLE titles_fts_vocab; DROP TABLE titles_fts;",
+    # v8 kept one row per source, keyed by the path as given: a whole file's path, or the
+    # "path#L<n>" of the JSONL line that stored the article (the article's own `source`)
+    9: "DROP INDEX sources_article; DROP INDEX legacy_sources_article;"
+    "INSERT OR IGNORE INTO legacy_sources SELECT CASE s.key WHEN '' THEN f.path ELSE a.source END, "
+    "s.article_id, s.ingested_at FROM sources s JOIN files f ON f.id = s.file "
+    "JOIN articles a ON a.id = s.article_id;"
+    "DROP TABLE sources; DROP TABLE lines; DROP TABLE files;"
+    "ALTER TABLE legacy_sources RENAME TO sources; CREATE INDEX sources_article ON sources(article_id);",
 }
 
 

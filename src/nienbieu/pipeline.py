@@ -14,7 +14,7 @@ from pathlib import Path
 
 from nienbieu import clean, dating, dedup, entities, ingest, nlp, timex
 from nienbieu.models import Article, DateProvenance, Problem, Quote, Sentence, Severity
-from nienbieu.store import Store
+from nienbieu.store import Replacement, Store
 
 
 def analyze(article: Article, segmenter: str | None = None) -> Article:
@@ -103,13 +103,19 @@ def process(raw_documents: Iterable, problems: list[Problem], segmenter: str | N
 class IngestReport:
     files: int = 0
     added: list[str] = field(default_factory=list)
-    already_stored: list[str] = field(default_factory=list)
-    replaced: list[str] = field(default_factory=list)
+    already_stored: list[str] = field(default_factory=list)  # read, and found stored from elsewhere
+    replaced: list[Replacement] = field(default_factory=list)
+    unchanged: list[ingest.Unchanged] = field(default_factory=list)  # not read again, or not analysed
     problems: list[Problem] = field(default_factory=list)
 
     @property
     def skipped(self) -> list[Problem]:
         return [p for p in self.problems if p.severity is Severity.ERROR]
+
+    @property
+    def unchanged_count(self) -> int:
+        """Articles (files and JSONL lines) found unchanged since they were stored."""
+        return sum(u.count for u in self.unchanged)
 
 
 # A worker process loads the segmenter's models (about a second, some 20 articles of analysis)
@@ -148,12 +154,17 @@ class _Task:
     files_done: int  # files whose every piece is in this task or an earlier one
 
 
-def _tasks(files: list[Path]) -> Iterator[_Task]:
+def _tasks(files: list[Path], known: _Known | None = None) -> Iterator[_Task]:
     """The pieces of the files in file order then line order, `PIECES_PER_TASK` to a task (a
-    task may span files); read lazily, so one big JSONL file is never held whole."""
+    task may span files); read lazily, so one big JSONL file is never held whole. What `known`
+    shows unchanged goes to it, not into a task: it is neither read again nor analysed."""
+    known = known or _Known(None, [])
     pieces: list[ingest.Piece | Problem] = []
     for before, path in enumerate(files):
-        for piece in ingest.pieces(path):
+        for piece in ingest.pieces(path, known.store):
+            if isinstance(piece, ingest.Unchanged):
+                known.unchanged.append(piece)
+                continue
             # A full task goes out only once a piece of `path` follows it: the files before
             # `path` are then certainly done, whatever the task holds.
             if len(pieces) == PIECES_PER_TASK:
@@ -163,14 +174,22 @@ def _tasks(files: list[Path]) -> Iterator[_Task]:
     yield _Task(pieces, len(files))
 
 
+@dataclass(slots=True)
+class _Known:
+    """What the store records of inputs read before, and the inputs found unchanged so far."""
+
+    store: ingest.Known | None
+    unchanged: list[ingest.Unchanged]
+
+
 def _in_order(
-    files: list[Path], workers: int, segmenter: str | None
+    files: list[Path], workers: int, segmenter: str | None, known: _Known | None = None
 ) -> Iterator[tuple[int, list[Article], list[Problem]]]:
     """`read_and_process` over the tasks of the files, on `workers` processes; results in task
     order with the files done. At most `TASKS_PER_WORKER` tasks per worker are in flight, so
     memory stays bounded however much there is to read."""
     work = functools.partial(read_and_process, segmenter=segmenter)
-    tasks = _tasks(files)
+    tasks = _tasks(files, known)
     head = list(itertools.islice(tasks, 2))
     if workers <= 1 or len(head) < 2:  # one task: starting processes would cost more than it saves
         for task in itertools.chain(head, tasks):
@@ -227,25 +246,42 @@ def ingest_paths(
     if workers is None:
         workers = default_workers(files)
     batch: list[Article] = []
+    known = _Known(store, report.unchanged)
+    refreshed = 0  # unchanged files whose new stat is recorded
 
     def flush() -> None:
-        result = store.add(batch)
-        report.added += result.added
-        report.already_stored += result.already_stored
-        report.replaced += result.replaced
+        nonlocal refreshed
+        _add(store, batch, report)
         batch.clear()
+        touched = [(u.path, u.stat) for u in report.unchanged[refreshed:] if u.stat]
+        if touched:
+            store.refresh(touched)
+        refreshed = len(report.unchanged)
 
-    for files_done, articles, found in _in_order(files, workers, segmenter):
+    for files_done, articles, found in _in_order(files, workers, segmenter, known):
         report.problems.extend(found)
         batch.extend(articles)
         if len(batch) >= batch_size:
             flush()
         if progress:
             progress(files_done, len(files))
-    if batch:
-        flush()
+    flush()
     settle(store)
     return report
+
+
+def _add(store: Store, batch: list[Article], report: IngestReport) -> None:
+    """Store a batch and count it in the report. An article added and replaced within the run
+    (an export holding two versions of one row) is reported replaced, not added."""
+    if not batch:
+        return
+    result = store.add(batch)
+    report.added += result.added
+    report.already_stored += result.already_stored
+    report.replaced += result.replaced
+    gone = {r.old_id for r in result.replaced if r.removed}
+    if gone:
+        report.added = [a for a in report.added if a not in gone]
 
 
 SETTLE_BATCH = 250  # undated articles loaded and dated at a time

@@ -392,3 +392,29 @@ def test_discover_ends_and_finds_every_real_file_once_whatever_the_links(entries
         assert len(files) == len(set(files)) and all(f.resolve() == f and f.is_file() for f in files)
         assert sorted(files) == real  # links lead only to files under the root here
         assert "not-found" not in {p.code for p in problems}
+
+
+_ID = st.one_of(st.none(), st.integers(), st.booleans(), st.floats(allow_nan=False), st.text(max_size=8))
+_ROW = st.fixed_dictionaries(
+    {"text": st.just("Hội nghị khai mạc ở Vilnius.")},
+    optional={"id": _ID, "url": st.one_of(_ID, st.just(" "))},
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(_ROW)
+def test_a_rows_identity_is_its_id_else_its_url_else_its_line(row):
+    """The reader (in the main process, to find versions) and the worker (storing the row) agree."""
+    line = json.dumps(row, ensure_ascii=False).encode()
+    piece = ingest.Piece("/tin/x.jsonl", 1, line.decode(), ingest.line_digest(line))
+    [doc] = ingest.read_piece(piece).documents
+    assert doc.origin.key == ingest._piece_key(piece)
+
+    def own(value):
+        if isinstance(value, int) and not isinstance(value, bool):
+            return str(value)
+        return value.strip() if isinstance(value, str) and value.strip() else None
+
+    named = [(field, own(row.get(field))) for field in ("id", "url") if own(row.get(field)) is not None]
+    expected = f"{named[0][0]}:{named[0][1]}" if named else f"sha256:{ingest.line_digest(line).hex()}"
+    assert (doc.origin.file, doc.origin.key, doc.origin.line) == ("/tin/x.jsonl", expected, piece.digest)

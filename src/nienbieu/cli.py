@@ -115,7 +115,8 @@ def ingest(
         ),
     ] = None,
 ) -> None:
-    """Read, clean, analyse and store articles. Re-ingesting the same files adds nothing."""
+    """Read, clean, analyse and store articles. Unchanged files and rows are skipped; an edited
+    file, or a JSONL row with the same id or url, replaces its earlier version (each reported)."""
     if segmenter is not None and segmenter not in nlp.SEGMENTERS:
         raise typer.BadParameter(
             f"'{segmenter}' is not one of {', '.join(nlp.SEGMENTERS)}", param_hint="--segmenter"

@@ -149,7 +149,7 @@ _NOT_FILES = (
 
 
 def _kind(mode: int) -> str:
-    return next((name for test, name in _NOT_FILES if test(mode)), "not a regular file")
+    return next((name for test, name in _NOT_FILES if test(mode)), "an entry of an unknown kind")
 
 
 def _not_a_file(path: Path, st: os.stat_result) -> Problem:
@@ -536,7 +536,7 @@ def _once_per_file(problems: list[Problem], warned: set[str]) -> Iterator[Proble
 
 
 def _line_pieces(
-    data: bytes | None, path: str, number: int, warned: set[str], digest: bytes | None = None
+    data: bytes | None, path: str, number: int, warned: set[str], digest: bytes | None
 ) -> Iterator[Piece | Problem]:
     """One JSONL line: its decoded text as a piece, or why it is skipped; blank lines vanish."""
     where = f"{path}#L{number}"
@@ -596,15 +596,16 @@ def _raw_lines(path: Path) -> Iterator[tuple[int, bytes | None] | Problem]:
         yield Problem(f"{source}#L{number + 1}", Severity.ERROR, "unknown-encoding", message)
 
 
-def _row_key(row: dict, digest: bytes | None) -> str:
-    """A JSONL row's identity within its file: its own id, else its url, else its content."""
+def _row_key(row: dict, piece: Piece) -> str:
+    """A JSONL row's identity within its file: its own id, else its url, else its content (the
+    digest of its line; of its text for a piece made by hand)."""
     for field_name in ("id", "url"):
         value = row.get(field_name)
         if isinstance(value, int) and not isinstance(value, bool):
             return f"{field_name}:{value}"
         if isinstance(value, str) and value.strip():
             return f"{field_name}:{value.strip()}"
-    return f"sha256:{digest.hex()}" if digest else ""
+    return f"sha256:{(piece.digest or line_digest((piece.text or '').encode())).hex()}"
 
 
 def _piece_key(piece: Piece) -> str | None:
@@ -613,7 +614,7 @@ def _piece_key(piece: Piece) -> str | None:
         row = json.loads(piece.text or "")
     except json.JSONDecodeError:
         return None
-    return _row_key(row, piece.digest) if isinstance(row, dict) else None
+    return _row_key(row, piece) if isinstance(row, dict) else None
 
 
 def _jsonl_row(piece: Piece) -> RawDocument | Problem:
@@ -636,7 +637,7 @@ def _jsonl_row(piece: Piece) -> RawDocument | Problem:
     for key in ("url", "title", "published", "outlet"):
         if isinstance(row.get(key), str) and row[key].strip():
             setattr(doc, key, normalize_text(row[key]) if key == "title" else row[key].strip())
-    doc.origin = Origin(os.path.abspath(piece.path), _row_key(row, piece.digest), line=piece.digest)
+    doc.origin = Origin(os.path.abspath(piece.path), _row_key(row, piece), line=piece.digest)
     return doc
 
 

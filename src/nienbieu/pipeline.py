@@ -13,7 +13,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from nienbieu import clean, dating, dedup, entities, ingest, nlp, timex
-from nienbieu.models import Article, DateProvenance, Problem, Quote, Sentence, Severity
+from nienbieu.models import Article, DateProvenance, FileStat, Problem, Quote, Sentence, Severity
 from nienbieu.store import Replacement, Store
 
 
@@ -154,16 +154,16 @@ class _Task:
     files_done: int  # files whose every piece is in this task or an earlier one
 
 
-def _tasks(files: list[Path], known: _Known | None = None) -> Iterator[_Task]:
+def _tasks(files: list[Path], skipping: _Skipping | None = None) -> Iterator[_Task]:
     """The pieces of the files in file order then line order, `PIECES_PER_TASK` to a task (a
-    task may span files); read lazily, so one big JSONL file is never held whole. What `known`
-    shows unchanged goes to it, not into a task: it is neither read again nor analysed."""
-    known = known or _Known(None, [])
+    task may span files); read lazily, so one big JSONL file is never held whole. What the
+    store shows unchanged goes to `skipping`, not into a task: it is not analysed again."""
+    skipping = skipping or _Skipping(None)
     pieces: list[ingest.Piece | Problem] = []
     for before, path in enumerate(files):
-        for piece in ingest.pieces(path, known.store):
+        for piece in ingest.pieces(path, skipping.known):
             if isinstance(piece, ingest.Unchanged):
-                known.unchanged.append(piece)
+                skipping.skip(piece)
                 continue
             # A full task goes out only once a piece of `path` follows it: the files before
             # `path` are then certainly done, whatever the task holds.
@@ -175,21 +175,28 @@ def _tasks(files: list[Path], known: _Known | None = None) -> Iterator[_Task]:
 
 
 @dataclass(slots=True)
-class _Known:
-    """What the store records of inputs read before, and the inputs found unchanged so far."""
+class _Skipping:
+    """What the store records of the inputs read before (`known`), the inputs found unchanged,
+    and the new stats of those found touched but identical, until they are recorded."""
 
-    store: ingest.Known | None
-    unchanged: list[ingest.Unchanged]
+    known: ingest.Known | None
+    unchanged: list[ingest.Unchanged] = field(default_factory=list)
+    touched: list[tuple[str, FileStat]] = field(default_factory=list)
+
+    def skip(self, item: ingest.Unchanged) -> None:
+        self.unchanged.append(item)
+        if item.stat:
+            self.touched.append((item.path, item.stat))
 
 
 def _in_order(
-    files: list[Path], workers: int, segmenter: str | None, known: _Known | None = None
+    files: list[Path], workers: int, segmenter: str | None, skipping: _Skipping | None = None
 ) -> Iterator[tuple[int, list[Article], list[Problem]]]:
     """`read_and_process` over the tasks of the files, on `workers` processes; results in task
     order with the files done. At most `TASKS_PER_WORKER` tasks per worker are in flight, so
     memory stays bounded however much there is to read."""
     work = functools.partial(read_and_process, segmenter=segmenter)
-    tasks = _tasks(files, known)
+    tasks = _tasks(files, skipping)
     head = list(itertools.islice(tasks, 2))
     if workers <= 1 or len(head) < 2:  # one task: starting processes would cost more than it saves
         for task in itertools.chain(head, tasks):
@@ -234,7 +241,9 @@ def ingest_paths(
 ) -> IngestReport:
     """Read, clean, analyse and store articles; one transaction per batch of `batch_size`
     articles. Reading and analysis stream (JSONL files line by line, a few tasks in flight), so
-    their memory does not grow with the size of a file.
+    their memory does not grow with the size of a file. Inputs stored before and unchanged are
+    not analysed again (`report.unchanged`); a source that now gives another text replaces the
+    article it gave (`report.replaced`; README, "Sources").
 
     With `workers` > 1 (default: `default_workers`) the analysis (the slow part: word
     segmentation) runs on that many processes; storing stays in this one, in file order then
@@ -246,19 +255,16 @@ def ingest_paths(
     if workers is None:
         workers = default_workers(files)
     batch: list[Article] = []
-    known = _Known(store, report.unchanged)
-    refreshed = 0  # unchanged files whose new stat is recorded
+    skipping = _Skipping(store, report.unchanged)
 
     def flush() -> None:
-        nonlocal refreshed
         _add(store, batch, report)
         batch.clear()
-        touched = [(u.path, u.stat) for u in report.unchanged[refreshed:] if u.stat]
-        if touched:
-            store.refresh(touched)
-        refreshed = len(report.unchanged)
+        if skipping.touched:
+            store.refresh(skipping.touched)
+            skipping.touched.clear()
 
-    for files_done, articles, found in _in_order(files, workers, segmenter, known):
+    for files_done, articles, found in _in_order(files, workers, segmenter, skipping):
         report.problems.extend(found)
         batch.extend(articles)
         if len(batch) >= batch_size:

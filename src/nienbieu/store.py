@@ -367,10 +367,8 @@ class Store:
         """Record the new stat of files found touched but identical, so the next ingest need
         not hash them again."""
         with self.transaction() as conn:
-            conn.executemany(
-                "UPDATE files SET size = ?, mtime_ns = ?, ctime_ns = ?, sha256 = ? WHERE path = ?",
-                [(st.size, st.mtime_ns, st.ctime_ns, st.sha256, path) for path, st in files],
-            )
+            for path, stat in files:
+                _record_stat(conn, _file_id(conn, path), stat)
 
     @staticmethod
     def _delete(conn: sqlite3.Connection, article_id: str) -> None:
@@ -690,11 +688,14 @@ def _record_source(conn: sqlite3.Connection, file: int, origin: Origin, article_
     if origin.line is not None:
         conn.execute("INSERT OR IGNORE INTO lines VALUES (?, ?, ?)", (file, origin.line, origin.key))
     if origin.stat is not None:
-        st = origin.stat
-        conn.execute(
-            "UPDATE files SET size = ?, mtime_ns = ?, ctime_ns = ?, sha256 = ? WHERE id = ?",
-            (st.size, st.mtime_ns, st.ctime_ns, st.sha256, file),
-        )
+        _record_stat(conn, file, origin.stat)
+
+
+def _record_stat(conn: sqlite3.Connection, file: int, st: FileStat) -> None:
+    conn.execute(
+        "UPDATE files SET size = ?, mtime_ns = ?, ctime_ns = ?, sha256 = ? WHERE id = ?",
+        (st.size, st.mtime_ns, st.ctime_ns, st.sha256, file),
+    )
 
 
 @dataclass(slots=True)

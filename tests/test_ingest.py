@@ -269,6 +269,8 @@ def _odd_folder(root: Path) -> Path:
     (folder / "null.jsonl").symlink_to(os.devnull)
     (folder / "vòng.txt").symlink_to(folder / "vòng.txt")  # a -> a
     (folder / "sub" / "lên").symlink_to("..")  # a folder link to its parent
+    (folder / "trên").symlink_to("..")  # up out of the folder given, into one that contains it
+    (root / "ngoài.txt").write_text("Tiêu đề\n\nBài viết ở ngoài.", encoding="utf-8")
     (folder / "mất.html").symlink_to(folder / "không có.html")
     (folder / "bí danh.txt").symlink_to(folder / "a.txt")  # the same file by another name
     return folder
@@ -276,16 +278,17 @@ def _odd_folder(root: Path) -> Path:
 
 def test_odd_entries_in_a_folder_are_named_and_never_opened(tmp_path):
     folder = _odd_folder(tmp_path)
-    files, problems = ingest.discover([folder, folder / "a.txt"])
-    assert files == [folder / "a.txt", folder / "sub" / "b.txt"]  # each file once
+    files, problems = ingest.discover([folder, folder / "a.txt", folder / "ống.txt"])
+    assert files == [folder / "a.txt", folder / "sub" / "b.txt"]  # each file once, none from outside
     link = "is a symbolic link to"
-    loop = f"{link} {folder}, a folder that contains it: following it would loop; skipped"
+    loop = "a folder that contains it: following it would loop; skipped"
     assert [(Path(p.source).name, p.code, p.message) for p in problems] == [
         ("mất.html", "broken-symlink", f"{link} {folder / 'không có.html'}, which does not exist; skipped"),
         ("null.jsonl", "not-a-regular-file", f"{link} /dev/null, a character device, not a file; skipped"),
-        ("lên", "symlink-loop", loop),
+        ("lên", "symlink-loop", f"{link} {folder}, {loop}"),
+        ("trên", "symlink-loop", f"{link} {tmp_path}, {loop}"),
         ("vòng.txt", "symlink-loop", "is a symbolic link that leads back to itself (a loop); skipped"),
-        ("ống.txt", "not-a-regular-file", "is a FIFO (named pipe), not a file; skipped"),
+        ("ống.txt", "not-a-regular-file", "is a FIFO (named pipe), not a file; skipped"),  # named once
     ]
 
 

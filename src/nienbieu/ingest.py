@@ -40,12 +40,12 @@ def discover(paths: Iterable[str | Path]) -> tuple[list[Path], list[Problem]]:
     identity in the store), each once however many ways it is reached, in sorted walk order.
 
     Symbolic links are followed, to files and folders, except into a folder that contains the
-    link (a loop). Whatever cannot be read as an article file is named by a `Problem` and never
-    opened: FIFOs, devices, sockets, broken links, link loops, folders that cannot be listed."""
+    link (a loop). Whatever cannot be read as an article file is named by a `Problem`, once, and
+    never opened: FIFOs, devices, sockets, broken links, link loops, unlistable folders."""
     found = _Found()
     for given in paths:
         path = Path(given)
-        st = _stat(path, found.problems)
+        st = found.stat(path)
         if st is None:
             continue
         if S_ISDIR(st.st_mode):
@@ -53,7 +53,7 @@ def discover(paths: Iterable[str | Path]) -> tuple[list[Path], list[Problem]]:
             if real in found.walked:
                 continue  # given twice, or inside a folder given before
             before = len(found.files), len(found.problems)
-            found.walk(real, frozenset())
+            found.walk(real)
             if (len(found.files), len(found.problems)) == before:
                 message = "folder holds no .txt, .html, .htm or .jsonl file"
                 found.problems.append(Problem(str(path), Severity.WARNING, "no-articles", message))
@@ -69,73 +69,77 @@ class _Found:
     files: dict[Path, None] = field(default_factory=dict)  # an ordered set of resolved paths
     problems: list[Problem] = field(default_factory=list)
     walked: set[Path] = field(default_factory=set)  # folders (resolved) listed or being listed
+    named: set[str] = field(default_factory=set)  # absolute paths of the entries with a problem
 
-    def walk(self, folder: Path, ancestors: frozenset[Path]) -> None:
+    def walk(self, folder: Path) -> None:
         """Add the supported files under `folder` (resolved), depth first, names in sorted order
-        (the order of sorting their paths). `ancestors`: the folders `folder` is inside of, where
-        a link must not lead back to. A folder reached again by another way is not listed again."""
+        (the order of sorting their paths). A folder reached again by another way (a link) is
+        not listed again, so the walk ends whatever the links."""
         self.walked.add(folder)
         try:
             with os.scandir(folder) as listing:
                 entries = sorted(listing, key=lambda entry: entry.name)
         except OSError as err:
-            message = f"cannot list the folder: {err.strerror}; skipped"
-            self.problems.append(Problem(str(folder), Severity.ERROR, "unreadable", message))
+            self.name(folder, "unreadable", f"cannot list the folder: {err.strerror}; skipped")
             return
         for entry in entries:
-            self._entry(Path(entry.path), entry.is_symlink(), ancestors | {folder})
+            self._entry(Path(entry.path), entry.is_symlink())
 
-    def _entry(self, path: Path, link: bool, ancestors: frozenset[Path]) -> None:
-        st = _stat(path, self.problems)
+    def _entry(self, path: Path, link: bool) -> None:
+        st = self.stat(path)
         if st is None:
             return
         real = path.resolve() if link else path
-        if S_ISDIR(st.st_mode):
-            if real in ancestors:
-                self.problems.append(_leads_back(path, real))
-            elif real not in self.walked:
-                self.walk(real, ancestors)
-        elif path.suffix.lower() in SUFFIXES:  # a folder may hold anything else
-            self.add(path, real, st)
+        if not S_ISDIR(st.st_mode):
+            if path.suffix.lower() in SUFFIXES:  # a folder may hold anything else
+                self.add(path, real, st)
+        elif link and path.parent.is_relative_to(real):
+            loop = (
+                f"is a symbolic link to {real}, a folder that contains it: following it would loop; skipped"
+            )
+            self.name(path, "symlink-loop", loop)
+        elif real not in self.walked:
+            self.walk(real)
 
     def add(self, path: Path, real: Path, st: os.stat_result) -> None:
         """A file found at `path` (`real` resolved, `st` its stat): read if it is an article file
         (its type is that of the file a link leads to), or named."""
+        link = f"is a symbolic link to {real}, " if path.is_symlink() else "is "
         if not S_ISREG(st.st_mode):
-            self.problems.append(_not_a_file(path, st))
+            self.name(path, "not-a-regular-file", f"{link}{_kind(st.st_mode)}, not a file; skipped")
         elif real.suffix.lower() in SUFFIXES:
             self.files.setdefault(real)
         else:
-            link = f"is a symbolic link to {real}: " if path.is_symlink() else ""
-            message = (
-                f"{link}unsupported file type {real.suffix or '(none)'}; expected .txt, .html, .htm or .jsonl"
-            )
-            self.problems.append(Problem(str(path), Severity.ERROR, "unsupported-type", message))
+            self.name(path, "unsupported-type", f"{link}{_UNSUPPORTED.format(real.suffix or '(none)')}")
+
+    def stat(self, path: Path) -> os.stat_result | None:
+        """The stat of what `path` leads to (through links), or None when there is nothing to
+        read there, named."""
+        try:
+            return path.stat()
+        except FileNotFoundError:
+            if path.is_symlink():
+                missing = f"is a symbolic link to {os.readlink(path)}, which does not exist; skipped"
+                self.name(path, "broken-symlink", missing)
+            else:
+                self.name(path, "not-found", "no such file or folder")
+        except OSError as err:
+            if err.errno == errno.ELOOP:
+                self.name(
+                    path, "symlink-loop", "is a symbolic link that leads back to itself (a loop); skipped"
+                )
+            else:
+                self.name(path, "unreadable", f"cannot reach it: {err.strerror}; skipped")
+        return None
+
+    def name(self, path: Path, code: str, message: str) -> None:
+        """A problem with what is at `path`, once however many ways it is reached."""
+        if os.path.abspath(path) not in self.named:
+            self.named.add(os.path.abspath(path))
+            self.problems.append(Problem(str(path), Severity.ERROR, code, message))
 
 
-def _stat(path: Path, problems: list[Problem]) -> os.stat_result | None:
-    """The stat of what `path` leads to (through links), or None and the reason in `problems`."""
-    try:
-        return path.stat()
-    except FileNotFoundError:
-        if path.is_symlink():
-            message = f"is a symbolic link to {os.readlink(path)}, which does not exist; skipped"
-            problems.append(Problem(str(path), Severity.ERROR, "broken-symlink", message))
-        else:
-            problems.append(Problem(str(path), Severity.ERROR, "not-found", "no such file or folder"))
-    except OSError as err:
-        if err.errno == errno.ELOOP:
-            message = "is a symbolic link that leads back to itself (a loop); skipped"
-            problems.append(Problem(str(path), Severity.ERROR, "symlink-loop", message))
-        else:
-            message = f"cannot reach it: {err.strerror}; skipped"
-            problems.append(Problem(str(path), Severity.ERROR, "unreadable", message))
-    return None
-
-
-def _leads_back(link: Path, target: Path) -> Problem:
-    message = f"is a symbolic link to {target}, a folder that contains it: following it would loop; skipped"
-    return Problem(str(link), Severity.ERROR, "symlink-loop", message)
+_UNSUPPORTED = "unsupported file type {}; expected .txt, .html, .htm or .jsonl"
 
 
 # What is at a path that is neither a file nor a folder; reading a FIFO would wait for a writer
@@ -150,13 +154,6 @@ _NOT_FILES = (
 
 def _kind(mode: int) -> str:
     return next((name for test, name in _NOT_FILES if test(mode)), "an entry of an unknown kind")
-
-
-def _not_a_file(path: Path, st: os.stat_result) -> Problem:
-    kind = _kind(st.st_mode)
-    link = f"a symbolic link to {os.path.realpath(path)}, " if path.is_symlink() else ""
-    message = f"is {link}{kind}, not a file; skipped"
-    return Problem(str(path), Severity.ERROR, "not-a-regular-file", message)
 
 
 class NotAFileError(OSError):

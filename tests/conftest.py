@@ -48,6 +48,14 @@ _ADDED_BY = {
     7: "DROP TABLE pending; DROP TABLE terms; DROP TABLE lsh;",
     8: "DROP TRIGGER titles_fts_insert; DROP TRIGGER titles_fts_delete;"
     "DROP TABLE titles_fts_vocab; DROP TABLE titles_fts;",
+    # v8 kept one row per source, keyed by the path as given: a whole file's path, or the
+    # "path#L<n>" of the JSONL line that stored the article (the article's own `source`)
+    9: "DROP INDEX sources_article; DROP INDEX legacy_sources_article;"
+    "INSERT OR IGNORE INTO legacy_sources SELECT CASE s.key WHEN '' THEN f.path ELSE a.source END, "
+    "s.article_id, s.ingested_at FROM sources s JOIN files f ON f.id = s.file "
+    "JOIN articles a ON a.id = s.article_id;"
+    "DROP TABLE sources; DROP TABLE lines; DROP TABLE files;"
+    "ALTER TABLE legacy_sources RENAME TO sources; CREATE INDEX sources_article ON sources(article_id);",
 }
 
 
@@ -94,19 +102,22 @@ def synthetic_row(i: int) -> dict[str, str]:
     return row
 
 
-def write_jsonl(root: Path, rows: list[dict[str, str]], per_file: int, last_file_extra: int = 0) -> list[str]:
+def write_jsonl(
+    root: Path, rows: list[dict[str, str]], per_file: int, last_file_extra: int = 0
+) -> list[tuple[str, str]]:
     """`rows` as JSONL files of `per_file` rows in the new folder `root` (the last file takes
-    `last_file_extra` more); returns every source (`file#Ln`) in the order ingested."""
+    `last_file_extra` more); returns (file, line) for every row, in the order ingested."""
     root.mkdir(parents=True)
     body = rows[: len(rows) - last_file_extra]
     files = [body[start : start + per_file] for start in range(0, len(body), per_file)]
     files[-1] += rows[len(body) :]
-    sources = []
+    written = []
     for number, chunk in enumerate(files):
         path = root / f"tin_{number:03d}.jsonl"
-        path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in chunk), encoding="utf-8")
-        sources += [f"{path}#L{line}" for line in range(1, len(chunk) + 1)]
-    return sources
+        lines = [json.dumps(r, ensure_ascii=False) for r in chunk]
+        path.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
+        written += [(str(path), line) for line in lines]
+    return written
 
 
 def ingest_args(corpus: Path, db: Path) -> list[str]:

@@ -291,7 +291,7 @@ def test_an_impossible_stated_date_is_refused_by_name_and_the_batch_goes_on(tmp_
         in " ".join(result.stderr.split())
     )
     assert "(implausible-date)" in result.stderr
-    assert "3 new articles, 0 already stored, 0 skipped" in result.stderr
+    assert "3 new articles, 0 already stored, 0 unchanged, 0 skipped" in result.stderr
     listed = json.loads(runner.invoke(app, ["articles", "--db", db, "--json"]).stdout)
     dates = {
         r["source"].rsplit("#", 1)[-1]: (r["published_provenance"], (r["published"] or "")[:4])
@@ -425,3 +425,75 @@ def test_output_replaces_the_file_whole_and_a_directory_in_the_way_is_an_error(h
         result.exit_code == Exit.ERROR and result.stderr == f"error: cannot write {folder}: Is a directory\n"
     )
     assert folder.is_dir() and sorted(os.listdir(tmp_path)) == ["t.json", "thư mục"]
+
+
+def test_the_same_file_names_in_two_folders_are_two_sets_of_articles(tmp_path, monkeypatch):
+    """`cd d1 && nienbieu ingest . --db ../s.db`, then the same in d2: nothing is replaced."""
+    seeds = sorted(EXAMPLES.glob("*.txt"))
+    for folder, chosen in (("d1", seeds[:2]), ("d2", seeds[2:4])):
+        (tmp_path / folder).mkdir()
+        for name, seed in zip(("a.txt", "b.txt"), chosen, strict=True):
+            shutil.copy(seed, tmp_path / folder / name)
+    reports = []
+    for folder in ("d1", "d2"):
+        monkeypatch.chdir(tmp_path / folder)
+        result = runner.invoke(app, ["ingest", ".", "--db", "../s.db", "--segmenter", "syllable", "--json"])
+        reports.append(json.loads(result.stdout))
+    assert [(len(r["added"]), r["replaced"], r["articles_in_store"]) for r in reports] == [
+        (2, [], 2),
+        (2, [], 4),
+    ]
+    again = runner.invoke(app, ["ingest", ".", "--db", "../s.db"])
+    assert again.stderr.splitlines()[-1] == (
+        "2 files: 0 new articles, 0 already stored, 2 unchanged, 0 skipped; 4 articles in store"
+    )
+
+
+def _lines(stderr: str) -> list[str]:
+    """What `ingest` writes on stderr, without the blank line the progress bar leaves."""
+    return [line for line in stderr.splitlines() if line]
+
+
+def _write_rows(path, rows) -> None:
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+
+
+def test_a_row_updated_under_its_id_replaces_loudly(tmp_path):
+    from conftest import synthetic_row
+
+    export, db = tmp_path / "latest.jsonl", str(tmp_path / "s.db")
+    rows = [{**synthetic_row(1), "id": "vtv-1"}, {**synthetic_row(2), "id": "vtv-2"}]
+    _write_rows(export, rows)
+    old = json.loads(runner.invoke(app, ["ingest", str(export), "--db", db, "--json"]).stdout)["added"]
+    _write_rows(export, [{**rows[0], "text": rows[0]["text"] + "\n\nCập nhật: đã nghiệm thu."}, rows[1]])
+    shown = runner.invoke(app, ["ingest", str(export), "--db", db])
+    [new] = {
+        r["id"] for r in json.loads(runner.invoke(app, ["articles", "--db", db, "--json"]).stdout)
+    } - set(old)
+    assert shown.exit_code == Exit.OK
+    assert _lines(shown.stderr) == [
+        f"replaced: {export}#L1 (id vtv-1): article {old[0]} → {new}; the earlier version, "
+        f"“{rows[0]['title']}”, was removed",
+        "1 files: 1 new articles, 0 already stored, 1 unchanged, 1 replaced (earlier versions removed), "
+        "0 skipped; 2 articles in store",
+    ]
+    _write_rows(export, rows)  # back to the first version: replaced again, listed in JSON
+    report = json.loads(runner.invoke(app, ["ingest", str(export), "--db", db, "--json"]).stdout)
+    assert report["replaced"] == [
+        {"source": f"{export}#L1", "key": "id:vtv-1", "old_id": new, "new_id": old[0],
+         "old_title": rows[0]["title"], "removed": True}
+    ]  # fmt: skip
+
+
+def test_an_edited_text_file_replaces_loudly(tmp_path):
+    article, db = tmp_path / "bài.txt", str(tmp_path / "s.db")
+    article.write_text("Hội nghị NATO\n\nHội nghị khai mạc sáng nay ở Vilnius.", encoding="utf-8")
+    [old] = json.loads(runner.invoke(app, ["ingest", str(article), "--db", db, "--json"]).stdout)["added"]
+    article.write_text("Hội nghị NATO\n\nHội nghị bế mạc chiều nay ở Vilnius.", encoding="utf-8")
+    shown = _lines(runner.invoke(app, ["ingest", str(article), "--db", db]).stderr)
+    [new] = [r["id"] for r in json.loads(runner.invoke(app, ["articles", "--db", db, "--json"]).stdout)]
+    assert shown == [
+        f"replaced: {article}: article {old} → {new}; the earlier version, “Hội nghị NATO”, was removed",
+        "1 files: 1 new articles, 0 already stored, 0 unchanged, 1 replaced (earlier versions removed), "
+        "0 skipped; 1 articles in store",
+    ]

@@ -1,9 +1,10 @@
 import json
+import os
 import unicodedata
 from pathlib import Path
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from nienbieu import ingest, legacy
@@ -197,13 +198,13 @@ def test_reading_the_first_document_of_a_big_jsonl_reads_only_the_start_of_it(tm
     path = tmp_path / "lớn.jsonl"
     path.write_bytes(b"\n".join(_row(i) for i in range(1, 20001)))  # about 0.9 MB
     opened = []
-    real_open = Path.open
+    real_open = ingest._open_regular
 
-    def recording_open(self, *args, **kwargs):
-        opened.append(real_open(self, *args, **kwargs))
+    def recording_open(path):
+        opened.append(real_open(path))
         return opened[-1]
 
-    monkeypatch.setattr(Path, "open", recording_open)
+    monkeypatch.setattr(ingest, "_open_regular", recording_open)
     items = ingest.read_items(path)
     first = next(items)
     assert (first.source, first.text) == (f"{path}#L1", "Bài số 1 viết về Hà Nội.")
@@ -308,3 +309,167 @@ def test_a_field_that_is_not_a_string_is_ignored_with_a_warning(tmp_path):
             "ignored; the date is taken from the text",
         ),
     ]
+
+
+def _odd_folder(root: Path) -> Path:
+    """A folder of articles among what else a file system holds."""
+    folder = root / "tin"
+    (folder / "sub").mkdir(parents=True)
+    (folder / "a.txt").write_text("Tiêu đề\n\nBài viết về hội nghị.", encoding="utf-8")
+    (folder / "sub" / "b.txt").write_text("Tiêu đề\n\nBài viết khác.", encoding="utf-8")
+    os.mkfifo(folder / "ống.txt")
+    (folder / "null.jsonl").symlink_to(os.devnull)
+    (folder / "vòng.txt").symlink_to(folder / "vòng.txt")  # a -> a
+    (folder / "sub" / "lên").symlink_to("..")  # a folder link to its parent
+    (folder / "trên").symlink_to("..")  # up out of the folder given, into one that contains it
+    (root / "ngoài.txt").write_text("Tiêu đề\n\nBài viết ở ngoài.", encoding="utf-8")
+    (folder / "mất.html").symlink_to(folder / "không có.html")
+    (folder / "bí danh.txt").symlink_to(folder / "a.txt")  # the same file by another name
+    return folder
+
+
+def test_odd_entries_in_a_folder_are_named_and_never_opened(tmp_path):
+    folder = _odd_folder(tmp_path)
+    files, problems = ingest.discover([folder, folder / "a.txt", folder / "ống.txt"])
+    assert files == [folder / "a.txt", folder / "sub" / "b.txt"]  # each file once, none from outside
+    link = "is a symbolic link to"
+    loop = "a folder that contains it: following it would loop; skipped"
+    assert [(Path(p.source).name, p.code, p.message) for p in problems] == [
+        ("mất.html", "broken-symlink", f"{link} {folder / 'không có.html'}, which does not exist; skipped"),
+        ("null.jsonl", "not-a-regular-file", f"{link} /dev/null, a character device, not a file; skipped"),
+        ("lên", "symlink-loop", f"{link} {folder}, {loop}"),
+        ("trên", "symlink-loop", f"{link} {tmp_path}, {loop}"),
+        ("vòng.txt", "symlink-loop", "is a symbolic link that leads back to itself (a loop); skipped"),
+        ("ống.txt", "not-a-regular-file", "is a FIFO (named pipe), not a file; skipped"),  # named once
+    ]
+
+
+def test_odd_entries_given_by_name_are_named_not_missing(tmp_path):
+    folder = _odd_folder(tmp_path)
+    given = ["ống.txt", "null.jsonl", "vòng.txt", "mất.html", "không có.txt"]
+    _, problems = ingest.discover([folder / name for name in given])
+    assert [p.code for p in problems] == [
+        "not-a-regular-file",
+        "not-a-regular-file",
+        "symlink-loop",
+        "broken-symlink",
+        "not-found",
+    ]
+
+
+def test_a_fifo_swapped_in_after_discovery_is_refused_without_blocking(tmp_path):
+    fifo = tmp_path / "ống.jsonl"
+    os.mkfifo(fifo)
+    text = ingest.read_piece(ingest.Piece(str(tmp_path / "ống.txt")))  # no such file yet
+    assert [p.code for p in text.problems] == ["unreadable"]
+    os.rename(fifo, tmp_path / "ống.txt")
+    swapped = tmp_path / "ống.txt"
+    for result in (ingest.read_file(swapped), ingest.read_piece(ingest.Piece(str(swapped)))):
+        assert [(p.code, p.message) for p in result.problems] == [
+            ("not-a-regular-file", "is a FIFO (named pipe), not a file; skipped")
+        ]
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads and lists mode-000 files and folders")
+def test_unreadable_files_and_folders_are_named(tmp_path):
+    folder = tmp_path / "tin"
+    (folder / "khoá").mkdir(parents=True)
+    (folder / "khoá" / "c.txt").write_text("Tiêu đề\n\nBài viết.", encoding="utf-8")
+    (folder / "a.txt").write_text("Tiêu đề\n\nBài viết.", encoding="utf-8")
+    (folder / "khoá").chmod(0)
+    (folder / "a.txt").chmod(0)
+    try:
+        files, problems = ingest.discover([folder])
+        assert (files, [(p.source, p.code) for p in problems]) == (
+            [folder / "a.txt"],
+            [(str(folder / "khoá"), "unreadable")],
+        )
+        assert [p.code for p in ingest.read_file(folder / "a.txt").problems] == ["unreadable"]
+    finally:
+        (folder / "khoá").chmod(0o755)
+
+
+def test_a_folder_that_cannot_be_listed_is_named(tmp_path, monkeypatch):
+    """The same as a mode-000 folder, wherever the tests run (root lists any folder)."""
+    (tmp_path / "tin" / "khoá").mkdir(parents=True)
+    (tmp_path / "tin" / "a.txt").write_text("Tiêu đề\n\nBài viết.", encoding="utf-8")
+    scandir = os.scandir
+
+    def refuse(path):
+        if Path(path).name == "khoá":
+            raise PermissionError(13, "Permission denied", str(path))
+        return scandir(path)
+
+    monkeypatch.setattr(ingest.os, "scandir", refuse)
+    files, problems = ingest.discover([tmp_path / "tin"])
+    assert files == [tmp_path / "tin" / "a.txt"]
+    assert [(p.source, p.code, p.message) for p in problems] == [
+        (str(tmp_path / "tin" / "khoá"), "unreadable", "cannot list the folder: Permission denied; skipped")
+    ]
+
+
+_NAMES = st.sampled_from(["a.txt", "b.jsonl", "c.html", "d", "e.pdf"])
+# Link targets: itself, its folder, or a path under the root (a file, a folder, a link, nothing)
+_LINK = st.sampled_from(["itself", "its folder", "", "x", "x/y", "a.txt", "x/a.txt", "d", "gone", "y/d"])
+_ENTRY = st.tuples(
+    st.lists(st.sampled_from(["x", "y"]), max_size=2),  # the folder it is in
+    _NAMES,
+    st.one_of(st.just("file"), st.just("folder"), st.tuples(_LINK)),
+)
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(_ENTRY, max_size=12))
+@example([([], "a.txt", "file"), ([], "b.txt", ("a.txt",)), (["x"], "d", ("its folder",))])
+def test_discover_ends_and_finds_every_real_file_once_whatever_the_links(entries):
+    """Random trees of files, folders and links (to parents, to themselves, to nothing)."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp).resolve()
+        for folders, name, what in entries:
+            parent = root.joinpath(*folders)
+            parent.mkdir(parents=True, exist_ok=True)
+            path = parent / name
+            if path.exists() or path.is_symlink():
+                continue
+            if what == "file":
+                path.write_text("x")
+            elif what == "folder":
+                path.mkdir()
+            else:  # absolute targets: whatever links lead through, they stay under the root
+                targets = {"itself": path, "its folder": parent}
+                path.symlink_to(targets.get(what[0], root / what[0]))
+        files, problems = ingest.discover([root])
+        real = sorted(
+            p for p in root.rglob("*") if p.is_file() and not p.is_symlink() and p.suffix in ingest.SUFFIXES
+        )
+        assert len(files) == len(set(files)) and all(f.resolve() == f and f.is_file() for f in files)
+        assert sorted(files) == real  # links lead only to files under the root here
+        assert "not-found" not in {p.code for p in problems}
+
+
+_ID = st.one_of(st.none(), st.integers(), st.booleans(), st.floats(allow_nan=False), st.text(max_size=8))
+_ROW = st.fixed_dictionaries(
+    {"text": st.just("Hội nghị khai mạc ở Vilnius.")},
+    optional={"id": _ID, "url": st.one_of(_ID, st.just(" "))},
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(_ROW)
+def test_a_rows_identity_is_its_id_else_its_url_else_its_line(row):
+    """The reader (in the main process, to find versions) and the worker (storing the row) agree."""
+    line = json.dumps(row, ensure_ascii=False).encode()
+    piece = ingest.Piece("/tin/x.jsonl", 1, line.decode(), ingest.line_digest(line))
+    [doc] = ingest.read_piece(piece).documents
+    assert doc.origin.key == ingest._piece_key(piece)
+
+    def own(value):
+        if isinstance(value, int) and not isinstance(value, bool):
+            return str(value)
+        return value.strip() if isinstance(value, str) and value.strip() else None
+
+    named = [(field, own(row.get(field))) for field in ("id", "url") if own(row.get(field)) is not None]
+    expected = f"{named[0][0]}:{named[0][1]}" if named else f"sha256:{ingest.line_digest(line).hex()}"
+    assert (doc.origin.file, doc.origin.key, doc.origin.line) == ("/tin/x.jsonl", expected, piece.digest)

@@ -1,4 +1,5 @@
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -82,8 +83,8 @@ def test_only_a_window_of_tasks_is_read_ahead_of_the_results(tmp_path, monkeypat
     pulled = []
     pieces = ingest.pieces
 
-    def counted(path):
-        for piece in pieces(path):
+    def counted(path, known=None):
+        for piece in pieces(path, known):
             pulled.append(piece.line)
             yield piece
 
@@ -171,3 +172,150 @@ def test_a_text_file_with_an_impossible_dateline_is_stored_and_dated_from_its_te
     assert [(p.source, p.code) for p in report.problems] == [(str(page), "implausible-date")]
     assert (article.published_provenance, article.published.year) == (DateProvenance.INFERRED, 2021)
     assert "9999" not in " ".join(s.text for s in article.sentences)
+
+
+def _lines(path: Path, rows: list[dict], mode: str = "w") -> Path:
+    with path.open(mode, encoding="utf-8") as f:
+        f.writelines(json.dumps(row, ensure_ascii=False) + "\n" for row in rows)
+    return path
+
+
+def _counting_analysis(monkeypatch) -> list[str]:
+    """Sources analysed from now on (in this process: run with workers=1)."""
+    analysed: list[str] = []
+    analyze = pipeline.analyze
+
+    def counted(article, segmenter=None):
+        analysed.append(article.source)
+        return analyze(article, segmenter)
+
+    monkeypatch.setattr(pipeline, "analyze", counted)
+    return analysed
+
+
+def test_an_export_overwritten_with_other_articles_adds_them_and_keeps_the_earlier_ones(tmp_path):
+    """Rows without an id or url have no identity but their content: line 1 of a new export is
+    a new article, not a new version of the old line 1."""
+    latest = _lines(tmp_path / "latest.jsonl", [synthetic_row(1), synthetic_row(2)])
+    with Store(tmp_path / "x.db") as store:
+        first = pipeline.ingest_paths([latest], store, workers=1, segmenter="syllable")
+        _lines(latest, [synthetic_row(3), synthetic_row(4)])
+        second = pipeline.ingest_paths([latest], store, workers=1, segmenter="syllable")
+        assert (len(second.added), second.replaced, store.count()) == (2, [], 4)
+        assert sorted(a.id for a in store.articles()) == sorted(first.added + second.added)
+
+
+def test_a_row_with_the_same_id_or_url_and_new_text_replaces_its_earlier_version(tmp_path):
+    rows = [{**synthetic_row(1), "id": 7}, {**synthetic_row(2), "url": "https://vtv.vn/tin-2.htm"}]
+    export = _lines(tmp_path / "xuất.jsonl", rows)
+    with Store(tmp_path / "x.db") as store:
+        before = pipeline.ingest_paths([export], store, workers=1, segmenter="syllable").added
+        edited = [{**row, "text": row["text"] + "\n\nCập nhật: dự án đã được phê duyệt."} for row in rows]
+        _lines(export, edited[::-1])  # lines swapped too: identity is the row's, not its line's
+        report = pipeline.ingest_paths([export], store, workers=1, segmenter="syllable")
+        assert [(r.source, r.key, r.old_id, r.old_title, r.removed) for r in report.replaced] == [
+            (f"{export}#L1", "url:https://vtv.vn/tin-2.htm", before[1], rows[1]["title"], True),
+            (f"{export}#L2", "id:7", before[0], rows[0]["title"], True),
+        ]
+        assert [r.new_id for r in report.replaced] == report.added
+        assert sorted(a.id for a in store.articles()) == sorted(report.added)
+
+
+def test_two_versions_of_a_row_in_one_export_keep_the_later_and_stay_unchanged_after(tmp_path, monkeypatch):
+    """An append-only feed: the later line of an id replaces the earlier within one run; read
+    again, neither line is analysed, and the earlier does not come back."""
+    from test_store import _recount_terms, _terms_table
+
+    feed = _lines(tmp_path / "feed.jsonl", [{**synthetic_row(1), "id": "a"}, synthetic_row(5)])
+    with Store(tmp_path / "x.db") as store:
+        pipeline.ingest_paths([feed], store, workers=1, segmenter="syllable")
+        _lines(feed, [{**synthetic_row(2), "id": "a"}], mode="a")
+        report = pipeline.ingest_paths([feed], store, workers=1, segmenter="syllable")
+        counts = (len(report.added), len(report.replaced), report.unchanged_count, store.count())
+        assert counts == (1, 1, 2, 2)
+        analysed = _counting_analysis(monkeypatch)
+        again = pipeline.ingest_paths([feed], store, workers=1, segmenter="syllable")
+        assert (analysed, again.added, again.replaced, again.unchanged_count) == ([], [], [], 3)
+        assert _terms_table(store) == _recount_terms(store)
+        orphans = "SELECT count(*) FROM lsh WHERE article_id NOT IN (SELECT id FROM articles)"
+        assert store.conn.execute(orphans).fetchone()[0] == 0
+
+
+def test_one_run_holding_both_versions_of_a_row_stores_the_later_only(tmp_path):
+    from test_store import _recount_terms, _terms_table
+
+    feed = _lines(
+        tmp_path / "feed.jsonl",
+        [{**synthetic_row(1), "id": "a"}, synthetic_row(5), {**synthetic_row(2), "id": "a"}],
+    )
+    with Store(tmp_path / "x.db") as store:
+        report = pipeline.ingest_paths([feed], store, workers=1, segmenter="syllable")
+        [replaced] = report.replaced
+        assert (replaced.key, replaced.source, replaced.removed) == ("id:a", f"{feed}#L3", True)
+        assert len(report.added) == store.count() == 2 and replaced.old_id not in report.added
+        assert _terms_table(store) == _recount_terms(store)
+        orphans = "SELECT count(*) FROM lsh WHERE article_id NOT IN (SELECT id FROM articles)"
+        assert store.conn.execute(orphans).fetchone()[0] == 0
+
+
+def test_a_second_ingest_of_unchanged_inputs_analyses_nothing(tmp_path, monkeypatch):
+    corpus = tmp_path / "corpus"
+    shutil.copytree(EXAMPLES, corpus)
+    export = _export(corpus / "xuất.jsonl", 6, {})
+    with Store(tmp_path / "x.db") as store:
+        pipeline.ingest_paths([corpus], store, workers=1, segmenter="syllable")
+
+        def refuse(*args, **kwargs):
+            raise AssertionError("an unchanged input was analysed")
+
+        monkeypatch.setattr(pipeline, "analyze", refuse)
+        report = pipeline.ingest_paths([corpus], store, workers=1, segmenter="syllable")
+    assert (report.added, report.already_stored, report.replaced, report.problems) == ([], [], [], [])
+    by_file = {Path(u.path).name: u.count for u in report.unchanged}
+    assert by_file == {**{path.name: 1 for path in EXAMPLES.glob("*.txt")}, export.name: 6}
+
+
+def test_an_export_appended_to_is_analysed_for_its_new_lines_only(tmp_path, monkeypatch):
+    export = _export(tmp_path / "xuất.jsonl", 4, {})
+    with Store(tmp_path / "x.db") as store:
+        pipeline.ingest_paths([export], store, workers=1, segmenter="syllable")
+        _lines(export, [synthetic_row(5), synthetic_row(6)], mode="a")
+        analysed = _counting_analysis(monkeypatch)
+        report = pipeline.ingest_paths([export], store, workers=1, segmenter="syllable")
+        assert analysed == [f"{export}#L5", f"{export}#L6"]
+        assert (len(report.added), report.unchanged_count, store.count()) == (2, 4, 6)
+
+
+def test_a_touched_but_identical_file_is_hashed_once_then_skipped_unread(tmp_path, monkeypatch):
+    from nienbieu import models
+
+    monkeypatch.setattr(models, "RACY_NS", 0)  # trust fresh stats: files here are seconds old
+    article = tmp_path / "bài.txt"
+    shutil.copy(EXAMPLES / "000_276604fbab095470.txt", article)
+    hashed: list[Path] = []
+    hash_file = ingest.hash_file
+    monkeypatch.setattr(ingest, "hash_file", lambda path: hashed.append(path) or hash_file(path))
+    with Store(tmp_path / "x.db") as store:
+        pipeline.ingest_paths([article], store, workers=1, segmenter="syllable")
+        touched_at = article.stat().st_mtime_ns - 3600 * 10**9  # a future mtime vouches for nothing
+        os.utime(article, ns=(touched_at, touched_at))
+        analysed = _counting_analysis(monkeypatch)
+        touched = pipeline.ingest_paths([article], store, workers=1, segmenter="syllable")
+        assert (touched.unchanged_count, analysed, hashed) == (1, [], [article])
+        assert store.recorded_file(str(article)).mtime_ns == touched_at  # the new stat is recorded
+        again = pipeline.ingest_paths([article], store, workers=1, segmenter="syllable")
+        assert (again.unchanged_count, analysed, hashed) == (1, [], [article])  # not even hashed
+
+
+def test_a_file_changed_moments_before_it_was_read_is_hashed_next_time(tmp_path, monkeypatch):
+    """Its stat cannot vouch for its content: a write within the same timestamp tick after
+    reading would not show in it (git's "racily clean" files)."""
+    article = shutil.copy(EXAMPLES / "000_276604fbab095470.txt", tmp_path / "bài.txt")
+    hashed: list[Path] = []
+    hash_file = ingest.hash_file
+    monkeypatch.setattr(ingest, "hash_file", lambda path: hashed.append(path) or hash_file(path))
+    with Store(tmp_path / "x.db") as store:
+        pipeline.ingest_paths([article], store, workers=1, segmenter="syllable")
+        assert store.recorded_file(str(article)).mtime_ns is None
+        report = pipeline.ingest_paths([article], store, workers=1, segmenter="syllable")
+    assert (report.unchanged_count, hashed) == (1, [article])

@@ -1,4 +1,5 @@
 import sqlite3
+from pathlib import Path
 
 import pytest
 from conftest import EXAMPLES, roll_back
@@ -11,7 +12,9 @@ def test_reingest_adds_nothing(tmp_path):
     with Store(tmp_path / "a.db") as store:
         first = pipeline.ingest_paths([EXAMPLES], store)
         second = pipeline.ingest_paths([EXAMPLES], store)
-        assert (len(first.added), len(second.added), len(second.already_stored)) == (5, 0, 5)
+        # the files are unchanged: known by their stat or hash, not read as articles again
+        assert (len(first.added), len(second.added), len(second.already_stored)) == (5, 0, 0)
+        assert second.unchanged_count == 5
         assert store.count() == 5
         assert store.conn.execute("SELECT count(*) FROM sentences").fetchone()[0] == sum(
             len(a.sentences) for a in store.articles()
@@ -182,3 +185,62 @@ def test_stored_articles_wait_to_be_settled(tmp_path, seeds):
         assert store.pending() == []
         [vilnius] = store.articles(ids=[seeds["vilnius"].id])
         assert vilnius.published_provenance == "inferred"
+
+
+def _write(path: Path, body: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(f"Tiêu đề\n\n{body}", encoding="utf-8")
+    return path
+
+
+def test_an_article_two_files_give_is_kept_when_one_of_them_changes(tmp_path, monkeypatch):
+    """The same name in two folders, ingested from each folder: two sources of one article."""
+    same = "Hội nghị thượng đỉnh NATO khai mạc ở Vilnius hôm nay."
+    first, second = _write(tmp_path / "d1" / "a.txt", same), _write(tmp_path / "d2" / "a.txt", same)
+    with Store(tmp_path / "s.db") as store:
+        for folder in ("d1", "d2"):
+            monkeypatch.chdir(tmp_path / folder)
+            pipeline.ingest_paths(["."], store, segmenter="syllable")
+        [shared] = [a.id for a in store.articles()]
+        _write(second, "Hội nghị thượng đỉnh NATO bế mạc ở Vilnius.")
+        report = pipeline.ingest_paths(["."], store, segmenter="syllable")
+        [edited] = report.added
+        assert [(r.source, r.key, r.old_id, r.new_id, r.old_title, r.removed) for r in report.replaced] == [
+            (str(second), "", shared, edited, "Tiêu đề", False)  # another source still gives it
+        ]
+        assert sorted(a.id for a in store.articles()) == sorted([shared, edited])
+        assert dict(store.conn.execute(_PATHS)) == {str(first): shared, str(second): edited}
+
+
+_PATHS = "SELECT f.path, s.article_id FROM sources s JOIN files f ON f.id = s.file"
+
+
+def test_a_v8_store_keeps_its_sources_and_adopts_absolute_ones(tmp_path):
+    """v8 keyed sources by the path as given: relative ones cannot be placed, yet their articles
+    must never be deleted; absolute ones become identities, read again by the next ingest."""
+    absolute = _write(tmp_path / "in" / "a.txt", "Phiên bản đầu tiên của bài viết về hội nghị.")
+    relative = _write(tmp_path / "in" / "b.txt", "Bài viết thứ hai về cuộc họp báo chiều nay.")
+    db = tmp_path / "v8.db"
+    with Store(db) as store:
+        pipeline.ingest_paths([tmp_path / "in"], store, segmenter="syllable")
+        ids = {a.source: a.id for a in store.articles()}
+    roll_back(db, 8)
+    with sqlite3.connect(db) as conn:  # as a v8 ingest run in tmp_path/in left it
+        conn.execute("UPDATE sources SET path = 'b.txt' WHERE path = ?", (str(relative),))
+    with Store(db) as store:
+        assert schema_version(store.conn) == len(MIGRATIONS)
+        assert dict(store.conn.execute(_PATHS)) == {str(absolute): ids[str(absolute)]}
+        assert store.recorded_file(str(absolute)) is None  # no stat yet: read next time
+        legacy = store.conn.execute("SELECT path, article_id FROM legacy_sources").fetchall()
+        assert legacy == [("b.txt", ids[str(relative)])]
+
+        again = pipeline.ingest_paths([tmp_path / "in"], store, segmenter="syllable")
+        assert (again.added, sorted(again.already_stored), again.unchanged) == ([], sorted(ids.values()), [])
+        _write(absolute, "Phiên bản đã sửa của bài viết về hội nghị.")
+        _write(relative, "Bài viết thứ hai, đã sửa, về cuộc họp báo chiều nay.")
+        edited = pipeline.ingest_paths([tmp_path / "in"], store, segmenter="syllable")
+        assert [(r.old_id, r.removed) for r in edited.replaced] == [
+            (ids[str(absolute)], True),  # the adopted source: the earlier version goes
+            (ids[str(relative)], False),  # the legacy one still names it: it stays
+        ]
+        assert store.count() == 3

@@ -404,4 +404,5 @@ def _article(raw: RawDocument, state: _State, author: str | None) -> Article:
         published_provenance=DateProvenance.STATED if published else DateProvenance.UNKNOWN,
         published_evidence=evidence,
         year_hint=state.copyright_year,
+        origin=raw.origin,
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import dataclasses
 import functools
 import io
 import sqlite3
@@ -25,7 +26,7 @@ from typer.core import TyperGroup
 from nienbieu import entities, evaluation, export, llm, nlp, pipeline, rouge, search, summarize, timeline
 from nienbieu.models import Article
 from nienbieu.pipeline import IngestReport, ingest_paths
-from nienbieu.store import DEFAULT_DB, Store, StoreError, describe
+from nienbieu.store import DEFAULT_DB, Replacement, Store, StoreError, describe
 
 
 class Exit(IntEnum):
@@ -176,7 +177,8 @@ def ingest(
         ),
     ] = None,
 ) -> None:
-    """Read, clean, analyse and store articles. Re-ingesting the same files adds nothing."""
+    """Read, clean, analyse and store articles. Unchanged files and rows are skipped; an edited
+    file, or a JSONL row with the same id or url, replaces its earlier version (each reported)."""
     if segmenter is not None and segmenter not in nlp.SEGMENTERS:
         raise typer.BadParameter(
             f"'{segmenter}' is not one of {', '.join(nlp.SEGMENTERS)}", param_hint="--segmenter"
@@ -230,7 +232,8 @@ def _report(report: IngestReport, total: int, as_json: bool) -> None:
             "files": report.files,
             "added": report.added,
             "already_stored": report.already_stored,
-            "replaced": report.replaced,
+            "unchanged": [{"source": u.path, "articles": u.count} for u in report.unchanged],
+            "replaced": [dataclasses.asdict(r) for r in report.replaced],
             "articles_in_store": total,
             "problems": [
                 {"source": p.source, "severity": str(p.severity), "code": p.code, "message": p.message}
@@ -243,12 +246,33 @@ def _report(report: IngestReport, total: int, as_json: bool) -> None:
         colour = "red" if p.severity == "error" else "yellow"
         line = _text((f"{p.severity}:", colour), f" {p.source}: {p.message} ", (f"({p.code})", "dim"))
         err.print(line, highlight=False, soft_wrap=True)  # a long path stays whole, on one line
-    err.print(
-        f"{report.files} files: {len(report.added)} new articles, "
-        f"{len(report.already_stored)} already stored, {len(report.skipped)} skipped; "
-        f"{total} articles in store",
-        highlight=False,
-    )
+    for r in report.replaced:  # one unbroken line each, for grep as much as for the eye
+        err.print(f"[bold yellow]{_replacement(r)}[/]", highlight=False, soft_wrap=True)
+    err.print(_summary(report, total), highlight=False, soft_wrap=True)
+
+
+def _replacement(r: Replacement) -> str:
+    """One loud line: a source gives another article than before."""
+    where = f"{r.source} ({r.key.replace(':', ' ', 1)})" if r.key else r.source
+    change = f"{where}: article {r.old_id} → {r.new_id}"
+    if r.removed:
+        return escape(f"replaced: {change}; the earlier version, “{r.old_title}”, was removed")
+    return escape(f"updated: {change}; the earlier version, “{r.old_title}”, stays (another source has it)")
+
+
+def _summary(report: IngestReport, total: int) -> str:
+    removed = sum(r.removed for r in report.replaced)
+    parts = [
+        f"{len(report.added)} new articles",
+        f"{len(report.already_stored)} already stored",
+        f"{report.unchanged_count} unchanged",
+    ]
+    if removed:
+        parts.append(f"{removed} replaced (earlier versions removed)")
+    if kept := len(report.replaced) - removed:
+        parts.append(f"{kept} updated (earlier versions kept: other sources have them)")
+    parts.append(f"{len(report.skipped)} skipped")
+    return f"{report.files} files: {', '.join(parts)}; {total} articles in store"
 
 
 @app.command("timeline")

@@ -7,6 +7,9 @@ run any stage by itself and the CLI stays a thin layer.
 from __future__ import annotations
 
 import json
+import os
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
@@ -36,6 +39,61 @@ class Problem:
         return f"{self.severity}: {self.source}: {self.message} [{self.code}]"
 
 
+# A file changed this recently (in ns) may change again within its timestamp's granularity (2 s
+# on FAT, 1 s on some network file systems) without its stat showing it: its stat vouches for
+# nothing, and the next ingest hashes it (git's "racily clean" files).
+RACY_NS = 2_000_000_000
+
+
+@dataclass(frozen=True, slots=True)
+class FileStat:
+    """What a whole text or HTML file was when it was read: enough to know, next time, that it is
+    unchanged without reading it (same size, mtime and ctime) or after hashing it (same sha256)."""
+
+    size: int
+    mtime_ns: int | None  # None: read too soon after a change for the stat to vouch for the content
+    ctime_ns: int | None
+    sha256: str  # of the raw bytes
+
+    @classmethod
+    def of(cls, st: os.stat_result, sha256: str) -> FileStat:
+        racy = max(st.st_mtime_ns, st.st_ctime_ns) > time.time_ns() - RACY_NS
+        if racy:
+            return cls(st.st_size, None, None, sha256)
+        return cls(st.st_size, st.st_mtime_ns, st.st_ctime_ns, sha256)
+
+    def vouches_for(self, st: os.stat_result) -> bool:
+        """True when the file, as `st` shows it now, certainly holds the bytes hashed then."""
+        return self.mtime_ns is not None and (st.st_size, st.st_mtime_ns, st.st_ctime_ns) == (
+            self.size,
+            self.mtime_ns,
+            self.ctime_ns,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Origin:
+    """Which input an article came from, as the store identifies it: a source replaces the
+    article it gave before only when the same origin now gives another text (README, "Sources")."""
+
+    file: str  # absolute path of the file (resolved by ingest.discover)
+    # "" a whole text or HTML file; "id:…" or "url:…" a JSONL row naming itself; "sha256:…" (of its
+    # line) a JSONL row that does not: its content is its only identity
+    key: str = ""
+    line: bytes | None = None  # a JSONL row: the sha256 digest of its raw line, recorded as read
+    stat: FileStat | None = None  # a whole file: its stat and hash when read
+
+
+@dataclass(frozen=True, slots=True)
+class RecordedLines:
+    """The lines of a JSONL file stored before, as the store answers for them."""
+
+    # a line's digest -> the identity (`Origin.key`) of its row, and whether that identity gives
+    # the line's article now (False: a later version replaced it); None: never stored
+    find: Callable[[bytes], tuple[str, bool] | None]
+    keyed: bool  # some rows name themselves (id or url): rows that can have versions
+
+
 @dataclass(slots=True)
 class RawDocument:
     """One article as read from disk, before cleaning."""
@@ -46,6 +104,7 @@ class RawDocument:
     title: str | None = None
     published: str | None = None  # as given by metadata (ISO or free text)
     outlet: str | None = None
+    origin: Origin | None = None  # set by ingest's readers
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,6 +180,7 @@ class Article:
     year_hint: int | None = None  # e.g. the year of a "© 2025" footer
     sentences: list[Sentence] = field(default_factory=list)
     fingerprint: bytes | None = None  # MinHash signature (nienbieu.dedup), computed with the analysis
+    origin: Origin | None = None  # the input it was read from; None: identified by `source` as given
 
     @property
     def display_title(self) -> str:

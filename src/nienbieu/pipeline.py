@@ -16,8 +16,8 @@ from datetime import date, datetime
 from pathlib import Path
 
 from nienbieu import clean, dating, dedup, entities, ingest, nlp, timex
-from nienbieu.models import Article, DateProvenance, Problem, Quote, Sentence, Severity
-from nienbieu.store import Store
+from nienbieu.models import Article, DateProvenance, FileStat, Problem, Quote, Sentence, Severity
+from nienbieu.store import Replacement, Store
 
 
 def analyze(article: Article, segmenter: str | None = None) -> Article:
@@ -106,13 +106,19 @@ def process(raw_documents: Iterable, problems: list[Problem], segmenter: str | N
 class IngestReport:
     files: int = 0
     added: list[str] = field(default_factory=list)
-    already_stored: list[str] = field(default_factory=list)
-    replaced: list[str] = field(default_factory=list)
+    already_stored: list[str] = field(default_factory=list)  # read, and found stored from elsewhere
+    replaced: list[Replacement] = field(default_factory=list)
+    unchanged: list[ingest.Unchanged] = field(default_factory=list)  # not read again, or not analysed
     problems: list[Problem] = field(default_factory=list)
 
     @property
     def skipped(self) -> list[Problem]:
         return [p for p in self.problems if p.severity is Severity.ERROR]
+
+    @property
+    def unchanged_count(self) -> int:
+        """Articles (files and JSONL lines) found unchanged since they were stored."""
+        return sum(u.count for u in self.unchanged)
 
 
 # A worker process loads the segmenter's models (about a second, some 20 articles of analysis)
@@ -151,12 +157,17 @@ class _Task:
     files_done: int  # files whose every piece is in this task or an earlier one
 
 
-def _tasks(files: list[Path]) -> Iterator[_Task]:
+def _tasks(files: list[Path], skipping: _Skipping | None = None) -> Iterator[_Task]:
     """The pieces of the files in file order then line order, `PIECES_PER_TASK` to a task (a
-    task may span files); read lazily, so one big JSONL file is never held whole."""
+    task may span files); read lazily, so one big JSONL file is never held whole. What the
+    store shows unchanged goes to `skipping`, not into a task: it is not analysed again."""
+    skipping = skipping or _Skipping(None)
     pieces: list[ingest.Piece | Problem] = []
     for before, path in enumerate(files):
-        for piece in ingest.pieces(path):
+        for piece in ingest.pieces(path, skipping.known):
+            if isinstance(piece, ingest.Unchanged):
+                skipping.skip(piece)
+                continue
             # A full task goes out only once a piece of `path` follows it: the files before
             # `path` are then certainly done, whatever the task holds.
             if len(pieces) == PIECES_PER_TASK:
@@ -166,15 +177,30 @@ def _tasks(files: list[Path]) -> Iterator[_Task]:
     yield _Task(pieces, len(files))
 
 
+@dataclass(slots=True)
+class _Skipping:
+    """What the store records of the inputs read before (`known`), the inputs found unchanged,
+    and the new stats of those found touched but identical, until they are recorded."""
+
+    known: ingest.Known | None
+    unchanged: list[ingest.Unchanged] = field(default_factory=list)
+    touched: list[tuple[str, FileStat]] = field(default_factory=list)
+
+    def skip(self, item: ingest.Unchanged) -> None:
+        self.unchanged.append(item)
+        if item.stat:
+            self.touched.append((item.path, item.stat))
+
+
 def _in_order(
-    files: list[Path], workers: int, segmenter: str | None
+    files: list[Path], workers: int, segmenter: str | None, skipping: _Skipping | None = None
 ) -> Generator[tuple[int, list[Article], list[Problem]], None, None]:
     """`read_and_process` over the tasks of the files, on `workers` processes; results in task
     order with the files done. At most `TASKS_PER_WORKER` tasks per worker are in flight, so
     memory stays bounded however much there is to read. Closing the generator early (an error,
     a signal) terminates the workers at once instead of letting them finish their tasks."""
     work = functools.partial(read_and_process, segmenter=segmenter)
-    tasks = _tasks(files)
+    tasks = _tasks(files, skipping)
     head = list(itertools.islice(tasks, 2))
     if workers <= 1 or len(head) < 2:  # one task: starting processes would cost more than it saves
         for task in itertools.chain(head, tasks):
@@ -256,7 +282,9 @@ def ingest_paths(
 ) -> IngestReport:
     """Read, clean, analyse and store articles; one transaction per batch of `batch_size`
     articles. Reading and analysis stream (JSONL files line by line, a few tasks in flight), so
-    their memory does not grow with the size of a file.
+    their memory does not grow with the size of a file. Inputs stored before and unchanged are
+    not analysed again (`report.unchanged`); a source that now gives another text replaces the
+    article it gave (`report.replaced`; README, "Sources").
 
     With `workers` > 1 (default: `default_workers`) the analysis (the slow part: word
     segmentation) runs on that many processes; storing stays in this one, in file order then
@@ -268,16 +296,17 @@ def ingest_paths(
     if workers is None:
         workers = default_workers(files)
     batch: list[Article] = []
+    skipping = _Skipping(store, report.unchanged)
 
     def flush() -> None:
-        result = store.add(batch)
-        report.added += result.added
-        report.already_stored += result.already_stored
-        report.replaced += result.replaced
+        _add(store, batch, report)
         batch.clear()
+        if skipping.touched:
+            store.refresh(skipping.touched)
+            skipping.touched.clear()
 
     try:
-        with closing(_in_order(files, workers, segmenter)) as results:
+        with closing(_in_order(files, workers, segmenter, skipping)) as results:
             for files_done, articles, found in results:
                 report.problems.extend(found)
                 batch.extend(articles)
@@ -285,8 +314,7 @@ def ingest_paths(
                     flush()
                 if progress:
                     progress(files_done, len(files))
-        if batch:
-            flush()
+        flush()
         settle(store)
     except Interrupted as stop:
         stop.report = report
@@ -320,6 +348,20 @@ def stop_on_signals(signums: Iterable[int] = (signal.SIGTERM, signal.SIGINT)) ->
     finally:
         for signum, handler in previous.items():
             signal.signal(signum, handler)
+
+
+def _add(store: Store, batch: list[Article], report: IngestReport) -> None:
+    """Store a batch and count it in the report. An article added and replaced within the run
+    (an export holding two versions of one row) is reported replaced, not added."""
+    if not batch:
+        return
+    result = store.add(batch)
+    report.added += result.added
+    report.already_stored += result.already_stored
+    report.replaced += result.replaced
+    gone = {r.old_id for r in result.replaced if r.removed}
+    if gone:
+        report.added = [a for a in report.added if a not in gone]
 
 
 SETTLE_BATCH = 250  # undated articles loaded and dated at a time

@@ -4,19 +4,32 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sqlite3
 import time
 from collections import Counter
 from collections.abc import Collection, Iterable, Iterator
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 import numpy as np
 
 from nienbieu import dating, dedup, search
-from nienbieu.models import Article, DateProvenance, Mention, Paragraph, Quote, Sentence, TimeExpression
+from nienbieu.models import (
+    Article,
+    DateProvenance,
+    FileStat,
+    Mention,
+    Origin,
+    Paragraph,
+    Quote,
+    RecordedLines,
+    Sentence,
+    TimeExpression,
+    first_words,
+)
 
 DEFAULT_DB = "nienbieu.db"
 
@@ -163,18 +176,70 @@ MIGRATIONS: tuple[str, ...] = (
     END;
     CREATE VIRTUAL TABLE titles_fts_vocab USING fts5vocab(titles_fts, 'row');
     """,
+    # v9: sources by identity (README, "Sources"): a text or HTML file is its resolved absolute
+    # path; a JSONL row its file and its own id or url, or, naming neither, its content (the hash
+    # of its line). files: each file once, with the stat and hash of a whole file as last stored,
+    # so an unchanged file is skipped unread. lines: every JSONL line stored from a file, by the
+    # hash of its bytes, with its row's identity, so an export read again is analysed only for
+    # its new lines; sources.line: the line that gave a row's current version. Earlier versions
+    # keyed sources by the path as given, relative to a working directory nobody recorded: those
+    # rows are kept as legacy_sources, only so that the articles they name are never deleted;
+    # Store adopts the absolute paths of whole files among them as identities (Python, once).
+    """
+    ALTER TABLE sources RENAME TO legacy_sources;
+    DROP INDEX sources_article;
+    CREATE INDEX legacy_sources_article ON legacy_sources(article_id);
+    CREATE TABLE files (
+        id INTEGER PRIMARY KEY,
+        path TEXT NOT NULL UNIQUE,
+        size INTEGER,
+        mtime_ns INTEGER,
+        ctime_ns INTEGER,
+        sha256 TEXT
+    );
+    CREATE TABLE sources (
+        file INTEGER NOT NULL REFERENCES files(id),
+        key TEXT NOT NULL,
+        article_id TEXT NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+        line BLOB,
+        ingested_at TEXT NOT NULL,
+        PRIMARY KEY (file, key)
+    ) WITHOUT ROWID;
+    CREATE INDEX sources_article ON sources(article_id);
+    CREATE TABLE lines (
+        file INTEGER NOT NULL REFERENCES files(id),
+        hash BLOB NOT NULL,
+        key TEXT NOT NULL,
+        PRIMARY KEY (file, hash)
+    ) WITHOUT ROWID;
+    """,
 )
+# A source stored before v9 for a JSONL line: "path#L<number>"
+_JSONL_LINE = re.compile(r"#L\d+$")
 CHUNK = 500  # ids or terms per `IN (...)` query, well under SQLite's variable limit
 # What decides which article of a duplicate group is canonical (the smallest; undated ones last),
 # for the full regroup and the incremental one alike
 _GROUP_ORDER = "coalesce(a.published, '9999')"
 
 
+@dataclass(frozen=True, slots=True)
+class Replacement:
+    """A source that gave one article before and now gives another (an edited file, an updated
+    JSONL row with the same id or url)."""
+
+    source: str  # where the new version was read: a file, or file#L<line>
+    key: str  # the JSONL row's identity ("id:…", "url:…"); "" for a whole file
+    old_id: str
+    new_id: str
+    old_title: str
+    removed: bool  # False: another source still gives the earlier version, which stays
+
+
 @dataclass(slots=True)
 class AddResult:
     added: list[str]
     already_stored: list[str]
-    replaced: list[str]
+    replaced: list[Replacement]
 
 
 # A writer waits this long for another process's transaction before giving up (SQLite's busy
@@ -345,6 +410,8 @@ class Store:
                 self._sign_old_articles()
             if 0 < before < 7:
                 self._index_old_articles()
+            if 0 < before < 9:
+                self._adopt_old_sources()
 
     def close(self) -> None:
         self.conn.close()
@@ -401,37 +468,81 @@ class Store:
     # --- writing -------------------------------------------------------------
 
     def add(self, articles: Iterable[Article]) -> AddResult:
-        """Store a batch atomically. Known content is not stored twice; an edited file
-        replaces the article it produced before when nothing else refers to it."""
+        """Store a batch atomically, with where each article came from. Known content is not
+        stored twice. An article is replaced only when its own origin (README, "Sources") now
+        gives another text, and deleted only when no other source gives it."""
         result = AddResult([], [], [])
         now = datetime.now(UTC).isoformat(timespec="seconds")
-        counted: list[tuple[set[str], bool]] = []
-        signed: list[tuple[str, bytes]] = []
+        new = _NewRows()
         with self.transaction() as conn:
             for article in articles:
+                origin = article.origin or Origin(article.source)
+                file = _file_id(conn, origin.file)
                 previous = conn.execute(
-                    "SELECT article_id FROM sources WHERE path = ?", (article.source,)
+                    "SELECT article_id FROM sources WHERE file = ? AND key = ?", (file, origin.key)
                 ).fetchone()
-                exists = conn.execute("SELECT 1 FROM articles WHERE id = ?", (article.id,)).fetchone()
-                if exists:
+                if conn.execute("SELECT 1 FROM articles WHERE id = ?", (article.id,)).fetchone():
                     result.already_stored.append(article.id)
                 else:
-                    signed.append((article.id, self._insert(conn, article, now)))
-                    conn.execute("INSERT INTO pending VALUES (?)", (article.id,))
+                    new.insert(conn, article, now)
                     result.added.append(article.id)
-                    counted.append((dating.term_set(s.text for s in article.sentences), _stated(article)))
-                conn.execute(
-                    "INSERT INTO sources(path, article_id, ingested_at) VALUES (?, ?, ?) "
-                    "ON CONFLICT(path) DO UPDATE SET article_id = excluded.article_id, "
-                    "ingested_at = excluded.ingested_at",
-                    (article.source, article.id, now),
-                )
-                if previous and previous[0] != article.id and self._orphan(conn, previous[0]):
-                    self._delete(conn, previous[0])
-                    result.replaced.append(previous[0])
-            _count_terms(conn, counted)
-            _insert_lsh(conn, signed)
+                _record_source(conn, file, origin, article.id, now)
+                if previous and previous[0] != article.id:
+                    new.write(conn)  # what the batch added is counted before anything is taken away
+                    result.replaced.append(self._replace(conn, previous[0], article, origin.key))
+            new.write(conn)
         return result
+
+    def _replace(self, conn: sqlite3.Connection, old: str, new: Article, key: str) -> Replacement:
+        """`old`, which `new`'s source gave before: deleted unless another source still gives it."""
+        [title] = conn.execute("SELECT title FROM articles WHERE id = ?", (old,)).fetchone()
+        if title is None:
+            first = conn.execute(
+                "SELECT text FROM sentences WHERE article_id = ? ORDER BY idx LIMIT 1", (old,)
+            ).fetchone()
+            title = first_words(first[0]) if first else ""
+        removed = self._orphan(conn, old)
+        if removed:
+            self._delete(conn, old)
+        return Replacement(new.source, key, old, new.id, title, removed)
+
+    def recorded_file(self, path: str) -> FileStat | None:
+        """The stat and hash of the whole text or HTML file at `path` as last stored, if any
+        (`ingest.Known`)."""
+        row = self.conn.execute(
+            "SELECT f.size, f.mtime_ns, f.ctime_ns, f.sha256 FROM files f "
+            "JOIN sources s ON s.file = f.id AND s.key = '' WHERE f.path = ? AND f.sha256 IS NOT NULL",
+            (path,),
+        ).fetchone()
+        return FileStat(*row) if row else None
+
+    def recorded_lines(self, path: str) -> RecordedLines | None:
+        """The lines of the JSONL file at `path` stored before, if any (`ingest.Known`): one
+        indexed lookup a line, however long the export."""
+        row = self.conn.execute("SELECT id FROM files WHERE path = ?", (path,)).fetchone()
+        if row is None:
+            return None
+        file = row[0]
+        keyed = self.conn.execute(
+            "SELECT 1 FROM lines WHERE file = ? AND key NOT LIKE 'sha256:%' LIMIT 1", (file,)
+        ).fetchone()
+        sql = (
+            "SELECT l.key, s.line IS l.hash FROM lines l "
+            "LEFT JOIN sources s ON s.file = l.file AND s.key = l.key WHERE l.file = ? AND l.hash = ?"
+        )
+
+        def find(digest: bytes) -> tuple[str, bool] | None:
+            found = self.conn.execute(sql, (file, digest)).fetchone()
+            return (found[0], bool(found[1])) if found else None
+
+        return RecordedLines(find, keyed is not None)
+
+    def refresh(self, files: Iterable[tuple[str, FileStat]]) -> None:
+        """Record the new stat of files found touched but identical, so the next ingest need
+        not hash them again."""
+        with self.transaction() as conn:
+            for path, stat in files:
+                _record_stat(conn, _file_id(conn, path), stat)
 
     @staticmethod
     def _delete(conn: sqlite3.Connection, article_id: str) -> None:
@@ -462,7 +573,15 @@ class Store:
 
     @staticmethod
     def _orphan(conn: sqlite3.Connection, article_id: str) -> bool:
-        return conn.execute("SELECT 1 FROM sources WHERE article_id = ?", (article_id,)).fetchone() is None
+        """True when no source, current or kept from before v9, gives the article."""
+        return (
+            conn.execute(
+                "SELECT 1 FROM sources WHERE article_id = ?1 UNION ALL "
+                "SELECT 1 FROM legacy_sources WHERE article_id = ?1",
+                (article_id,),
+            ).fetchone()
+            is None
+        )
 
     @staticmethod
     def _insert(conn: sqlite3.Connection, a: Article, now: str) -> bytes:
@@ -566,6 +685,24 @@ class Store:
                 }
                 texts = _sentence_texts(conn, chunk)
                 _count_terms(conn, [(dating.term_set(t), i in stated) for i, t in texts.items()])
+
+    def _adopt_old_sources(self) -> None:
+        """Sources stored before v9 were paths as given on the command line. A relative one was
+        relative to a working directory nobody recorded, and a JSONL line number is no identity:
+        those stay in `legacy_sources`, where they only keep their articles from being deleted.
+        An absolute path of a whole file is an identity: it becomes one (resolved), with no stat,
+        so the next ingest reads the file and replaces its article if it was edited since."""
+        rows = self.conn.execute("SELECT path, article_id, ingested_at FROM legacy_sources").fetchall()
+        with self.transaction() as conn:
+            for path, article_id, ingested_at in rows:
+                if not os.path.isabs(path) or _JSONL_LINE.search(path):
+                    continue
+                adopted = conn.execute(
+                    "INSERT OR IGNORE INTO sources VALUES (?, '', ?, NULL, ?)",
+                    (_file_id(conn, os.path.realpath(path)), article_id, ingested_at),
+                ).rowcount
+                if adopted:
+                    conn.execute("DELETE FROM legacy_sources WHERE path = ?", (path,))
 
     def pending(self, undated: bool = False) -> list[str]:
         """Ids of the articles stored but not yet settled (dated, grouped); `undated`: only those
@@ -730,6 +867,53 @@ def _is_busy(error: sqlite3.OperationalError) -> bool:
 def _newer(path: str, version: int) -> str:
     return (f"{path} was written by a newer nienbieu (schema v{version}; this one knows up to "
             f"v{len(MIGRATIONS)}): upgrade nienbieu")  # fmt: skip
+
+
+def _file_id(conn: sqlite3.Connection, path: str) -> int:
+    conn.execute("INSERT INTO files(path) VALUES (?) ON CONFLICT(path) DO NOTHING", (path,))
+    return conn.execute("SELECT id FROM files WHERE path = ?", (path,)).fetchone()[0]
+
+
+def _record_source(conn: sqlite3.Connection, file: int, origin: Origin, article_id: str, now: str) -> None:
+    """`origin` gives `article_id` now; a JSONL line is recorded as read, a whole file's stat and
+    hash as what it held."""
+    conn.execute(
+        "INSERT INTO sources(file, key, article_id, line, ingested_at) VALUES (?, ?, ?, ?, ?) "
+        "ON CONFLICT(file, key) DO UPDATE SET article_id = excluded.article_id, "
+        "line = excluded.line, ingested_at = excluded.ingested_at",
+        (file, origin.key, article_id, origin.line, now),
+    )
+    if origin.line is not None:
+        conn.execute("INSERT OR IGNORE INTO lines VALUES (?, ?, ?)", (file, origin.line, origin.key))
+    if origin.stat is not None:
+        _record_stat(conn, file, origin.stat)
+
+
+def _record_stat(conn: sqlite3.Connection, file: int, st: FileStat) -> None:
+    conn.execute(
+        "UPDATE files SET size = ?, mtime_ns = ?, ctime_ns = ?, sha256 = ? WHERE id = ?",
+        (st.size, st.mtime_ns, st.ctime_ns, st.sha256, file),
+    )
+
+
+@dataclass(slots=True)
+class _NewRows:
+    """The term counts and LSH buckets of the articles a batch inserts, written together, in key
+    order (`_count_terms`), at its end, or before an article is deleted (whose counts are taken
+    away from what is written)."""
+
+    terms: list[tuple[set[str], bool]] = field(default_factory=list)
+    signatures: list[tuple[str, bytes]] = field(default_factory=list)
+
+    def insert(self, conn: sqlite3.Connection, article: Article, now: str) -> None:
+        self.signatures.append((article.id, Store._insert(conn, article, now)))
+        conn.execute("INSERT INTO pending VALUES (?)", (article.id,))
+        self.terms.append((dating.term_set(s.text for s in article.sentences), _stated(article)))
+
+    def write(self, conn: sqlite3.Connection) -> None:
+        _count_terms(conn, self.terms)
+        _insert_lsh(conn, self.signatures)
+        self.terms, self.signatures = [], []
 
 
 def _iso(value: date | datetime | None) -> str | None:

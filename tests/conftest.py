@@ -56,6 +56,7 @@ _ADDED_BY = {
     "JOIN articles a ON a.id = s.article_id;"
     "DROP TABLE sources; DROP TABLE lines; DROP TABLE files;"
     "ALTER TABLE legacy_sources RENAME TO sources; CREATE INDEX sources_article ON sources(article_id);",
+    10: "ALTER TABLE pending DROP COLUMN dated;",
 }
 
 

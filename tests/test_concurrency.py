@@ -11,13 +11,15 @@ import subprocess
 import threading
 import time
 from contextlib import closing
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from conftest import EXAMPLES, SEEDS, cli_process, dump, ingest_args, read_only, synthetic_row, write_jsonl
 
-from nienbieu import clean, ingest, pipeline
-from nienbieu.store import MIGRATIONS, Store, StoreError
+from nienbieu import clean, dedup, ingest, pipeline
+from nienbieu.models import DateProvenance
+from nienbieu.store import _GROUP_ORDER, MIGRATIONS, Store, StoreError
 
 # Two corpora that share a third of their articles, and a third one stored before them.
 A, B, BEFORE = range(0, 240), range(160, 400), range(400, 460)
@@ -38,13 +40,23 @@ def _run(args: list[str]) -> subprocess.CompletedProcess:
     return subprocess.CompletedProcess(args, process.returncode, out, errors)
 
 
+# Rows keyed by the order of insertion are compared by what they stand for: the file's path.
+_BY_PATH = {
+    "files": "SELECT path, size, mtime_ns, ctime_ns, sha256 FROM files",
+    "sources": "SELECT f.path, s.key, s.article_id, s.line FROM sources s JOIN files f ON f.id = s.file",
+    "lines": "SELECT f.path, l.hash, l.key FROM lines l JOIN files f ON f.id = l.file",
+}
+
+
 def _comparable(db: Path) -> dict[str, list[tuple]]:
     """The store's rows that do not depend on the order the runs happened in: estimated dates
-    (whether an undated article gets one, and the time expressions resolved against it)
-    depend on what was stored when, and an
-    article's first source on which run stored it (the `sources` table holds them all), and the
-    full-text index's internal rows on the order of insertion."""
-    rows = {table: found for table, found in dump(db).items() if "_fts" not in table}
+    (whether an undated article gets one, and the time expressions resolved against it) depend
+    on what was stored when, an article's first source on which run stored it (the `sources`
+    table holds them all), and file numbers and the full-text index's internal rows on the
+    order of insertion. Duplicate groups follow the estimated dates (`_groups_agree_with_dates`)."""
+    rows = {
+        table: found for table, found in dump(db).items() if "_fts" not in table and table != "duplicates"
+    }
     with read_only(db) as conn:
         inferred = {
             r[0] for r in conn.execute("SELECT id FROM articles WHERE published_provenance != 'stated'")
@@ -52,6 +64,7 @@ def _comparable(db: Path) -> dict[str, list[tuple]]:
         rows["articles"] = sorted(
             conn.execute("SELECT id, title, published_provenance = 'stated' FROM articles")
         )
+        rows.update({table: sorted(conn.execute(sql), key=repr) for table, sql in _BY_PATH.items()})
     rows["timexes"] = [r for r in rows["timexes"] if r[0] not in inferred]
     return rows
 
@@ -117,6 +130,7 @@ def test_two_ingests_and_a_reader_at_once(store, trial, corpora, one_after_the_o
         assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
         assert conn.execute("SELECT count(*) FROM pending").fetchone() == (0,)
     assert _comparable(db) == _comparable(one_after_the_other[store])
+    assert _groups_agree_with_dates(db) and _groups_agree_with_dates(one_after_the_other[store])
 
     # readers never failed: they saw no store yet, an empty one, or a consistent one
     assert any(result.returncode == 0 for result in reader.results)
@@ -127,11 +141,25 @@ def test_two_ingests_and_a_reader_at_once(store, trial, corpora, one_after_the_o
             assert result.stderr.startswith("error: there is no database at"), result.stderr
 
 
+def _groups_agree_with_dates(db: Path) -> bool:
+    """The stored duplicate groups are those that grouping every stored article at once gives,
+    with the dates stored: no group was decided on a date that changed after."""
+    with read_only(db) as conn:
+        sql = (f"SELECT s.article_id, {_GROUP_ORDER}, s.minhash FROM signatures s "
+               "JOIN articles a ON a.id = s.article_id")  # fmt: skip
+        rows = conn.execute(sql).fetchall()
+        stored = sorted(conn.execute("SELECT article_id, canonical_id, similarity FROM duplicates"))
+    regrouped = dedup.group_signatures([(i, key, dedup.from_bytes(blob)) for i, key, blob in rows])
+    return sorted((d.article, d.canonical, d.similarity) for d in regrouped) == stored
+
+
 def _ids(reference: Path, corpora: dict[str, Path]) -> list[set[str]]:
     """The ids of the articles of corpora a and b, from the sources of the reference store."""
     with read_only(reference) as conn:
-        sources = dict(conn.execute("SELECT path, article_id FROM sources"))
-    return [{article for path, article in sources.items() if path.startswith(f"{corpora[name]}/")}
+        sources = conn.execute(
+            "SELECT f.path, s.article_id FROM sources s JOIN files f ON f.id = s.file"
+        ).fetchall()
+    return [{article for path, article in sources if path.startswith(f"{corpora[name]}/")}
             for name in ("a", "b")]  # fmt: skip
 
 
@@ -225,3 +253,48 @@ def test_a_reader_does_not_block_a_writer(tmp_path, seeds):
         assert reader.count() == 1
         reader.conn.execute("COMMIT")
         assert reader.count() == 2
+
+
+def test_an_article_stored_while_another_process_settles_is_dated_before_it_is_grouped(tmp_path, seeds):
+    """Process B settles while process A stores an undated copy of a stored article: B groups
+    only articles whose date is settled, so the copy waits for A's settling to date it, and
+    its group is decided on that date (B once grouped it undated and took it out of `pending`:
+    it was never dated)."""
+    original = seeds["vtv"]
+    copy = replace(original, id="copy-of-vtv", source="copy.txt", published=None,
+                   published_provenance=DateProvenance.UNKNOWN, published_evidence=None)  # fmt: skip
+    db = tmp_path / "s.db"
+    with Store(db) as a, Store(db) as b:
+        a.add([original])
+        pipeline.settle(a)
+        assert b.pending(undated=True) == []  # B's settling has dated what it saw: nothing
+        a.add([copy])
+        b.settle_groups()  # B groups what is ready: not the copy, still waiting for its date
+        assert a.pending() == ["copy-of-vtv"]
+        pipeline.settle(a)
+        [stored] = a.articles(ids=["copy-of-vtv"])
+        assert stored.published_provenance is DateProvenance.INFERRED and a.pending() == []
+    assert _groups_agree_with_dates(db)
+
+
+def test_articles_read_while_another_process_commits_are_whole(tmp_path, seeds):
+    """Reading articles takes several queries (articles, then their sentences, time expressions,
+    names, quotes); another process committing between two of them must not show rows of an
+    article the first query did not see (it raised KeyError)."""
+    db = tmp_path / "s.db"
+    with Store(db) as writer:
+        writer.add([seeds["vtv"]])
+    with Store(db, readonly=True) as reader, Store(db) as other:
+        statements: list[str] = []
+
+        def commit_meanwhile(sql: str) -> None:
+            statements.append(sql)
+            if sql.lstrip().startswith("SELECT article_id, sentence_idx") and len(statements) <= 4:
+                other.add([seeds["rutte"]])  # articles and sentences are read, the rest not yet
+
+        reader.conn.set_trace_callback(commit_meanwhile)
+        loaded = reader.articles()
+        reader.conn.set_trace_callback(None)
+        assert [a.id for a in loaded] == [seeds["vtv"].id]
+        assert [s.text for s in loaded[0].sentences] == [s.text for s in seeds["vtv"].sentences]
+        assert reader.count() == 2  # the next read sees the commit

@@ -92,11 +92,18 @@ OutputOption = Annotated[
 ]
 
 
-def _open(db: Path, write: bool = False) -> Store:
-    """The store of a command: commands that only read open it read-only, so they work on a
-    read-only file and cannot create an empty store at a mistyped path."""
+@contextmanager
+def _open(db: Path, write: bool = False) -> Iterator[Store]:
+    """The store of a command. Commands that only read open it read-only, so they work on a
+    read-only file and cannot create an empty store at a mistyped path, and see one state of it
+    while other processes write (`Store.snapshot`)."""
     _opened.append(db)
-    return Store(db, readonly=not write)
+    with Store(db, readonly=not write) as store:
+        if write:
+            yield store
+            return
+        with store.snapshot():
+            yield store
 
 
 def _emit(text: str, output: Path | None) -> None:

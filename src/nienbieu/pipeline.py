@@ -375,8 +375,8 @@ def settle(store: Store) -> None:
     Dates estimated earlier are kept: `redate` estimates every one again."""
     undated = store.pending(undated=True)
     if undated:
-        _estimate_dates(store, undated)
-    store.update_duplicates(store.pending())
+        _estimate_dates(store, undated, settling=True)
+    store.settle_groups()
 
 
 def redate(store: Store, today: date | None = None) -> int:
@@ -387,16 +387,18 @@ def redate(store: Store, today: date | None = None) -> int:
     return moved
 
 
-def _estimate_dates(store: Store, ids: list[str], today: date | None = None) -> int:
+def _estimate_dates(store: Store, ids: list[str], today: date | None = None, settling: bool = False) -> int:
     """Date the stored articles `ids` against the stored corpus, a few hundred in memory at a
-    time; returns how many estimates moved."""
+    time; returns how many estimates moved. `settling`: they are pending articles, and only
+    those still waiting for a date when it is written get it (`Store.update_dating`)."""
     corpus = store.dated_corpus()
     moved = 0
     for start in range(0, len(ids), SETTLE_BATCH):
-        articles = store.articles(ids=ids[start : start + SETTLE_BATCH])
+        chunk = ids[start : start + SETTLE_BATCH]
+        articles = store.articles(ids=chunk)
         before = {a.id: (a.published, a.published_confidence) for a in articles}
         changed = infer_dates(articles, today, corpus=corpus)
-        store.update_dating(changed)
+        store.update_dating(changed, attempted=chunk if settling else None)
         moved += sum(before[a.id] != (a.published, a.published_confidence) for a in changed)
     return moved
 

@@ -213,10 +213,18 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (file, hash)
     ) WITHOUT ROWID;
     """,
+    # v10: settling while other processes store and settle too. pending.dated: the article's date
+    # has been estimated (or it had none to estimate): grouping waits for it, so no group is
+    # decided on a date about to change, and no second process dates it again after grouping.
+    """
+    ALTER TABLE pending ADD COLUMN dated INTEGER NOT NULL DEFAULT 0;
+    """,
 )
 # A source stored before v9 for a JSONL line: "path#L<number>"
 _JSONL_LINE = re.compile(r"#L\d+$")
 CHUNK = 500  # ids or terms per `IN (...)` query, well under SQLite's variable limit
+# A pending article ready to be grouped: its date is stated, or has been estimated.
+_READY = f"(p.dated = 1 OR a.published_provenance = '{DateProvenance.STATED}')"
 # What decides which article of a duplicate group is canonical (the smallest; undated ones last),
 # for the full regroup and the incremental one alike
 _GROUP_ORDER = "coalesce(a.published, '9999')"
@@ -549,7 +557,9 @@ class Store:
         """Delete an article and its share of the term counts and LSH buckets (the rest cascades);
         its copies are left to be regrouped."""
         conn.execute(
-            "INSERT OR IGNORE INTO pending SELECT article_id FROM duplicates WHERE canonical_id = ?",
+            # its copies are dated: they wait only to be grouped again
+            "INSERT OR IGNORE INTO pending(article_id, dated) SELECT article_id, 1 FROM duplicates "
+            "WHERE canonical_id = ?",
             (article_id,),
         )
         texts = [
@@ -639,9 +649,18 @@ class Store:
               t.anchor, t.tense) for s in a.sentences for t in s.timexes],
         )  # fmt: skip
 
-    def update_dating(self, articles: Iterable[Article]) -> None:
-        """Store re-estimated publication dates and the time expressions resolved against them."""
+    def update_dating(self, articles: Iterable[Article], attempted: Collection[str] | None = None) -> None:
+        """Store re-estimated publication dates and the time expressions resolved against them.
+
+        `attempted`: the pending articles a settling pass estimated (changed or not). Only those
+        still waiting for their date are written, and marked dated: another process settling at
+        the same time may have dated and grouped them already, and a date written after the
+        grouping would leave their group stale."""
         with self.transaction() as conn:
+            if attempted is not None:
+                waiting = set(self._waiting_for_date(attempted))
+                articles = [a for a in articles if a.id in waiting]
+                conn.executemany("UPDATE pending SET dated = 1 WHERE article_id = ?", [(i,) for i in waiting])
             for a in articles:
                 if not conn.execute("SELECT 1 FROM articles WHERE id = ?", (a.id,)).fetchone():
                     continue  # replaced by another process since it was read
@@ -706,16 +725,25 @@ class Store:
 
     def pending(self, undated: bool = False) -> list[str]:
         """Ids of the articles stored but not yet settled (dated, grouped); `undated`: only those
-        whose page states no date."""
-        where = " WHERE a.published_provenance != ?" if undated else ""
+        whose page states no date and whose date has not been estimated yet."""
+        where = f" WHERE NOT {_READY}" if undated else ""
         return [
             r[0]
             for r in self.conn.execute(
-                "SELECT p.article_id FROM pending p JOIN articles a ON a.id = p.article_id"
-                f"{where} ORDER BY 1",
-                [str(DateProvenance.STATED)] if undated else [],
+                f"SELECT p.article_id FROM pending p JOIN articles a ON a.id = p.article_id{where} ORDER BY 1"
             )
         ]
+
+    def _waiting_for_date(self, ids: Collection[str]) -> list[str]:
+        """Those of `ids` still pending and not yet dated: another process may have settled or
+        replaced some since they were read."""
+        found: list[str] = []
+        for chunk in _chunks(sorted(set(ids))):
+            marks = ",".join("?" * len(chunk))
+            sql = (f"SELECT p.article_id FROM pending p JOIN articles a ON a.id = p.article_id "
+                   f"WHERE p.article_id IN ({marks}) AND NOT {_READY}")  # fmt: skip
+            found += [r[0] for r in self.conn.execute(sql, chunk)]
+        return found
 
     def undated(self) -> list[str]:
         """Ids of the articles whose page states no publication date."""
@@ -732,13 +760,25 @@ class Store:
         # Read and written in one transaction: another process storing or regrouping meanwhile
         # would otherwise make the groups written disagree with what was read.
         with self.transaction():
+            if new is not None:
+                new = self._existing(new)  # another process may have replaced some since
             if new is None or len(new) > self.count() / 4:  # regrouping all at once is faster then
-                return self._regroup_all()
-            new = self._existing(new)  # another process may have replaced some since
+                return self._regroup_all(new)
             changes = dedup.regroup(new, _StoredNeighbourhood(self.conn))
             found = sorted((d for d in changes.values() if d), key=lambda d: d.article)
             self._save_groups(found, regrouped=changes, settled=new)
             return found
+
+    def settle_groups(self) -> list[dedup.Duplicate]:
+        """Group the pending articles whose date is settled (stated, or estimated), and settle
+        them; those still waiting for their date stay pending. One transaction, so that what is
+        read as ready is what gets grouped."""
+        with self.transaction():
+            return self.update_duplicates(self._ready())
+
+    def _ready(self) -> list[str]:
+        sql = f"SELECT p.article_id FROM pending p JOIN articles a ON a.id = p.article_id WHERE {_READY}"
+        return sorted(r[0] for r in self.conn.execute(sql))
 
     def _existing(self, ids: Collection[str]) -> list[str]:
         found: list[str] = []
@@ -748,7 +788,9 @@ class Store:
             found += [r[0] for r in self.conn.execute(sql, chunk)]
         return found
 
-    def _regroup_all(self) -> list[dedup.Duplicate]:
+    def _regroup_all(self, settled: Collection[str] | None = None) -> list[dedup.Duplicate]:
+        """Regroup every stored article; `settled`: the pending ones to settle (None: every
+        pending one whose date is settled; those waiting for theirs stay pending)."""
         rows = self.conn.execute(
             f"SELECT s.article_id, {_GROUP_ORDER}, s.minhash FROM signatures s "
             "JOIN articles a ON a.id = s.article_id"
@@ -756,7 +798,7 @@ class Store:
         found = dedup.group_signatures(
             [(article_id, key, dedup.from_bytes(blob)) for article_id, key, blob in rows]
         )
-        self._save_groups(found)
+        self._save_groups(found, settled=self._ready() if settled is None else settled)
         return found
 
     def _save_groups(
@@ -765,8 +807,8 @@ class Store:
         regrouped: Collection[str] | None = None,
         settled: Collection[str] | None = None,
     ) -> None:
-        """Replace the duplicate rows of the `regrouped` articles by `copies` and mark the
-        `settled` ones so; None: every article."""
+        """Replace the duplicate rows of the `regrouped` articles (None: every article) by
+        `copies`, and take the `settled` ones out of `pending` (None: every one)."""
         with self.transaction() as conn:
             for table, ids in (("duplicates", regrouped), ("pending", settled)):
                 if ids is None:
@@ -803,21 +845,39 @@ class Store:
 
     def search(self, text: str, filters: search.Filters | None = None, limit: int = 20) -> list[search.Hit]:
         """Sentences matching a query (`nienbieu.search`): exact diacritics first, then BM25."""
-        return search.search(self.conn, text, filters or search.Filters(), limit)
+        with self.snapshot():
+            return search.search(self.conn, text, filters or search.Filters(), limit)
 
     def count(self) -> int:
         return self.conn.execute("SELECT count(*) FROM articles").fetchone()[0]
+
+    @contextmanager
+    def snapshot(self) -> Iterator[None]:
+        """Reads that see one state of the store: without it, each statement sees the commits
+        made before it, and an article read by one query may lack (or gain) rows read by the
+        next while another process writes. Inside a transaction, part of it."""
+        if self.conn.in_transaction:
+            yield
+            return
+        self.conn.execute("BEGIN")
+        try:
+            yield
+        finally:
+            if self.conn.in_transaction:
+                self.conn.execute("COMMIT")
 
     def articles(self, canonical_only: bool = False, ids: Iterable[str] | None = None) -> list[Article]:
         """All articles with sentences and time expressions, oldest publication first;
         `canonical_only`: without the near-duplicate copies of other articles; `ids`: only these."""
         if ids is None:
             skip = "id NOT IN (SELECT article_id FROM duplicates)" if canonical_only else "1"
-            return self._load(skip, "1", [])
+            with self.snapshot():
+                return self._load(skip, "1", [])
         found = []
-        for chunk in _chunks(sorted(set(ids))):
-            marks = ",".join("?" * len(chunk))
-            found += self._load(f"id IN ({marks})", f"article_id IN ({marks})", chunk)
+        with self.snapshot():
+            for chunk in _chunks(sorted(set(ids))):
+                marks = ",".join("?" * len(chunk))
+                found += self._load(f"id IN ({marks})", f"article_id IN ({marks})", chunk)
         # as SQL orders the stored text: offset-aware and naive datetimes do not compare
         return sorted(found, key=lambda a: (a.published is None, _iso(a.published) or "", a.source))
 
@@ -907,7 +967,7 @@ class _NewRows:
 
     def insert(self, conn: sqlite3.Connection, article: Article, now: str) -> None:
         self.signatures.append((article.id, Store._insert(conn, article, now)))
-        conn.execute("INSERT INTO pending VALUES (?)", (article.id,))
+        conn.execute("INSERT INTO pending(article_id) VALUES (?)", (article.id,))
         self.terms.append((dating.term_set(s.text for s in article.sentences), _stated(article)))
 
     def write(self, conn: sqlite3.Connection) -> None:

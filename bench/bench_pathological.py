@@ -11,7 +11,10 @@ about `--mb` megabytes of UTF-8:
   a page that lost its punctuation would be;
 - commas: sentences end in a comma instead of a full stop, one line;
 - one-para: the ordinary sentences on a single line (many sentences, no line break);
+- open-quotes: the one-para text with every quotation opened and none closed;
 - one-word: the words with their punctuation removed, joined without spaces: a single "word";
+- initials: every word capitalised after its initial ("N. Năm N. Nay S. Sẽ"), one line: no
+  period ends a sentence, each must be checked as an abbreviation;
 - short-lines: 50,000 lines of one to three words and a full stop each (whatever `--mb`).
 
 Each case is ingested (`-j 1`), then `timeline` and `brief` run on its store, each command in
@@ -93,8 +96,20 @@ def _commas(sentences: list[str]) -> str:
     return " ".join(re.sub(r"[.!?…]+([\"”’»)]*)$", r",\1", s) for s in sentences)
 
 
+def _open_quotes(sentences: list[str]) -> str:
+    return " ".join(sentences).replace("”", "").replace('"', "“")
+
+
 def _one_word(sentences: list[str]) -> str:
     return "".join(w for s in sentences for w in _bare_words(s))
+
+
+def _initials(sentences: list[str]) -> str:
+    """Words that start with a letter, each capitalised after its initial, cut to the size of
+    the others (a word after a digit would start a sentence)."""
+    words = (w for s in sentences for w in _bare_words(s) if w[:1].isalpha())
+    text = " ".join(f"{w[:1].upper()}. {w[:1].upper()}{w[1:]}" for w in words)
+    return text[: len(" ".join(sentences))].rsplit(" ", 1)[0]
 
 
 def _short_lines(sentences: list[str]) -> str:
@@ -121,7 +136,9 @@ CASES: dict[str, Callable[[list[str]], str]] = {
     "no-punct": _no_punct,
     "commas": _commas,
     "one-para": " ".join,
+    "open-quotes": _open_quotes,
     "one-word": _one_word,
+    "initials": _initials,
     "short-lines": _short_lines,
 }
 

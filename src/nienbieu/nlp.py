@@ -146,8 +146,17 @@ def split_sentences(paragraph: str) -> list[str]:
     "1.000", "2%", "TP. Hồ Chí Minh" and initials do not split. No sentence is longer
     than MAX_SENTENCE_CHARS: a longer one is cut at clause marks (`cap_length`).
     """
+    return [piece for sentence in _sentences(paragraph) for piece in cap_length(sentence)]
+
+
+def overlong_sentences(paragraph: str) -> int:
+    """How many sentences of the paragraph `split_sentences` cuts for being too long."""
+    return sum(len(sentence) > MAX_SENTENCE_CHARS for sentence in _sentences(paragraph))
+
+
+def _sentences(paragraph: str) -> Iterator[str]:
+    """The paragraph's sentences, whatever their length."""
     text = paragraph.strip()
-    sentences: list[str] = []
     start = 0
     for match in _BOUNDARY.finditer(text):
         end = match.end()
@@ -155,10 +164,11 @@ def split_sentences(paragraph: str) -> list[str]:
             continue
         if match.group(0).startswith(".") and _is_abbreviation(text, start, match.start() + 1):
             continue
-        sentences += cap_length(_tidy(text[start:end]))
+        if sentence := _tidy(text[start:end]):
+            yield sentence
         start = end
-    sentences += cap_length(_tidy(text[start:]))
-    return sentences
+    if sentence := _tidy(text[start:]):
+        yield sentence
 
 
 def _tidy(sentence: str) -> str:
@@ -167,7 +177,7 @@ def _tidy(sentence: str) -> str:
 
 
 def cap_length(sentence: str, level: int = 0) -> list[str]:
-    """`sentence` alone if it is within MAX_SENTENCE_CHARS (none if it is empty), else its
+    """`sentence` alone if it is within MAX_SENTENCE_CHARS (nothing if it is empty), else its
     pieces: cut at the strongest breaks of `_BREAKS`, pieces as long as the limit allows; a
     stretch between two breaks that is itself too long is cut at the next weaker ones, and a
     run without spaces at the limit itself. Only whitespace at the cuts is lost."""

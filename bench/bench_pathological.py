@@ -1,9 +1,10 @@
 """Cost of pathological articles: wall time and peak memory of `nienbieu ingest`, `timeline` and
 `brief` on one hostile article each, against an ordinary article of the same size.
 
-Every article is made of the five seeds in `examples/` (their title and dateline first, so it
-is dated and reaches the timeline), repeated in a shuffled sentence order until the body holds
-about `--mb` megabytes of UTF-8:
+Every article is made of the sentences of the five seeds in `examples/` (lines of more than
+eight words after each file's first four), repeated in a shuffled order until the body holds
+about `--mb` megabytes of UTF-8, under one title and dateline (`HEAD`), so that it is dated and
+reaches the timeline:
 
 - baseline: the seeds' own sentences in paragraphs of about 600 characters (an ordinary, long
   article; the reference for every factor);
@@ -13,8 +14,9 @@ about `--mb` megabytes of UTF-8:
 - one-para: the ordinary sentences on a single line (many sentences, no line break);
 - open-quotes: the one-para text with every quotation opened and none closed;
 - one-word: the words with their punctuation removed, joined without spaces: a single "word";
-- initials: every word capitalised after its initial ("N. Năm N. Nay S. Sẽ"), one line: no
-  period ends a sentence, each must be checked as an abbreviation;
+- initials: every word that starts with a letter, capitalised after its initial ("N. Năm N.
+  Nay S. Sẽ"), one line cut to the baseline's length: no period ends a sentence, each is
+  checked as an abbreviation;
 - short-lines: 50,000 lines of one to three words and a full stop each (whatever `--mb`).
 
 Each case is ingested (`-j 1`), then `timeline` and `brief` run on its store, each command in

@@ -3,7 +3,7 @@ import socket
 import pytest
 
 from nienbieu import entities, nlp, pipeline
-from nienbieu.models import Article, Paragraph
+from nienbieu.models import Article, Paragraph, Sentence
 
 
 def found(text, **kw):
@@ -274,3 +274,28 @@ def test_quotation_marks_are_read_alike_for_in_quote_and_for_quotes():
 def test_a_title_before_a_gazetteer_name_is_not_a_place():
     text = "Ông gửi thông điệp tới Tổng thống Nga Vladimir Putin."
     assert [(m.text, m.type) for m in entities.recognise(text)] == [("Nga", "LOC"), ("Vladimir Putin", "PER")]
+
+
+def test_quotations_that_never_close_are_looked_for_once_per_sentence(monkeypatch):
+    # One paragraph whose every sentence opens a quotation and none closes: looking for the end
+    # from every opening sentence read the rest of the paragraph each time (quadratic).
+    texts = ["“Ông ấy nói rằng liên minh cần thêm thời gian."] * 2000
+    sentences = [Sentence(i, t, 0, i > 0, article_id="x") for i, t in enumerate(texts)]
+    looked_at = []
+    closes = entities._closes_quote
+    monkeypatch.setattr(entities, "_closes_quote", lambda text: looked_at.append(text) or closes(text))
+    assert entities.attribute_quotes(sentences) == []
+    assert len(looked_at) <= len(sentences)
+
+
+def test_a_quotation_closed_after_unclosed_ones_is_still_found():
+    sentences = [
+        Sentence(0, "Ông Stoltenberg nói: “NATO sẽ bảo vệ đồng minh.", 0, False),
+        Sentence(1, "“Không ai được nghi ngờ điều đó.", 0, True),
+        Sentence(2, "Chúng tôi sẵn sàng”.", 0, True),
+        Sentence(3, "Sau đó ông rời Vilnius.", 0, False),
+    ]
+    quotes = entities.attribute_quotes(sentences)
+    assert [(q.sentence_index, q.text) for q in quotes] == [
+        (0, "NATO sẽ bảo vệ đồng minh. “Không ai được nghi ngờ điều đó. Chúng tôi sẵn sàng")
+    ]

@@ -1,6 +1,8 @@
 import re
+import time
 import unicodedata
 
+from conftest import EXAMPLES
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -162,3 +164,116 @@ def test_stripped_text_holds_no_control_and_stripping_twice_changes_nothing(text
 @given(PROSE)
 def test_ordinary_vietnamese_text_is_left_as_it_is(text):
     assert nlp.strip_controls(text) == text
+
+
+# --- overlong sentences ----------------------------------------------------------
+
+
+def _seed_words() -> list[str]:
+    """The words of the seed articles, punctuation stripped: text as a page that lost it."""
+    text = " ".join(path.read_text("utf-8") for path in sorted(EXAMPLES.glob("*.txt")))
+    bare = (w.strip("\"“”‘’'«»()[].,;:!?…-–—*•|") for w in text.split())
+    return [w for w in bare if w]
+
+
+def test_an_unpunctuated_700000_character_text_is_cut_into_sentences_within_the_limit():
+    words = _seed_words()
+    text = " ".join(words * (700_000 // len(" ".join(words)) + 1))
+    pieces = split_sentences(text)
+    assert max(map(len, pieces)) <= nlp.MAX_SENTENCE_CHARS
+    assert len(pieces) <= 2 * len(text) // nlp.MAX_SENTENCE_CHARS + 1  # cut as seldom as the limit allows
+    assert " ".join(pieces).split() == text.split()  # every word, in order, none cut in two
+
+
+def test_an_overlong_sentence_is_cut_after_commas_rather_than_between_arbitrary_words():
+    clause = "các nước thành viên tăng chi tiêu quốc phòng trong năm nay theo cam kết"  # 71 chars
+    text = ", ".join([clause] * 60) + "."  # 4,379 characters, no full stop before the end
+    pieces = split_sentences(text)
+    assert [len(p) for p in pieces] == [1970, 1970, 437]  # 27 clauses, 27, 6
+    assert all(p.endswith((",", ".")) for p in pieces)
+    assert pieces[1].startswith("các nước")
+    assert " ".join(pieces) == text
+
+
+def test_a_semicolon_is_a_stronger_cut_than_a_comma():
+    half = ", ".join(["ông nói rằng liên minh cần thêm thời gian để bàn bạc"] * 22)  # 1,186 chars
+    pieces = split_sentences(f"{half}; {half}.")
+    assert pieces == [f"{half};", f"{half}."]
+
+
+def test_a_run_without_spaces_is_cut_at_the_hard_limit():
+    text = "NATO" * 1200  # 4,800 characters, one "word"
+    pieces = split_sentences(text)
+    assert [len(p) for p in pieces] == [2000, 2000, 800]
+    assert "".join(pieces) == text
+
+
+def test_the_longest_real_sentence_of_the_seeds_is_not_cut(seeds):
+    longest = max((s.text for a in seeds.values() for s in a.sentences), key=len)
+    assert len(longest) == 299
+    assert split_sentences(longest) == [longest]
+
+
+# An 869-character sentence of an MDS article (cluster_168/12237959), longer than 99.9% of the
+# 5,083 sentences of the MDS articles and the seeds; only a caption run is longer.
+_LONG_REAL_SENTENCE = (
+    "Theo đó, Bộ Tài chính căn cứ diễn biến giá xăng dầu thế giới trong thời gian gần đây; trên cơ sở "
+    "nguyên tắc tính toán giá cơ sở theo các quy định tại Nghị định số 84/2009/NĐ-CP, Thông tư số "
+    "234/2009/TT-BTC (trong đó thuế suất thuế nhập khẩu, mức trích Quỹ Bình ổn giá xăng dầu như quy định "
+    "hiện hành) thì chênh lệch giữa giá bán hiện hành và giá cơ sở bình quân 30 ngày từ ngày 21/9/2013 "
+    "đến ngày 20/10/2013 các mặt hàng xăng dầu như sau: Giá xăng dầu (Đơn vị: VNĐ/lit,kg) Trên cơ sở "
+    "chênh lệch giữa giá bán hiện hành và giá cơ sở theo tính toán như trên, thực hiện việc chia sẻ hài "
+    "hòa lợi ích người tiêu dùng, doanh nghiệp và cân đối ngân sách Nhà nước, Bộ Tài chính thông báo như "
+    "sau: Thứ nhất, yêu cầu các doanh nghiệp kinh doanh xăng dầu đầu mối giữ ổn định giá bán; thuế suất "
+    "thuế nhập khẩu, mức trích Quỹ Bình ổn giá đối với các mặt hàng xăng, dầu như hiện hành."
+)
+
+
+def test_a_long_real_sentence_with_many_clause_marks_is_not_cut():
+    assert len(_LONG_REAL_SENTENCE) == 869
+    assert split_sentences(_LONG_REAL_SENTENCE) == [_LONG_REAL_SENTENCE]
+
+
+def test_quote_state_carries_across_the_pieces_of_an_overlong_quotation():
+    inner = ", ".join(["chúng ta cần tăng cường hợp tác chính trị"] * 60)  # 2,578 chars
+    pieces = split_sentences(f"Ông Stoltenberg nói: “{inner}” rồi rời đi.")
+    # the colon is the strongest break, then the quotation is cut at a comma
+    assert pieces[0] == "Ông Stoltenberg nói:"
+    assert len(pieces) == 3
+    assert pieces[1].startswith("“chúng ta") and pieces[2].endswith("” rồi rời đi.")
+    assert quote_states(pieces) == [False, False, True]
+
+
+def test_a_run_of_initials_is_split_in_linear_time():
+    # Every period here follows an initial, so none ends a sentence; checking each against the
+    # whole text before it made this take 70 s.
+    text = "Ông J. " * 20_000
+    started = time.perf_counter()
+    pieces = split_sentences(text)
+    assert time.perf_counter() - started < 5
+    assert max(map(len, pieces)) <= nlp.MAX_SENTENCE_CHARS
+    assert " ".join(pieces).split() == text.split()
+
+
+_PUNCTUATED = st.text(st.sampled_from('aăb Đ.,;:-–“”"!? \n\t'), max_size=40)
+# Long texts come from repeating short ones: a few thousand characters with few or no breaks.
+_LONG = st.lists(st.tuples(_PUNCTUATED | st.text(max_size=20), st.integers(1, 300)), max_size=6).map(
+    lambda runs: "".join(piece * times for piece, times in runs)
+)
+_TEXT = _LONG | st.text()
+
+
+@given(_TEXT)
+def test_every_sentence_is_within_the_limit_and_only_whitespace_or_stray_periods_are_lost(text):
+    pieces = split_sentences(text)
+    assert all(0 < len(p) <= nlp.MAX_SENTENCE_CHARS for p in pieces)
+    kept = "".join("".join(p.split()) for p in pieces)
+    original = "".join(text.split())
+    # the only other thing dropped is a stray period after a space at a sentence end (". .")
+    assert kept.replace(".", "") == original.replace(".", "")
+    assert _is_subsequence(kept, original)
+
+
+def _is_subsequence(short: str, long: str) -> bool:
+    chars = iter(long)
+    return all(c in chars for c in short)

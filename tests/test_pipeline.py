@@ -319,3 +319,29 @@ def test_a_file_changed_moments_before_it_was_read_is_hashed_next_time(tmp_path,
         assert store.recorded_file(str(article)).mtime_ns is None
         report = pipeline.ingest_paths([article], store, workers=1, segmenter="syllable")
     assert (report.unchanged_count, hashed) == (1, [article])
+
+
+def test_a_page_without_sentence_punctuation_is_stored_cut_with_a_warning():
+    seed = (EXAMPLES / "000_276604fbab095470.txt").read_text("utf-8")
+    title, _, body = seed.partition("\n")
+    words = [w.strip('"“”‘’«»()[].,;:!?…-–—') for w in body.split()[20:]]
+    unpunctuated = " ".join(w for w in words if w)  # 5,397 characters, one paragraph
+    problems = []
+    [article] = pipeline.process([RawDocument("x.txt", f"{title}\n\n{unpunctuated}")], problems, "syllable")
+    assert [(p.code, p.severity, p.message) for p in problems] == [
+        (
+            "overlong-sentences",
+            "warning",
+            "1 sentence longer than 2,000 characters (missing sentence punctuation?)"
+            " stored cut at clause marks",
+        )
+    ]
+    # no clause mark: cut between words, as greedily as textwrap.wrap(…, 2000) packs them
+    assert [len(s.text) for s in article.sentences] == [1998, 1999, 1398]
+
+
+def test_ordinary_articles_get_no_overlong_sentence_warning():
+    problems = []
+    raw = [doc for path in sorted(EXAMPLES.glob("*.txt")) for doc in ingest.read_file(path).documents]
+    assert len(pipeline.process(raw, problems, "syllable")) == 5
+    assert problems == []

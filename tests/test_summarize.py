@@ -63,3 +63,19 @@ def test_rank_puts_a_central_lead_first_and_leaves_out_repeats():
     ranked = [(a.id, s.index) for a, s in summarize.rank(articles)]
     assert ranked[0] in (("1", 0), ("2", 0))
     assert not {("1", 0), ("2", 0)} <= set(ranked)  # the same lead twice is one line
+
+
+def test_rank_compares_at_most_brief_pool_sentences_the_best_placed_first(monkeypatch):
+    # one article of 2,500 one-line sentences: comparing them all is quadratic (a page of 50,000
+    # crashed at 7.7 GiB)
+    texts = [
+        f"Ngày {i % 28 + 1} các bộ trưởng NATO họp bàn về ngân sách quốc phòng chung." for i in range(2500)
+    ]
+    article = Article(id="a1", source="x.txt", body=[])
+    article.sentences = [Sentence(i, t, i, article_id="a1") for i, t in enumerate(texts)]
+    compared = []
+    vectorize = summarize.vectorize
+    monkeypatch.setattr(summarize, "vectorize", lambda rows: compared.append(rows) or vectorize(rows))
+    ranked = summarize.rank([article])
+    assert compared == [texts[:1000]]  # BRIEF_POOL; same shape: the earliest are the best placed
+    assert ranked[0][1].index == 0

@@ -674,17 +674,16 @@ def recognise_underthesea(text: str) -> list[Mention]:
 RECOGNISERS = {"rules": recognise, "underthesea": recognise_underthesea}
 
 
-def _open_quote(sentences: list[Sentence], k: int) -> tuple[int, Quote] | None:
+def _open_quote(sentences: list[Sentence], k: int, stops: list[int]) -> tuple[int, Quote] | None:
     """A quotation opened in sentence k and closed in a later sentence of the same paragraph
     (the later ones start `in_quote`): the index of the closing sentence and the quote, its
-    speaker named with a speech verb outside the quotation in the first or the last sentence."""
+    speaker named with a speech verb outside the quotation in the first or the last sentence.
+    `stops`: `_quote_stops(sentences)`."""
     opening = sentences[k]
     start = _unclosed_quote_start(opening.text)
     if start is None:
         return None
-    close = k + 1
-    while close < len(sentences) and sentences[close].in_quote and not _closes_quote(sentences[close].text):
-        close += 1
+    close = stops[k + 1]
     if close >= len(sentences) or not sentences[close].in_quote:
         return None
     last = sentences[close]
@@ -697,6 +696,17 @@ def _open_quote(sentences: list[Sentence], k: int) -> tuple[int, Quote] | None:
     if speaker is None and _has_speech_verb(last.text[end:]):
         speaker = _speaker(last, 0, end)
     return close, Quote(start, len(opening.text), text, speaker)
+
+
+def _quote_stops(sentences: list[Sentence]) -> list[int]:
+    """For each index j (and len(sentences)), the first sentence from j on that is not inside a
+    quotation or closes it; len(sentences) if none. One pass from the end: looking forward from
+    every sentence that opens a quotation was quadratic when the quotations never close."""
+    stops = [len(sentences)] * (len(sentences) + 1)
+    for j in range(len(sentences) - 1, -1, -1):
+        sentence = sentences[j]
+        stops[j] = j if not sentence.in_quote or _closes_quote(sentence.text) else stops[j + 1]
+    return stops
 
 
 def _unclosed_quote_start(text: str) -> int | None:
@@ -756,12 +766,13 @@ def attribute_quotes(sentences: list[Sentence]) -> list[Quote]:
     A quotation running over several sentences ("“… . … .”, ông nói") is one quote, kept
     with the sentence that opens it."""
     found, last_person = [], None
+    stops = _quote_stops(sentences)
     k = 0
     while k < len(sentences):
         sentence = sentences[k]
         for q in quotes(sentence, last_person):
             found.append(Quote(q.start, q.end, q.text, q.speaker, sentence.index))
-        span = _open_quote(sentences, k)
+        span = _open_quote(sentences, k, stops)
         if span:
             close, quote = span
             found.append(

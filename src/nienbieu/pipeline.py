@@ -98,8 +98,22 @@ def process(raw_documents: Iterable, problems: list[Problem], segmenter: str | N
         article, found = clean.clean(raw)
         problems.extend(found)
         if not any(p.severity is Severity.ERROR for p in found):
+            problems.extend(_overlong_sentences(article))
             articles.append(analyze(article, segmenter))
     return articles
+
+
+def _overlong_sentences(article: Article) -> list[Problem]:
+    """A warning when the text has "sentences" too long to be real ones (a page that lost its
+    punctuation): they are stored cut at clause marks, and the user should know."""
+    cut = sum(nlp.overlong_sentences(p.text) for p in article.body if p.kind != "heading")
+    if not cut:
+        return []
+    message = (
+        f"{cut} sentence{'s' if cut > 1 else ''} longer than {nlp.MAX_SENTENCE_CHARS:,} characters"
+        " (missing sentence punctuation?) stored cut at clause marks"
+    )
+    return [Problem(article.source, Severity.WARNING, "overlong-sentences", message)]
 
 
 @dataclass(slots=True)

@@ -6,6 +6,7 @@ mount a small tmpfs (as root); elsewhere SQLite's page limit and file modes stan
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shutil
 import sqlite3
@@ -212,3 +213,49 @@ def test_a_file_that_is_not_a_store_is_named(tmp_path):
         result = runner.invoke(app, [*command, "--db", str(db)])
         _one_line_error(result, f"{db} is not a nienbieu database (file is not a database)")
     assert db.read_bytes() == b"this is not sqlite" * 100
+
+
+# --- recovering a damaged store ---------------------------------------------------------------
+
+
+def _overwrite_a_page_of(db: Path, table: str) -> None:
+    """Overwrite one leaf page (not the first) of `table`'s b-tree with noise."""
+    with closing(sqlite3.connect(db)) as conn:
+        pages = [r[0] for r in conn.execute("SELECT pageno FROM dbstat WHERE name = ? AND pagetype = 'leaf' "
+                                            "ORDER BY pageno", (table,))]  # fmt: skip
+        size = conn.execute("PRAGMA page_size").fetchone()[0]
+    with db.open("r+b") as f:
+        f.seek((pages[len(pages) // 2] - 1) * size)
+        f.write(bytes(range(256)) * (size // 256))
+
+
+@pytest.fixture
+def store_of(tmp_path, corpus) -> Path:
+    db = tmp_path / "healthy.db"
+    assert _ingest(corpus, db).exit_code == Exit.OK
+    return db
+
+
+def _sentences(db: Path) -> dict[str, list[str]]:
+    with Store(db, readonly=True) as reader:
+        return {a.id: [s.text for s in a.sentences] for a in reader.articles()}
+
+
+@pytest.mark.parametrize("table", ["sentences", "lsh"])
+def test_recover_copies_every_article_that_can_still_be_read_whole(table, store_of, tmp_path):
+    original = _sentences(store_of)
+    _overwrite_a_page_of(store_of, table)
+    new = tmp_path / "recovered.db"
+    result = runner.invoke(app, ["recover", str(store_of), "--db", str(new), "--json"])
+    report = json.loads(result.stdout)
+    assert report["listed_whole"] is True
+    assert sorted(report["recovered"] + report["lost"]) == sorted(original)
+    if table == "lsh":  # not read when recovering: nothing is lost
+        assert (result.exit_code, report["lost"]) == (Exit.OK, [])
+    else:
+        assert result.exit_code == Exit.SKIPPED and 0 < len(report["lost"]) < ARTICLES // 2
+    assert _assert_valid(new) == len(report["recovered"])
+    assert _sentences(new) == {i: original[i] for i in report["recovered"]}
+    assert runner.invoke(app, ["timeline", "--db", str(new)]).exit_code == Exit.OK
+    with Store(new, readonly=True) as recovered:
+        assert recovered.pending() == []

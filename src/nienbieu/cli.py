@@ -415,6 +415,27 @@ def redate(db: DbOption = Path(DEFAULT_DB)) -> None:
     out.print(f"{changed} inferred publication date{'s' if changed != 1 else ''} changed")
 
 
+@app.command()
+def recover(
+    damaged: Annotated[Path, typer.Argument(help="The damaged store.", exists=True, dir_okay=False)],
+    db: Annotated[Path, typer.Option("--db", help="The new store to copy what can be read into.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+) -> None:
+    """Copy every article of a damaged store that can still be read whole into a new store."""
+    if db.exists() and db.resolve() == damaged.resolve():
+        raise typer.BadParameter("the new store must be another file than the damaged one", param_hint="--db")
+    with _open(db, write=True) as store:
+        found = pipeline.recover(damaged, store)
+    if as_json:
+        _write_json({"recovered": found.recovered, "lost": found.lost, "listed_whole": found.listed_whole})
+    else:
+        more = "" if found.listed_whole else "; the list of articles itself broke off, so more may be lost"
+        recovered = f"recovered {len(found.recovered)} articles into {escape(str(db))}"
+        lost = f"{len(found.lost)} could not be read whole{more}"
+        err.print(f"{recovered}; {lost}", highlight=False, soft_wrap=True)
+    raise typer.Exit(Exit.SKIPPED if found.lost or not found.listed_whole else Exit.OK)
+
+
 @app.command("entities")
 def entities_cmd(
     db: DbOption = Path(DEFAULT_DB),

@@ -7,6 +7,7 @@ import functools
 import itertools
 import os
 import signal
+import sqlite3
 from collections import deque
 from collections.abc import Callable, Generator, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -399,6 +400,48 @@ def redate(store: Store, today: date | None = None) -> int:
     moved = _estimate_dates(store, store.undated(), today)
     store.update_duplicates()  # who is earliest in a group may have changed
     return moved
+
+
+@dataclass(slots=True)
+class Recovery:
+    """What `recover` could read of a damaged store."""
+
+    recovered: list[str] = field(default_factory=list)  # ids now in the new store
+    lost: list[str] = field(default_factory=list)  # ids whose rows could not be read whole
+    listed_whole: bool = True  # False: the list of articles itself broke off (more may be lost)
+
+
+def recover(damaged: str | Path, store: Store, batch_size: int = 200) -> Recovery:
+    """Copy every article of a damaged store whose rows can all still be read into `store` (a
+    new or healthy one), then settle them: their duplicate groups are found again and the
+    dates they did not state estimated again. An article with an unreadable row is left out
+    whole. Sources are not carried over: each article keeps the name of its first source, and
+    ingesting the original files again records them (finding the articles already stored)."""
+    found = Recovery()
+    batch: list[Article] = []
+
+    def flush() -> None:
+        stored = store.add(batch)
+        found.recovered += stored.added + stored.already_stored
+        batch.clear()
+
+    with Store(damaged, salvage=True) as source:
+        ids, found.listed_whole = source.readable_ids()
+        for article_id in ids:
+            try:
+                read = source.articles(ids=[article_id])
+            except sqlite3.DatabaseError:
+                read = []
+            if read:
+                batch += read
+            else:
+                found.lost.append(article_id)
+            if len(batch) >= batch_size:
+                flush()
+    if batch:
+        flush()
+    settle(store)
+    return found
 
 
 def _estimate_dates(store: Store, ids: list[str], today: date | None = None, settling: bool = False) -> int:

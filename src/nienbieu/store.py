@@ -343,7 +343,8 @@ class Store:
     WAL lets readers go on while one writer writes, and writers take turns (`LOCK_TIMEOUT`).
 
     `readonly`: opened so that nothing can be written (read commands, a server); an older schema
-    is upgraded first when `upgrade` and the file can be written, else refused."""
+    is upgraded first when `upgrade` and the file can be written, else refused. `salvage`: a
+    damaged store opened read-only without any check, for `pipeline.recover`."""
 
     def __init__(
         self,
@@ -352,12 +353,15 @@ class Store:
         readonly: bool = False,
         upgrade: bool = True,
         timeout: float = LOCK_TIMEOUT,
+        salvage: bool = False,
     ) -> None:
         self.path = str(path)
-        self.readonly = readonly
+        self.readonly = readonly or salvage
         self.timeout = timeout
         try:
-            if readonly:
+            if salvage:  # a damaged store, to read what can still be read: no check at all
+                self.conn = _connect_readonly(self.path, timeout)
+            elif readonly:
                 self.conn = self._open_readonly(upgrade)
             else:
                 _check_write_access(self.path)
@@ -847,6 +851,17 @@ class Store:
         """Sentences matching a query (`nienbieu.search`): exact diacritics first, then BM25."""
         with self.snapshot():
             return search.search(self.conn, text, filters or search.Filters(), limit)
+
+    def readable_ids(self) -> tuple[list[str], bool]:
+        """The ids of the stored articles as far as they can be read, and whether the list is
+        whole: in a damaged file, reading the table may fail part way."""
+        found: list[str] = []
+        try:
+            for (article_id,) in self.conn.execute("SELECT id FROM articles"):
+                found.append(article_id)
+        except sqlite3.DatabaseError:
+            return found, False
+        return found, True
 
     def count(self) -> int:
         return self.conn.execute("SELECT count(*) FROM articles").fetchone()[0]

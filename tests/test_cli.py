@@ -474,7 +474,7 @@ def test_a_row_updated_under_its_id_replaces_loudly(tmp_path):
     assert _lines(shown.stderr) == [
         f"replaced: {export}#L1 (id vtv-1): article {old[0]} → {new}; the earlier version, "
         f"“{rows[0]['title']}”, was removed",
-        "1 files: 1 new articles, 0 already stored, 1 unchanged, 1 replaced (earlier versions removed), "
+        "1 file: 1 new article, 0 already stored, 1 unchanged, 1 replaced (earlier versions removed), "
         "0 skipped; 2 articles in store",
     ]
     _write_rows(export, rows)  # back to the first version: replaced again, listed in JSON
@@ -494,6 +494,6 @@ def test_an_edited_text_file_replaces_loudly(tmp_path):
     [new] = [r["id"] for r in json.loads(runner.invoke(app, ["articles", "--db", db, "--json"]).stdout)]
     assert shown == [
         f"replaced: {article}: article {old} → {new}; the earlier version, “Hội nghị NATO”, was removed",
-        "1 files: 1 new articles, 0 already stored, 0 unchanged, 1 replaced (earlier versions removed), "
-        "0 skipped; 1 articles in store",
+        "1 file: 1 new article, 0 already stored, 0 unchanged, 1 replaced (earlier versions removed), "
+        "0 skipped; 1 article in store",
     ]

@@ -270,7 +270,7 @@ def _replacement(r: Replacement) -> str:
 def _summary(report: IngestReport, total: int) -> str:
     removed = sum(r.removed for r in report.replaced)
     parts = [
-        f"{len(report.added)} new articles",
+        _count(len(report.added), "new article"),
         f"{len(report.already_stored)} already stored",
         f"{report.unchanged_count} unchanged",
     ]
@@ -279,7 +279,11 @@ def _summary(report: IngestReport, total: int) -> str:
     if kept := len(report.replaced) - removed:
         parts.append(f"{kept} updated (earlier versions kept: other sources have them)")
     parts.append(f"{len(report.skipped)} skipped")
-    return f"{report.files} files: {', '.join(parts)}; {total} articles in store"
+    return f"{_count(report.files, 'file')}: {', '.join(parts)}; {_count(total, 'article')} in store"
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 @app.command("timeline")

@@ -86,3 +86,32 @@ def test_one_event_is_told_once_across_dates():
 def test_short_quoted_terms_are_not_entry_quotes():
     a = _article(3, "2021-12-10T08:00:00", "Ngày 9/12, ông Putin đòi “đảm bảo chính trị” từ phương Tây.")
     assert all(not e.quotes for e in timeline.build([a]))
+
+
+def _dated_article(source: str, text: str) -> Article:
+    from nienbieu import clean
+    from nienbieu.models import RawDocument
+
+    raw = RawDocument(source=source, text=text, published="2023-07-12T08:00:00+07:00")
+    return pipeline.analyze(clean.clean(raw)[0], "syllable")
+
+
+def test_an_entry_names_and_quotes_only_what_its_own_articles_say_of_the_date():
+    """Two unrelated stories on one day: the entry's names and quotation come from the article
+    its line is taken from, never from the other story of that day."""
+    summit = _dated_article(
+        "nato.txt",
+        "Thượng đỉnh NATO tại Vilnius\n\nNgày 11/7/2023, hội nghị thượng đỉnh NATO khai mạc tại Vilnius "
+        "với sự tham dự của Tổng thống Mỹ Joe Biden và Tổng thư ký Jens Stoltenberg. Ngày 11/7/2023, "
+        "các nhà lãnh đạo NATO thảo luận về Ukraine và chi tiêu quốc phòng tại Vilnius.",
+    )
+    concert = _dated_article(
+        "nhac.txt",
+        "Đêm nhạc ở Hà Nội\n\nNgày 11/7/2023, ca sĩ Hồ Ngọc Hà tổ chức đêm nhạc tại Hà Nội. "
+        "Ngày 11/7/2023, ca sĩ Hồ Ngọc Hà nói: “Tôi rất xúc động khi được hát cho khán giả thủ đô.”",
+    )
+    [entry] = timeline.build([summit, concert], dates=1, sentences=1)
+    assert entry.date == "2023-07-11" and entry.sources == [summit.id]
+    assert "Hồ Ngọc Hà" not in entry.entities and "Hà Nội" not in entry.entities
+    assert {"Joe Biden", "Vilnius"} <= set(entry.entities)
+    assert entry.quotes == []

@@ -113,7 +113,7 @@ def _choose_sentences(items: list[DatedSentence], k: int, said: Sequence[str]) -
 
 
 def _main_entities(items: list[DatedSentence], spread: Counter[str], days: int) -> list[str]:
-    """Names this date's sentences mention most, discounted when every date mentions them."""
+    """Names these sentences mention most, discounted when every date mentions them."""
     counts: Counter[str] = Counter()
     for d in {(d.article.id, d.sentence.index): d for d in items}.values():
         counts.update({_name(m) for m in d.sentence.mentions if m.type in ENTITY_TYPES})
@@ -125,11 +125,20 @@ def _name(mention: Mention) -> str:
     return mention.canonical or mention.text
 
 
-def _quotes(chosen: list[DatedSentence], items: list[DatedSentence]) -> list[EntryQuote]:
-    """Attributed quotations of the date: those in the chosen sentences first, one per speaker."""
+def _told_with(chosen: list[DatedSentence], items: list[DatedSentence]) -> list[DatedSentence]:
+    """The date's sentences from the articles its chosen sentences come from: an entry's names
+    and quotations are taken from these only, so they belong to the lines they stand under (a
+    date's other sentences may come from another story that happened that day)."""
+    articles = {d.article.id for d in chosen}
+    return [d for d in items if d.article.id in articles]
+
+
+def _quotes(chosen: list[DatedSentence], told: list[DatedSentence]) -> list[EntryQuote]:
+    """Attributed quotations of the entry: those in the chosen sentences first, then in the
+    other sentences of their articles about the date; one per speaker."""
     seen: set[str] = set()
     quotes = []
-    for d in [*chosen, *items]:
+    for d in [*chosen, *told]:
         for q in d.sentence.quotes:
             if q.speaker and q.speaker not in seen and len(q.text.split()) >= MIN_QUOTE_WORDS:
                 seen.add(q.speaker)
@@ -163,6 +172,7 @@ def build(articles: Sequence[Article], dates: int = 10, sentences: int = 2) -> l
         if not chosen:
             continue
         said += [d.sentence.text for d in chosen]
+        told = _told_with(chosen, items)
         entries.append(
             TimelineEntry(
                 date=key,
@@ -171,8 +181,8 @@ def build(articles: Sequence[Article], dates: int = 10, sentences: int = 2) -> l
                 citations=[summarize.citation(d.article, d.sentence) for d in chosen],
                 score=round(scores[key], 3),
                 planned=2 * sum(d.future for d in chosen) >= len(chosen),
-                entities=_main_entities(items, spread, len(buckets)),
-                quotes=_quotes(chosen, items),
+                entities=_main_entities(told, spread, len(buckets)),
+                quotes=_quotes(chosen, told),
             )
         )
     return sorted(entries, key=lambda e: e.date)

@@ -13,8 +13,12 @@ import pytest
 
 from nienbieu import clean, ingest, pipeline
 from nienbieu.models import Article
+from nienbieu.store import Store
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+sys.path.append(str(EXAMPLES.parent / "bench"))
+import mds  # noqa: E402  (the benchmarks' reader of the MDS clusters)
+
 SEEDS = {
     "vtv": "000_276604fbab095470.txt",
     "ngoaitruong": "001_eae7b0701f9fa981.txt",
@@ -34,6 +38,67 @@ def load(name: str) -> Article:
 @pytest.fixture(scope="session")
 def seeds() -> dict[str, Article]:
     return {name: load(name) for name in SEEDS}
+
+
+# --- a store of the seeds and three MDS clusters (scope tests) ----------------------------------
+
+MIXED_CLUSTERS = ("cluster_10", "cluster_100", "cluster_104")  # Nhật Bản–Trung Quốc, U23 Myanmar, Hà Nam
+
+
+def mds_rows(cluster: str) -> list[dict[str, str]]:
+    """The articles of an MDS cluster as JSONL rows with their stated title and time."""
+    rows = []
+    for body in sorted((mds.CLUSTERS / cluster).glob("*.body.txt")):
+        fields = mds.info(body)
+        published = mds.published(fields)
+        assert published is not None
+        text = body.read_text(encoding="utf-8")
+        rows.append(
+            {
+                "id": body.name.split(".")[0],
+                "title": mds.title(fields),
+                "published": published.isoformat(),
+                "text": text,
+            }
+        )
+    return rows
+
+
+# The articles of `mixed_store`, by publication date
+U23 = {"d7248ff6326fadc8", "2862b8fe063ac9fb", "f31f567d546e7bea"}  # cluster_100, 15/10/2013
+U23_16 = "deee50325e7e2d19"  # cluster_100, 16/10/2013 00:20
+NHAT_22 = {"8daa8163d7f3af85", "d7a9c1d1fcd126ee"}  # cluster_10, 22/10/2013
+NHAT_23 = "d15c03a7b66b42fb"  # cluster_10, 23/10/2013
+HA_NAM = {"5a1430442b1cf0c9", "3a46b95e36d2fa29", "dbd6861bf3610df0"}  # cluster_104, 1/11/2013
+NGOAITRUONG = "4959b906d57d85e9"  # date inferred, 2016
+VTV = "d2235653a80c903e"  # 19/02/2021
+VTV_COPY = "ab37bf5664be1473"  # its near-duplicate copy, 20/02/2021
+VTC = "b134f0149453372e"  # 10/12/2021
+VILNIUS = "67077fd90c3f048c"  # date inferred, 2022
+RUTTE = "e7e6204e86fdfff4"  # date inferred, 2025
+
+
+@pytest.fixture(scope="session")
+def mixed_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The five seeds, the ten articles of `MIXED_CLUSTERS` and a near-duplicate copy of the VTV
+    seed: a day later, under a new headline, with one more paragraph (naming TTXVN)."""
+    root = tmp_path_factory.mktemp("mixed")
+    rows = [row for cluster in MIXED_CLUSTERS for row in mds_rows(cluster)]
+    (root / "mds.jsonl").write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), "utf-8")
+    vtv = (EXAMPLES / SEEDS["vtv"]).read_text(encoding="utf-8").split("\n\n")
+    vtv[0], vtv[1] = (
+        "NATO và Mỹ hàn gắn quan hệ xuyên Đại Tây Dương",
+        vtv[1].replace("Thứ sáu, ngày 19/02/2021 06:00", "Thứ bảy, ngày 20/02/2021 08:00"),
+    )
+    vtv.insert(3, "Bài viết theo tin của phóng viên Thông tấn xã Việt Nam (TTXVN) tại Brussels.")
+    (root / "copy.txt").write_text("\n\n".join(vtv), encoding="utf-8")
+    db = root / "mixed.db"
+    with Store(db) as store:
+        report = pipeline.ingest_paths(
+            [EXAMPLES, root / "mds.jsonl", root / "copy.txt"], store, workers=1, segmenter="syllable"
+        )
+    assert (len(report.added), report.problems) == (16, [])
+    return db
 
 
 def body_text(article: Article) -> str:

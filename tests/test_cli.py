@@ -4,7 +4,7 @@ import os
 import shutil
 
 import pytest
-from conftest import EXAMPLES
+from conftest import EXAMPLES, HA_NAM, RUTTE, VILNIUS, VTC, VTV
 from markdown_it import MarkdownIt
 from test_export import FORBIDDEN, HOSTILE, active_content
 from typer.testing import CliRunner
@@ -497,3 +497,84 @@ def test_an_edited_text_file_replaces_loudly(tmp_path):
         "1 file: 1 new article, 0 already stored, 0 unchanged, 1 replaced (earlier versions removed), "
         "0 skipped; 1 article in store",
     ]
+
+
+# --- scopes: --query, --entity, --from, --to -------------------------------------------------
+
+
+def test_the_timeline_of_a_query_cites_only_articles_in_scope(mixed_store):
+    # the whole store's ten dates are all the MDS clusters' (2013, 2014)
+    whole = json.loads(runner.invoke(app, ["timeline", "--db", str(mixed_store), "-f", "json"]).stdout)
+    assert {e["date"][:4] for e in whole["timeline"]} == {"2013", "2014"}
+    result = runner.invoke(app, ["timeline", "--db", str(mixed_store), "--query", "nato", "-f", "json"])
+    assert result.exit_code == Exit.OK
+    entries = json.loads(result.stdout)["timeline"]
+    assert [e["date"] for e in entries] == [
+        "2006", "2014", "2021", "2021-02", "2021-02-18", "2021-02-19", "2021-05-01", "2021-12-10",
+        "2022-02", "2025-07-14/2025-07-15",
+    ]  # fmt: skip
+    cited = {
+        c["article_id"] for e in entries for c in [*e["citations"], *(q["citation"] for q in e["quotes"])]
+    }
+    assert cited == {VTV, VTC, VILNIUS, RUTTE}  # NGOAITRUONG is in scope, but none of its dates made it
+
+
+def test_a_timeline_from_to_keeps_only_dates_within(mixed_store):
+    args = ["timeline", "--db", str(mixed_store), "--from", "2021-01-01", "--to", "2021-12-31", "-n", "20"]
+    entries = json.loads(runner.invoke(app, [*args, "-f", "json"]).stdout)["timeline"]
+    # VTV also looks back to 2014 and ahead to 2030: not in a timeline of 2021
+    assert [(e["date"], e["sources"]) for e in entries] == [
+        ("2021", [VTV]), ("2021-02", [VTV]), ("2021-02-18", [VTV]), ("2021-02-19", [VTV]),
+        ("2021-05-01", [VTV]), ("2021-12-10", [VTC]),
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("command", "scope", "message"),
+    [
+        (["timeline"], ["--query", "nato", "--to", "2012-12-31"], '--query "nato" --to 2012-12-31'),
+        (["brief"], ["--entity", "Không Ai"], '--entity "Không Ai"'),
+        (["entities"], ["--query", '"Đại Tây Dương"', "--to", "2020-12-31"],
+         '--query "\\"Đại Tây Dương\\"" --to 2020-12-31'),
+        (["quotes", "--who", "Stoltenberg"], ["--entity", "Myanmar", "--from", "2030-01-01"],
+         '--entity "Myanmar" --from 2030-01-01'),
+    ],
+)  # fmt: skip
+def test_an_empty_scope_exits_4_and_names_the_scope(mixed_store, command, scope, message):
+    result = runner.invoke(app, [*command, "--db", str(mixed_store), *scope])
+    assert (result.exit_code, result.stdout, result.stderr) == (
+        Exit.EMPTY,
+        "",
+        f"no article matches {message}\n",
+    )
+
+
+def test_scoped_entities_json(mixed_store):
+    result = runner.invoke(
+        app, ["entities", "--db", str(mixed_store), "--entity", "Nhật", "--top", "2", "--json"]
+    )
+    assert result.exit_code == Exit.OK
+    assert json.loads(result.stdout) == [
+        {"name": "Nhật Bản", "type": "LOC", "aliases": ["Nhật"], "mentions": 55, "articles": 3,
+         "first": "2013-10-22", "last": "2013-10-23"},
+        {"name": "Trung Quốc", "type": "LOC", "aliases": [], "mentions": 33, "articles": 3,
+         "first": "2013-10-22", "last": "2013-10-23"},
+    ]  # fmt: skip
+
+
+def test_scoped_quotes_json_keeps_who(mixed_store):
+    args = ["quotes", "--db", str(mixed_store), "--query", "myanmar", "--json"]
+    rows = json.loads(runner.invoke(app, args).stdout)
+    assert [(r["speaker"], r["article_id"], r["published"]) for r in rows] == [
+        ("Trương Hải Tùng", "2862b8fe063ac9fb", "2013-10-15"),
+        ("Hoàng Văn Phúc", "f31f567d546e7bea", "2013-10-15"),
+    ]
+    rows = json.loads(runner.invoke(app, [*args, "--who", "phúc"]).stdout)
+    assert [r["article_id"] for r in rows] == ["f31f567d546e7bea"]
+
+
+def test_scoped_brief_json(mixed_store):
+    args = ["brief", "--db", str(mixed_store), "--entity", "ha nam", "--to", "2013-11-01", "-f", "json"]
+    briefing = json.loads(runner.invoke(app, args).stdout)
+    assert sorted(c["article_id"] for c in briefing["articles"]) == sorted(HA_NAM)
+    assert {s["citation"]["article_id"] for s in briefing["sentences"]} == HA_NAM

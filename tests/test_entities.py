@@ -299,3 +299,42 @@ def test_a_quotation_closed_after_unclosed_ones_is_still_found():
     assert [(q.sentence_index, q.text) for q in quotes] == [
         (0, "NATO sẽ bảo vệ đồng minh. “Không ai được nghi ngờ điều đó. Chúng tôi sẵn sàng")
     ]
+
+
+@pytest.mark.parametrize(
+    ("typed", "name", "same"),
+    [
+        ("Mỹ", "mỹ", True),
+        ("Mỹ", "My", False),  # typed with diacritics: as typed
+        ("my", "Mỹ", True),  # typed without: any
+        ("my", "My", True),
+        ("nhat ban", "Nhật Bản", True),
+        ("Nhật Bản", "Nhật Bạn", False),
+        ("  Hoà Bình ", "Hòa Bình", True),  # one tone-mark placement, as stored
+    ],
+)
+def test_a_name_is_matched_with_the_diacritics_typed_or_any(typed, name, same):
+    assert entities.name_test(typed)(name) is same
+
+
+def test_names_of_an_entity_are_its_gazetteer_names():
+    assert {"Mỹ", "Hoa Kỳ", "USA", "United States"} <= entities.names_of("hoa ky")
+    assert entities.names_of("Nhật") == {"Nhật", "Nhật Bản", "Japan"}
+    assert entities.names_of("Jens Stoltenberg") == {"Jens Stoltenberg"}
+    assert entities.last_words("Nhật") == {("Nhật", False), ("Bản", False), ("Japan", False)}
+    assert entities.last_words("jens stoltenberg") == {("stoltenberg", True)}
+
+
+def test_naming_links_names_as_the_corpus_does():
+    one = _article("Tổng thống Mỹ Joe Biden gặp ông Jens Stoltenberg. Ông Stoltenberg cảm ơn Hoa Kỳ.")
+    two = _article("Con trai ông, Hunter Biden, không có mặt. Ông Biden nói.")
+    three = _article("Ngoại trưởng Mỹ nói ông Stoltenberg đến Washington.")
+    mentions = [(a, m) for a, article in [("1", one), ("2", two), ("3", three)]
+                for s in article.sentences for m in s.mentions]  # fmt: skip
+    assert entities.naming("Jens Stoltenberg", mentions) == {"1", "3"}
+    assert entities.naming("stoltenberg", mentions) == {"1", "3"}
+    assert entities.naming("Hoa Kỳ", mentions) == {"1", "3"}  # "Mỹ" in 1 and 3
+    assert entities.naming("Joe Biden", mentions) == {"1"}
+    # "Biden" alone could be either Biden: only where the short name is written
+    assert entities.naming("Biden", mentions) == {"2"}
+    assert entities.naming("Putin", mentions) == set()

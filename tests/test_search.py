@@ -77,6 +77,16 @@ def test_phrase_query_needs_the_words_together(store):
     assert store.search('"tay dai duong"') == []
 
 
+def test_matching_articles_are_every_article_search_finds(store):
+    assert search.matching_articles(store.conn, "nato my") == {"a1", "a2"}
+    # only with the diacritics as typed: "My" is not "Mỹ"
+    assert search.matching_articles(store.conn, "nato my", folded=False) == {"a2"}
+    assert search.matching_articles(store.conn, "NATO Mỹ", folded=False) == {"a1"}
+    assert search.matching_articles(store.conn, '"dai tay duong" vilnius') == {"a3"}
+    assert search.matching_articles(store.conn, '"tay dai duong"') == set()
+    assert search.matching_articles(store.conn, '" ( )') == set()
+
+
 def test_snippet_highlights_the_original_spelling(store):
     [hit] = store.search('"dai tay duong"')
     assert hit.snippet() == "Hội nghị xuyên **Đại Tây Dương** diễn ra ở Vilnius."
@@ -138,6 +148,9 @@ def test_titles_match_first_and_copies_are_one_hit(tmp_path):
             hits[0].snippet()
             == "Ông **Stoltenberg** **cảm** **ơn** Mỹ vì sự lãnh đạo trong liên minh suốt thời gian qua."
         )
+        # every article, copies too (as stored)
+        assert search.matching_articles(s.conn, "stoltenberg cam on") == {ids["VTV"], ids["VTC"]}
+        assert search.matching_articles(s.conn, "tiep") == {ids["VTC"]}  # the copy's title and headline
         titles = [(h.text, h.is_title) for h in s.search("Stoltenberg")][:2]
         assert titles == [("Stoltenberg gặp Biden", True), ("Biden tiếp Stoltenberg", True)]
         assert search.rows_for(s.search("tiếp"))[0] | {"score": 0} == {

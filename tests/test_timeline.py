@@ -1,4 +1,4 @@
-from datetime import datetime
+from datetime import date, datetime
 
 from nienbieu import pipeline, timeline
 from nienbieu.models import Article, DateProvenance, Paragraph
@@ -27,6 +27,19 @@ def test_every_sentence_is_quoted_from_its_cited_article(seeds):
 def test_dates_and_sentences_limits(seeds):
     entries = timeline.build(list(seeds.values()), dates=3, sentences=1)
     assert len(entries) == 3 and all(len(e.sentences) == 1 for e in entries)
+
+
+def test_only_dates_wholly_within_start_and_end(seeds):
+    articles = list(seeds.values())
+    everything = [e.date for e in timeline.build(articles, dates=30)]
+    assert everything[:4] == ["2006", "2014", "2017", "2021"] and everything[-1] == "2030"
+    # the year 2021 is not wholly in February–December; its months and days are
+    in_2021 = timeline.build(articles, dates=30, start=date(2021, 2, 1), end=date(2021, 12, 31))
+    assert [e.date for e in in_2021] == ["2021-02", "2021-02-18", "2021-02-19", "2021-05-01", "2021-12-10"]
+    two_days = timeline.build(articles, dates=30, start=date(2021, 2, 18), end=date(2021, 2, 19))
+    assert [e.date for e in two_days] == ["2021-02-18", "2021-02-19"]
+    # the visit of 14–15/7/2025 began before the 15th
+    assert [e.date for e in timeline.build(articles, dates=30, start=date(2025, 7, 15))] == ["2030"]
 
 
 def test_undated_sentences_of_undated_articles_are_not_placed(seeds):

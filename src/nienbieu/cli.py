@@ -26,6 +26,7 @@ from typer.core import TyperGroup
 from nienbieu import entities, evaluation, export, llm, nlp, pipeline, rouge, search, summarize, timeline
 from nienbieu.models import Article
 from nienbieu.pipeline import IngestReport, ingest_paths
+from nienbieu.scope import EmptyScope, Scope, articles_in
 from nienbieu.store import DEFAULT_DB, Replacement, Store, StoreError, describe
 
 
@@ -34,7 +35,7 @@ class Exit(IntEnum):
     ERROR = 1  # the command could not run (bad database, unwritable output)
     USAGE = 2  # wrong arguments (Typer's own code)
     SKIPPED = 3  # the batch finished, but some input items were skipped
-    EMPTY = 4  # nothing to work on: no article in the store
+    EMPTY = 4  # nothing to work on: no article in the store, or none in the command's scope
 
 
 class SafeConsole(Console):
@@ -60,11 +61,14 @@ _opened: list[Path] = []
 
 class _Commands(TyperGroup):
     """Every command's store failures end the same way: one line naming the file and the cause,
-    and Exit.ERROR; never a traceback."""
+    and Exit.ERROR; never a traceback. A scope that selects nothing is one line and Exit.EMPTY."""
 
     def invoke(self, ctx: Any) -> Any:  # typer's own (vendored) click.Context
         try:
             return super().invoke(ctx)
+        except EmptyScope as exc:
+            err.print(f"[yellow]{escape(str(exc))}[/]", soft_wrap=True, highlight=False)
+            raise typer.Exit(Exit.EMPTY) from None
         except StoreError as exc:
             _fail(str(exc))
         except sqlite3.Error as exc:
@@ -90,6 +94,21 @@ FormatOption = Annotated[str, typer.Option("--format", "-f", help="Output format
 OutputOption = Annotated[
     Path | None, typer.Option("--output", "-o", help="Write to this file instead of stdout.")
 ]
+# What a command works on (`nienbieu.scope`); `search` filters its hits with the same options.
+QueryOption = Annotated[
+    str | None, typer.Option("--query", help='Only articles matching these words and "phrases" (as search).')
+]
+EntityOption = Annotated[str | None, typer.Option("--entity", help="Only articles that name this.")]
+FromOption = Annotated[
+    datetime | None, typer.Option("--from", formats=["%Y-%m-%d"], help="Only articles published on or after.")
+]
+ToOption = Annotated[
+    datetime | None, typer.Option("--to", formats=["%Y-%m-%d"], help="Only articles published on or before.")
+]
+
+
+def _scope(query: str | None, entity: str | None, start: datetime | None, end: datetime | None) -> Scope:
+    return Scope(query, entity, start and start.date(), end and end.date())
 
 
 @contextmanager
@@ -144,13 +163,12 @@ def _check_format(fmt: str, allowed: tuple[str, ...] = export.FORMATS) -> str:
     return fmt
 
 
-def _load_articles(db: Path) -> list[Article]:
-    """The stored articles a summary is made of: near-duplicate copies left out."""
+def _load_articles(db: Path, scope: Scope) -> list[Article]:
+    """The stored articles in scope a summary is made of: near-duplicate copies left out."""
     with _open(db) as store:
-        articles = store.articles(canonical_only=True)
-    if not articles:
-        _empty(db)
-    return articles
+        if not store.count():
+            _empty(db)
+        return articles_in(store, scope)
 
 
 def _empty(db: Path) -> NoReturn:
@@ -160,12 +178,12 @@ def _empty(db: Path) -> NoReturn:
     raise typer.Exit(Exit.EMPTY)
 
 
-def _linked_corpus(db: Path) -> tuple[list[Article], list[entities.Entity]]:
-    """Stored articles with entity names linked across the corpus, and the entities."""
+def _linked_corpus(db: Path, scope: Scope) -> tuple[list[Article], list[entities.Entity]]:
+    """Stored articles in scope with entity names linked across them, and the entities."""
     with _open(db) as store:
         if not store.count():
             _empty(db)
-        return pipeline.corpus_entities(store)
+        return pipeline.corpus_entities(store, scope)
 
 
 @app.command()
@@ -295,10 +313,17 @@ def timeline_cmd(
     dates: Annotated[int, typer.Option("--dates", "-n", min=1, help="How many dates.")] = 10,
     sentences: Annotated[int, typer.Option("--sentences", "-k", min=1, help="Sentences per date.")] = 2,
     output: OutputOption = None,
+    query: QueryOption = None,
+    entity: EntityOption = None,
+    start: FromOption = None,
+    end: ToOption = None,
 ) -> None:
-    """Print a dated timeline of the stored articles, each line citing its source."""
+    """Print a dated timeline of the stored articles, each line citing its source; with --from
+    or --to, only dates within them."""
     _check_format(fmt, export.TIMELINE_FORMATS)
-    entries = timeline.build(_linked_corpus(db)[0], dates=dates, sentences=sentences)
+    scope = _scope(query, entity, start, end)
+    articles, _ = _linked_corpus(db, scope)
+    entries = timeline.build(articles, dates=dates, sentences=sentences, start=scope.start, end=scope.end)
     _emit(export.render_timeline(entries, fmt), output)
 
 
@@ -319,11 +344,15 @@ def brief(
     words: Annotated[int, typer.Option("--words", "-w", min=20, help="Word budget.")] = 150,
     output: OutputOption = None,
     rewrite: RewriteOption = False,
+    query: QueryOption = None,
+    entity: EntityOption = None,
+    start: FromOption = None,
+    end: ToOption = None,
 ) -> None:
     """Print a short multi-document summary, each sentence citing its article."""
     _check_format(fmt)
     config = _llm_config() if rewrite else None  # a missing endpoint is a usage error: say so first
-    articles = _load_articles(db)
+    articles = _load_articles(db, _scope(query, entity, start, end))
     briefing = summarize.brief(articles, words=words)
     if config is not None:
         briefing, notes = summarize.rewrite(briefing, articles, config)
@@ -352,13 +381,9 @@ def _llm_config() -> llm.LLMConfig:
 def search_cmd(
     query: Annotated[str, typer.Argument(help='Words (all must occur) and "quoted phrases".')],
     db: DbOption = Path(DEFAULT_DB),
-    start: Annotated[
-        datetime | None, typer.Option("--from", formats=["%Y-%m-%d"], help="Published on or after.")
-    ] = None,
-    end: Annotated[
-        datetime | None, typer.Option("--to", formats=["%Y-%m-%d"], help="Published on or before.")
-    ] = None,
-    entity: Annotated[str | None, typer.Option("--entity", help="Articles that name this.")] = None,
+    start: FromOption = None,
+    end: ToOption = None,
+    entity: EntityOption = None,
     outlet: Annotated[str | None, typer.Option("--outlet", help="Outlet name contains this.")] = None,
     limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="Most hits to show.")] = 20,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
@@ -446,11 +471,15 @@ def entities_cmd(
     kind: Annotated[str | None, typer.Option("--type", help="Only PER, ORG, LOC or MISC.")] = None,
     top: Annotated[int | None, typer.Option("--top", min=1, help="Only the N most mentioned.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+    query: QueryOption = None,
+    entity: EntityOption = None,
+    start: FromOption = None,
+    end: ToOption = None,
 ) -> None:
     """Canonical entities: name, aliases, mentions, articles, first and last date."""
     if kind is not None and kind.upper() not in ("PER", "ORG", "LOC", "MISC"):
         raise typer.BadParameter(f"'{kind}' is not one of PER, ORG, LOC, MISC", param_hint="--type")
-    _, found = _linked_corpus(db)
+    _, found = _linked_corpus(db, _scope(query, entity, start, end))
     rows = export.entity_rows(found, kind.upper() if kind else None, top)
     if as_json:
         _write_json(rows)
@@ -471,9 +500,13 @@ def quotes_cmd(
         str | None, typer.Option("--who", help="Only quotes whose speaker's name contains this.")
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    query: QueryOption = None,
+    entity: EntityOption = None,
+    start: FromOption = None,
+    end: ToOption = None,
 ) -> None:
     """Direct quotations with their speaker and source article."""
-    articles, _ = _linked_corpus(db)
+    articles, _ = _linked_corpus(db, _scope(query, entity, start, end))
     rows = export.quote_rows(pipeline.corpus_quotes(articles, who))
     if as_json:
         _write_json(rows)

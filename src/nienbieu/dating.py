@@ -145,12 +145,12 @@ def _narrow(period: tuple[date, date], modifier: str | None) -> tuple[date, date
     return start + timedelta(days=third), end - timedelta(days=third)
 
 
-def _period(value: str) -> tuple[date, date] | None:
+def period(value: str) -> tuple[date, date] | None:
     """First and last day of an absolute TIMEX value (day, range, month, year)."""
     if "X" in value:
         return None
     if "/" in value:
-        a, b = (_period(v) for v in value.split("/", 1))
+        a, b = (period(v) for v in value.split("/", 1))
         return (a[0], b[1]) if a and b else None
     try:
         if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
@@ -313,10 +313,10 @@ def _add_observation(
     governed: bool,
 ) -> None:
     label = f"“{text}”" + (f" ({tense})" if tense else "")
-    period = _period(value) if value else None
-    if period is not None:
-        period = _narrow(period, timex.tables()["words"]["modifier"].get((groups.get("mod") or "").lower()))
-        start, end = period[0].toordinal(), period[1].toordinal()
+    days = period(value) if value else None
+    if days is not None:
+        days = _narrow(days, timex.tables()["words"]["modifier"].get((groups.get("mod") or "").lower()))
+        start, end = days[0].toordinal(), days[1].toordinal()
         evidence.add(_explicit(grid, start, end, tense if governed else None), label)
     elif re.fullmatch(r"XXXX-\d{2}-\d{2}", value):
         month, day = int(value[5:7]), int(value[8:10])

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
@@ -808,7 +808,7 @@ def link(articles: Iterable[Article]) -> list[Entity]:
     articles = list(articles)
     _add_lowercase_people(articles)
     _add_bare_surnames(articles)
-    canon = _canonical_names(articles)
+    canon = canonical_names(Counter((m.text, m.type, m.canonical) for m in _all_mentions(articles)))
     entities: dict[tuple[str, str], Entity] = {}
     for article in articles:
         day = article.published.date().isoformat() if article.published else None
@@ -826,21 +826,92 @@ def link(articles: Iterable[Article]) -> list[Entity]:
     return sorted(entities.values(), key=lambda e: (-e.mentions, e.name))
 
 
-def _canonical_names(articles: list[Article]) -> dict[tuple[str, str], tuple[str, str]]:
-    """(surface, type) -> (canonical name, settled type)."""
+def canonical_names(names: Counter[tuple[str, str, str | None]]) -> dict[tuple[str, str], tuple[str, str]]:
+    """(surface, type) -> (canonical name, settled type), from how many mentions have each
+    (surface, type, gazetteer canonical name)."""
     votes: dict[str, Counter[str]] = defaultdict(Counter)
-    for m in _all_mentions(articles):
-        votes[m.canonical or m.text][m.type] += 1
+    for (text, kind, known), count in names.items():
+        votes[known or text][kind] += count
     settled = {name: counts.most_common(1)[0][0] for name, counts in votes.items()}
     full_names = _person_full_names(settled)
     canon: dict[tuple[str, str], tuple[str, str]] = {}
-    for m in _all_mentions(articles):
-        name = m.canonical or m.text
-        kind = settled[name]
-        if kind == "PER":
+    for text, kind, known in names:
+        name = known or text
+        settled_kind = settled[name]
+        if settled_kind == "PER":
             name = full_names.get(name, name)
-        canon[(m.text, m.type)] = (name, kind)
+        canon[(text, kind)] = (name, settled_kind)
     return canon
+
+
+def name_test(typed: str) -> Callable[[str], bool]:
+    """Whether a name is the one `typed`, in any case: with the diacritics as typed ("Mỹ" is not
+    "My"), or with any when `typed` has none ("nhat ban" is "Nhật Bản")."""
+    typed = nlp.normalize_text(typed).strip()
+    if without_diacritics(typed):
+        folded = nlp.fold(typed)
+        return lambda name: nlp.fold(name) == folded
+    lowered = typed.lower()
+    return lambda name: name.lower() == lowered
+
+
+def without_diacritics(typed: str) -> bool:
+    return nlp.fold(typed) == typed.lower()
+
+
+@cache
+def _names_by_entity() -> dict[str, frozenset[str]]:
+    """Gazetteer canonical name -> every name of that entity, the canonical one included."""
+    names: dict[str, set[str]] = defaultdict(set)
+    for alias, known in gazetteer().items():
+        names[known.canonical] |= {alias, known.canonical}
+    return {canonical: frozenset(found) for canonical, found in names.items()}
+
+
+def names_of(typed: str) -> set[str]:
+    """`typed` and every name of each gazetteer entity it names (`name_test`): "Hoa Kỳ" gives
+    "Mỹ", "USA", "United States", …"""
+    same = name_test(typed)
+    names = {nlp.normalize_text(typed).strip()}
+    for alias, known in gazetteer().items():
+        if same(alias):
+            names |= _names_by_entity()[known.canonical]
+    return names
+
+
+_WORDS = re.compile(r"\w+")
+
+
+def last_words(typed: str) -> set[tuple[str, bool]]:
+    """Words every text that names the entity `typed` names holds, as (word, diacritics
+    optional): the last word of each of its names (`names_of`). A mention contains the name it
+    is, and the names `link` joins to a person's share its last word ("Jens Stoltenberg")."""
+    lenient = without_diacritics(typed)  # then, and only for the name typed, any diacritics
+    typed = nlp.normalize_text(typed).strip()
+    return {
+        (words[-1], lenient and name == typed) for name in names_of(typed) if (words := _WORDS.findall(name))
+    }
+
+
+def naming(typed: str, mentions: Sequence[tuple[str, Mention]]) -> set[str]:
+    """The articles among `mentions` (article id, recognised name) that name the entity `typed`
+    names: by `typed` itself (`name_test`), by another gazetteer name of it (`names_of`), or by a
+    name that `link` makes the same entity over these mentions ("Stoltenberg" and "Jens
+    Stoltenberg", unless another "… Stoltenberg" makes the short name ambiguous)."""
+    names = Counter((m.text, m.type, m.canonical) for _, m in mentions)
+    canon = canonical_names(names)
+    same, known = name_test(typed), {name.lower() for name in names_of(typed)}
+
+    def is_it(name: str | None) -> bool:
+        return name is not None and (same(name) or name.lower() in known)
+
+    # each distinct name once: a common one has thousands of mentions
+    wanted = {
+        canon[(text, kind)][0]
+        for text, kind, gazetteer_name in names
+        if is_it(text) or is_it(gazetteer_name) or is_it(canon[(text, kind)][0])
+    }
+    return {article for article, m in mentions if canon[(m.text, m.type)][0] in wanted}
 
 
 def _person_full_names(settled: dict[str, str]) -> dict[str, str]:

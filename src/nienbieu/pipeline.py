@@ -18,6 +18,7 @@ from pathlib import Path
 
 from nienbieu import clean, dating, dedup, entities, ingest, nlp, timex
 from nienbieu.models import Article, DateProvenance, FileStat, Problem, Quote, Sentence, Severity
+from nienbieu.scope import Scope, articles_in
 from nienbieu.store import Replacement, Store
 
 
@@ -460,13 +461,15 @@ def _estimate_dates(store: Store, ids: list[str], today: date | None = None, set
     return moved
 
 
-def corpus_entities(store: Store) -> tuple[list[Article], list[entities.Entity]]:
-    """Every stored article (near-duplicate copies left out) with canonical entity names, and
-    the entities themselves.
+def corpus_entities(store: Store, scope: Scope | None = None) -> tuple[list[Article], list[entities.Entity]]:
+    """The stored articles in `scope` (default: all; near-duplicate copies left out) with entity
+    names linked across them, and the entities themselves. Raises `EmptyScope` when a scope
+    selects no article.
 
     Articles stored before entity recognition existed are analysed now, once."""
     pending = set(store.without_entities())
-    articles = store.articles(canonical_only=True)  # a syndicated copy would count every name twice
+    # no near-duplicate copies: a syndicated copy would count every name twice
+    articles = articles_in(store, scope or Scope())
     if pending:
         recognised = [recognise_entities(a) for a in articles if a.id in pending]
         if not store.readonly:

@@ -116,18 +116,25 @@ class _Index:
     fts: str
     columns: str
     joins: str  # from the FTS row `f` to the article `a`
+    article_id: str  # the column of the matching article's id
 
 
 _SENTENCES = _Index(
     "sentences_fts",
     "s.article_id, s.idx, s.text, a.title, a.outlet, a.published",
     "JOIN sentences s ON s.rowid = f.rowid JOIN articles a ON a.id = s.article_id",
+    "s.article_id",
 )
 _TITLES = _Index(
     "titles_fts",
     f"a.id, {TITLE}, a.title, a.title, a.outlet, a.published",
     "JOIN articles a ON a.rowid = f.rowid",
+    "a.id",
 )
+# The two ways a query matches, best first: with the diacritics typed (the `text` columns), then
+# without any (the `folded` ones); titles before sentences within each.
+_PASSES = ((True, "text"), (False, "folded"))
+_INDEXES = (_TITLES, _SENTENCES)
 
 
 def search(conn: sqlite3.Connection, text: str, filters: Filters = Filters(), limit: int = 20) -> list[Hit]:
@@ -137,14 +144,32 @@ def search(conn: sqlite3.Connection, text: str, filters: Filters = Filters(), li
         return []
     hits: dict[tuple[str, int], Hit] = {}
     wanted = 2 * limit  # copies of one text count once: fetch more than will be shown
-    for exact, column in ((True, "text"), (False, "folded")):
+    for exact, column in _PASSES:
         if len(hits) >= wanted:
             break  # enough exact matches: they rank before every other
-        for index in (_TITLES, _SENTENCES):
+        for index in _INDEXES:
             for hit in _matches(conn, index, query.fts(column, not exact), filters, wanted, exact, query):
                 hits.setdefault((hit.article_id, hit.sentence_index), hit)
     ranked = sorted(hits.values(), key=lambda h: (not h.exact, not h.is_title, h.score))
     return _one_per_text(conn, ranked)[:limit]
+
+
+def matching_articles(conn: sqlite3.Connection, text: str, folded: bool = True) -> set[str]:
+    """The ids of every article whose title or a sentence `search` finds for `text`, however many
+    (near-duplicate copies included, as stored): the same query, the same passes, no ranking.
+    `folded=False`: only the matches with the diacritics as typed."""
+    query = Query.parse(text)
+    found: set[str] = set()
+    if not query.phrases:
+        return found
+    for exact, column in _PASSES if folded else _PASSES[:1]:
+        for index in _INDEXES:
+            sql = (
+                f"SELECT DISTINCT {index.article_id} FROM {index.fts} f {index.joins} "
+                f"WHERE {index.fts} MATCH ?"
+            )
+            found.update(row[0] for row in conn.execute(sql, (query.fts(column, not exact),)))
+    return found
 
 
 def _one_per_text(conn: sqlite3.Connection, hits: list[Hit]) -> list[Hit]:
@@ -176,7 +201,7 @@ def _matches(
     query: Query,
 ) -> list[Hit]:
     """The best `limit` matches in one index passing the filters."""
-    where, params = _filter_sql(filters)
+    where, params = filter_sql(filters)
     # BM25 scores every match; for words in a large share of the corpus ("của", "và") that
     # alone took seconds at 100,000 articles, so such queries list the newest matches unranked.
     order = "f.rank" if _matches_at_most(conn, index, query, exact) <= RANKED_MATCHES else "f.rowid DESC"
@@ -215,7 +240,8 @@ def _matches_at_most(conn: sqlite3.Connection, index: _Index, query: Query, exac
     return min((row[0] if row else 0) for row in (c.fetchone() for c in counts))
 
 
-def _filter_sql(filters: Filters) -> tuple[str, list]:
+def filter_sql(filters: Filters) -> tuple[str, list]:
+    """SQL conditions on the article `a`, each after an AND, and their parameters."""
     clauses: list[str] = []
     params: list = []
     if filters.start:

@@ -852,6 +852,38 @@ class Store:
         with self.snapshot():
             return search.search(self.conn, text, filters or search.Filters(), limit)
 
+    def matching_articles(self, text: str, folded: bool = True) -> set[str]:
+        """Ids of every article `search` finds for `text` (copies included); `folded=False`: only
+        where the words occur with the diacritics as typed."""
+        return search.matching_articles(self.conn, text, folded)
+
+    def canonical(self, ids: Iterable[str]) -> set[str]:
+        """`ids` with each near-duplicate copy replaced by the canonical article of its group."""
+        ids = set(ids)
+        copies: dict[str, str] = {}
+        for chunk in _chunks(sorted(ids)):
+            marks = ",".join("?" * len(chunk))
+            sql = f"SELECT article_id, canonical_id FROM duplicates WHERE article_id IN ({marks})"
+            copies.update(self.conn.execute(sql, chunk).fetchall())
+        return {copies.get(article_id, article_id) for article_id in ids}
+
+    def published_between(self, start: date | None, end: date | None) -> set[str]:
+        """Ids of the canonical articles published (stated or inferred) from `start` to `end`,
+        both days included; an undated article is in no such range."""
+        where, params = search.filter_sql(search.Filters(start, end))
+        sql = f"SELECT a.id FROM articles a WHERE a.id NOT IN (SELECT article_id FROM duplicates){where}"
+        return {row[0] for row in self.conn.execute(sql, params)}
+
+    def mentions(self, ids: Iterable[str]) -> list[tuple[str, Mention]]:
+        """The recognised names in the articles `ids`, each with its article's id."""
+        found: list[tuple[str, Mention]] = []
+        for chunk in _chunks(sorted(set(ids))):
+            marks = ",".join("?" * len(chunk))
+            sql = (f"SELECT article_id, start, end, text, type, canonical FROM mentions "
+                   f"WHERE article_id IN ({marks}) ORDER BY article_id, sentence_idx, start")  # fmt: skip
+            found += [(row[0], Mention(*row[1:])) for row in self.conn.execute(sql, chunk)]
+        return found
+
     def readable_ids(self) -> tuple[list[str], bool]:
         """The ids of the stored articles as far as they can be read, and whether the list is
         whole: in a damaged file, reading the table may fail part way."""

@@ -13,6 +13,7 @@ import math
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 
 import numpy as np
 
@@ -154,12 +155,22 @@ def _entity_spread(buckets: dict[str, list[DatedSentence]]) -> Counter[str]:
     return spread
 
 
-def build(articles: Sequence[Article], dates: int = 10, sentences: int = 2) -> list[TimelineEntry]:
-    """The `dates` most talked-about dates, oldest first, with up to `sentences` sentences each.
+def build(
+    articles: Sequence[Article],
+    dates: int = 10,
+    sentences: int = 2,
+    start: date | None = None,
+    end: date | None = None,
+) -> list[TimelineEntry]:
+    """The `dates` most talked-about dates, oldest first, with up to `sentences` sentences each;
+    with `start` or `end`, only dates that lie wholly from `start` to `end` (a scope's --from and
+    --to: an article of 2023 recalling 2016 does not bring 2016 into a timeline of 2023).
 
     Dates are taken best first; a date whose every candidate repeats what earlier (better) dates
     already say is skipped, so the timeline does not tell one event twice."""
     buckets = assign(articles)
+    if start or end:
+        buckets = {key: items for key, items in buckets.items() if _within(key, start, end)}
     spread = _entity_spread(buckets)
     scores = {key: date_score(items) for key, items in buckets.items()}
     ranked = sorted(buckets.items(), key=lambda kv: (-scores[kv[0]], kv[0]))
@@ -186,3 +197,9 @@ def build(articles: Sequence[Article], dates: int = 10, sentences: int = 2) -> l
             )
         )
     return sorted(entries, key=lambda e: e.date)
+
+
+def _within(value: str, start: date | None, end: date | None) -> bool:
+    """Whether every day of a date ("2023-07-11", "2023-07", "2023", a range) is in the range."""
+    days = dating.period(value)
+    return days is not None and (start is None or start <= days[0]) and (end is None or days[1] <= end)

@@ -122,6 +122,7 @@ _ADDED_BY = {
     "DROP TABLE sources; DROP TABLE lines; DROP TABLE files;"
     "ALTER TABLE legacy_sources RENAME TO sources; CREATE INDEX sources_article ON sources(article_id);",
     10: "ALTER TABLE pending DROP COLUMN dated;",
+    11: "DROP TABLE story_members; DROP TABLE stories;",
 }
 
 

@@ -40,6 +40,8 @@ def _run(args: list[str]) -> subprocess.CompletedProcess:
     return subprocess.CompletedProcess(args, process.returncode, out, errors)
 
 
+# Decided online, in the order articles were settled: checked for what must hold whatever the order.
+_BY_ORDER = ("duplicates", "stories", "story_members", "sqlite_sequence")
 # Rows keyed by the order of insertion are compared by what they stand for: the file's path.
 _BY_PATH = {
     "files": "SELECT path, size, mtime_ns, ctime_ns, sha256 FROM files",
@@ -53,9 +55,10 @@ def _comparable(db: Path) -> dict[str, list[tuple]]:
     (whether an undated article gets one, and the time expressions resolved against it) depend
     on what was stored when, an article's first source on which run stored it (the `sources`
     table holds them all), and file numbers and the full-text index's internal rows on the
-    order of insertion. Duplicate groups follow the estimated dates (`_groups_agree_with_dates`)."""
+    order of insertion. Duplicate groups follow the estimated dates (`_groups_agree_with_dates`);
+    stories depend on the order articles were settled in (`_every_article_in_one_story`)."""
     rows = {
-        table: found for table, found in dump(db).items() if "_fts" not in table and table != "duplicates"
+        table: found for table, found in dump(db).items() if "_fts" not in table and table not in _BY_ORDER
     }
     with read_only(db) as conn:
         inferred = {
@@ -131,6 +134,7 @@ def test_two_ingests_and_a_reader_at_once(store, trial, corpora, one_after_the_o
         assert conn.execute("SELECT count(*) FROM pending").fetchone() == (0,)
     assert _comparable(db) == _comparable(one_after_the_other[store])
     assert _groups_agree_with_dates(db) and _groups_agree_with_dates(one_after_the_other[store])
+    assert _every_article_in_one_story(db)
 
     # readers never failed: they saw no store yet, an empty one, or a consistent one
     assert any(result.returncode == 0 for result in reader.results)
@@ -151,6 +155,18 @@ def _groups_agree_with_dates(db: Path) -> bool:
         stored = sorted(conn.execute("SELECT article_id, canonical_id, similarity FROM duplicates"))
     regrouped = dedup.group_signatures([(i, key, dedup.from_bytes(blob)) for i, key, blob in rows])
     return sorted((d.article, d.canonical, d.similarity) for d in regrouped) == stored
+
+
+def _every_article_in_one_story(db: Path) -> bool:
+    """Each canonical article is in exactly one story, no copy is, and no story is empty."""
+    with read_only(db) as conn:
+        canonical = {r[0] for r in conn.execute("SELECT id FROM articles WHERE id NOT IN "
+                                                "(SELECT article_id FROM duplicates)")}  # fmt: skip
+        members = [r[0] for r in conn.execute("SELECT article_id FROM story_members")]
+        empty = conn.execute(
+            "SELECT count(*) FROM stories WHERE id NOT IN (SELECT story_id FROM story_members)"
+        )
+        return sorted(members) == sorted(canonical) and empty.fetchone() == (0,)
 
 
 def _ids(reference: Path, corpora: dict[str, Path]) -> list[set[str]]:

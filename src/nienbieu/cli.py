@@ -26,7 +26,7 @@ from typer.core import TyperGroup
 from nienbieu import entities, evaluation, export, llm, nlp, pipeline, rouge, search, summarize, timeline
 from nienbieu.models import Article
 from nienbieu.pipeline import IngestReport, ingest_paths
-from nienbieu.scope import EmptyScope, Scope, articles_in
+from nienbieu.scope import EmptyScope, Scope, articles_in, one_story
 from nienbieu.store import DEFAULT_DB, Replacement, Store, StoreError, describe
 
 
@@ -95,6 +95,9 @@ OutputOption = Annotated[
     Path | None, typer.Option("--output", "-o", help="Write to this file instead of stdout.")
 ]
 # What a command works on (`nienbieu.scope`); `search` filters its hits with the same options.
+StoryOption = Annotated[
+    int | None, typer.Option("--story", help="Only this story's articles (see `stories`).")
+]
 QueryOption = Annotated[
     str | None, typer.Option("--query", help='Only articles matching these words and "phrases" (as search).')
 ]
@@ -107,8 +110,10 @@ ToOption = Annotated[
 ]
 
 
-def _scope(query: str | None, entity: str | None, start: datetime | None, end: datetime | None) -> Scope:
-    return Scope(query, entity, start and start.date(), end and end.date())
+def _scope(
+    story: int | None, query: str | None, entity: str | None, start: datetime | None, end: datetime | None
+) -> Scope:
+    return Scope(story, query, entity, start and start.date(), end and end.date())
 
 
 @contextmanager
@@ -164,11 +169,33 @@ def _check_format(fmt: str, allowed: tuple[str, ...] = export.FORMATS) -> str:
 
 
 def _load_articles(db: Path, scope: Scope) -> list[Article]:
-    """The stored articles in scope a summary is made of: near-duplicate copies left out."""
+    """The stored articles a summary is made of: those in scope, or of one story when no scope
+    is given (`_one_story`); near-duplicate copies left out."""
     with _open(db) as store:
         if not store.count():
             _empty(db)
-        return articles_in(store, scope)
+        return articles_in(store, _one_story(store, scope, db))
+
+
+def _one_story(store: Store, scope: Scope, db: Path) -> Scope:
+    """Without a scope, a timeline or briefing tells one story: the biggest. Stderr says so, and
+    how to pick another."""
+    chosen, rows = one_story(store, scope)
+    if rows:
+        first, others = rows[0], rows[1:]
+        listed = "; ".join(f"{r.id}: {r.label} ({r.size})" for r in others[:STORIES_NAMED])
+        more = f"; and {len(others) - STORIES_NAMED} more" if len(others) > STORIES_NAMED else ""
+        shown = f"this is story {first.id}, the biggest ({first.size} articles): {first.label}."
+        choose = "Pick one with --story ID (`nienbieu stories` lists them), or choose articles with --query, "
+        err.print(
+            _text((f"{len(rows)} stories in {db}: ", "yellow"), f"{shown} Others — {listed}{more}. {choose}"
+                  "--entity, --from, --to."),
+            soft_wrap=True,
+        )  # fmt: skip
+    return chosen
+
+
+STORIES_NAMED = 5  # other stories named on stderr when a timeline shows the biggest
 
 
 def _empty(db: Path) -> NoReturn:
@@ -178,12 +205,13 @@ def _empty(db: Path) -> NoReturn:
     raise typer.Exit(Exit.EMPTY)
 
 
-def _linked_corpus(db: Path, scope: Scope) -> tuple[list[Article], list[entities.Entity]]:
-    """Stored articles in scope with entity names linked across them, and the entities."""
+def _linked_corpus(db: Path, scope: Scope, one: bool = False) -> tuple[list[Article], list[entities.Entity]]:
+    """Stored articles in scope with entity names linked across them, and the entities; `one`:
+    of one story when no scope is given (`_one_story`)."""
     with _open(db) as store:
         if not store.count():
             _empty(db)
-        return pipeline.corpus_entities(store, scope)
+        return pipeline.corpus_entities(store, _one_story(store, scope, db) if one else scope)
 
 
 @app.command()
@@ -313,16 +341,17 @@ def timeline_cmd(
     dates: Annotated[int, typer.Option("--dates", "-n", min=1, help="How many dates.")] = 10,
     sentences: Annotated[int, typer.Option("--sentences", "-k", min=1, help="Sentences per date.")] = 2,
     output: OutputOption = None,
+    story: StoryOption = None,
     query: QueryOption = None,
     entity: EntityOption = None,
     start: FromOption = None,
     end: ToOption = None,
 ) -> None:
-    """Print a dated timeline of the stored articles, each line citing its source; with --from
-    or --to, only dates within them."""
+    """Print a dated timeline of one story (the biggest unless a scope is given), each line citing
+    its source; with --from or --to, only dates within them."""
     _check_format(fmt, export.TIMELINE_FORMATS)
-    scope = _scope(query, entity, start, end)
-    articles, _ = _linked_corpus(db, scope)
+    scope = _scope(story, query, entity, start, end)
+    articles, _ = _linked_corpus(db, scope, one=True)
     entries = timeline.build(articles, dates=dates, sentences=sentences, start=scope.start, end=scope.end)
     _emit(export.render_timeline(entries, fmt), output)
 
@@ -344,15 +373,17 @@ def brief(
     words: Annotated[int, typer.Option("--words", "-w", min=20, help="Word budget.")] = 150,
     output: OutputOption = None,
     rewrite: RewriteOption = False,
+    story: StoryOption = None,
     query: QueryOption = None,
     entity: EntityOption = None,
     start: FromOption = None,
     end: ToOption = None,
 ) -> None:
-    """Print a short multi-document summary, each sentence citing its article."""
+    """Print a short multi-document summary of one story (the biggest unless a scope is given),
+    each sentence citing its article."""
     _check_format(fmt)
     config = _llm_config() if rewrite else None  # a missing endpoint is a usage error: say so first
-    articles = _load_articles(db, _scope(query, entity, start, end))
+    articles = _load_articles(db, _scope(story, query, entity, start, end))
     briefing = summarize.brief(articles, words=words)
     if config is not None:
         briefing, notes = summarize.rewrite(briefing, articles, config)
@@ -465,12 +496,41 @@ def recover(
     raise typer.Exit(Exit.SKIPPED if found.lost or not found.listed_whole else Exit.OK)
 
 
+@app.command("stories")
+def stories_cmd(
+    db: DbOption = Path(DEFAULT_DB),
+    start: Annotated[
+        datetime | None, typer.Option("--from", formats=["%Y-%m-%d"], help="Only stories told on or after.")
+    ] = None,
+    end: Annotated[
+        datetime | None, typer.Option("--to", formats=["%Y-%m-%d"], help="Only stories told on or before.")
+    ] = None,
+    min_articles: Annotated[int, typer.Option("--min-articles", min=1, help="Only stories this big.")] = 1,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+) -> None:
+    """The stories of the store, biggest and most recent first: id, label, articles, days, outlets."""
+    with _open(db) as store:
+        if not store.count():
+            _empty(db)
+        rows = pipeline.stories(store, start and start.date(), end and end.date(), min_articles)
+    if as_json:
+        _write_json(export.story_rows(rows))
+        return
+    table = Table("id", "articles", "first", "last", "outlets", "story")
+    for r in rows:
+        size = f"{r.size}" + (f" (+{r.copies} copies)" if r.copies else "")
+        table.add_row(str(r.id), size, r.first or "—", r.last or "—", _text(", ".join(r.outlets[:3])),
+                      _text(r.label))  # fmt: skip
+    Console(width=200).print(table)
+
+
 @app.command("entities")
 def entities_cmd(
     db: DbOption = Path(DEFAULT_DB),
     kind: Annotated[str | None, typer.Option("--type", help="Only PER, ORG, LOC or MISC.")] = None,
     top: Annotated[int | None, typer.Option("--top", min=1, help="Only the N most mentioned.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+    story: StoryOption = None,
     query: QueryOption = None,
     entity: EntityOption = None,
     start: FromOption = None,
@@ -479,7 +539,7 @@ def entities_cmd(
     """Canonical entities: name, aliases, mentions, articles, first and last date."""
     if kind is not None and kind.upper() not in ("PER", "ORG", "LOC", "MISC"):
         raise typer.BadParameter(f"'{kind}' is not one of PER, ORG, LOC, MISC", param_hint="--type")
-    _, found = _linked_corpus(db, _scope(query, entity, start, end))
+    _, found = _linked_corpus(db, _scope(story, query, entity, start, end))
     rows = export.entity_rows(found, kind.upper() if kind else None, top)
     if as_json:
         _write_json(rows)
@@ -500,13 +560,14 @@ def quotes_cmd(
         str | None, typer.Option("--who", help="Only quotes whose speaker's name contains this.")
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    story: StoryOption = None,
     query: QueryOption = None,
     entity: EntityOption = None,
     start: FromOption = None,
     end: ToOption = None,
 ) -> None:
     """Direct quotations with their speaker and source article."""
-    articles, _ = _linked_corpus(db, _scope(query, entity, start, end))
+    articles, _ = _linked_corpus(db, _scope(story, query, entity, start, end))
     rows = export.quote_rows(pipeline.corpus_quotes(articles, who))
     if as_json:
         _write_json(rows)

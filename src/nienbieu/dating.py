@@ -371,7 +371,7 @@ class DatedCorpus:
             for a in corpus
             if a.published and a.published_provenance == DateProvenance.STATED
         }
-        return cls(dates, _CorpusTerms.build(corpus, dates.keys()))
+        return cls(dates, CorpusTerms.build(corpus, dates.keys()))
 
     def date_range(self, article: Article) -> tuple[date, date] | None:
         """The first and last stated day of the other articles."""
@@ -412,15 +412,15 @@ class DatedCorpus:
 
 
 @dataclass(slots=True)
-class _CorpusTerms:
-    """A TermIndex of articles in memory."""
+class CorpusTerms:
+    """A TermIndex of articles in memory (story detection's `stories.Corpus` too)."""
 
     by_article: dict[str, Counter[str]]  # term counts of every article with sentences
     df_all: Counter[str]
     postings: dict[str, list[str]]  # term -> dated article ids
 
     @classmethod
-    def build(cls, corpus: Sequence[Article], dated: Collection[str]) -> _CorpusTerms:
+    def build(cls, corpus: Sequence[Article], dated: Collection[str]) -> CorpusTerms:
         with_text = [a for a in corpus if a.sentences]
         rows, df = summarize.term_counts(_text(a) for a in with_text)
         by_article = {a.id: row for a, row in zip(with_text, rows, strict=True)}
@@ -440,6 +440,10 @@ class _CorpusTerms:
         return {term: len(self.postings[term]) for term in terms if term in self.postings}
 
     def dated_with(self, term: str) -> list[str]:
+        return self.postings.get(term, [])
+
+    def with_term(self, term: str) -> list[str]:
+        """The articles with the term among those the index was built to find (`dated`)."""
         return self.postings.get(term, [])
 
     def counts(self, ids: Collection[str]) -> dict[str, Counter[str]]:

@@ -17,13 +17,13 @@ import re
 import stat
 import tempfile
 import urllib.parse
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict
 from html import escape
 from pathlib import Path
 from typing import Any
 
-from nienbieu.models import Article, Briefing, Citation, TimelineEntry, first_words
+from nienbieu.models import Article, Briefing, Citation, StoryRow, TimelineEntry, first_words
 from nienbieu.nlp import CONTROL_CHARACTERS, strip_controls
 
 FORMATS = ("md", "json", "html")
@@ -442,3 +442,19 @@ def _sync_folder(folder: Path) -> None:
             os.fsync(fd)
         finally:
             os.close(fd)
+
+
+def story_rows(rows: Iterable[StoryRow]) -> list[dict[str, Any]]:
+    """Stories as `nienbieu stories --json` prints them."""
+    return [
+        {
+            "id": r.id,
+            "label": r.label,
+            "articles": r.size,
+            "copies": r.copies,
+            "first": r.first,
+            "last": r.last,
+            "outlets": r.outlets,
+        }
+        for r in rows
+    ]

@@ -262,3 +262,16 @@ class RewriteNote:
     def __str__(self) -> str:
         where = f"sentence {self.sentence}" if self.sentence is not None else "briefing"
         return f"{where} kept as extracted ({self.reason}): {self.detail}"
+
+
+@dataclass(frozen=True, slots=True)
+class StoryRow:
+    """A stored story as `nienbieu stories` lists it."""
+
+    id: int
+    label: str  # its most mentioned names and the title of its most central article
+    size: int  # canonical articles
+    copies: int  # near-duplicate copies of them
+    first: str | None  # publication days of its earliest and latest article
+    last: str | None
+    outlets: list[str]  # most articles first

@@ -17,7 +17,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from nienbieu import clean, dating, dedup, entities, ingest, nlp, timex
-from nienbieu.models import Article, DateProvenance, FileStat, Problem, Quote, Sentence, Severity
+from nienbieu.models import Article, DateProvenance, FileStat, Problem, Quote, Sentence, Severity, StoryRow
 from nienbieu.scope import Scope, articles_in
 from nienbieu.store import Replacement, Store
 
@@ -459,6 +459,20 @@ def _estimate_dates(store: Store, ids: list[str], today: date | None = None, set
         store.update_dating(changed, attempted=chunk if settling else None)
         moved += sum(before[a.id] != (a.published, a.published_confidence) for a in changed)
     return moved
+
+
+def stories(
+    store: Store, start: date | None = None, end: date | None = None, min_articles: int = 1
+) -> list[StoryRow]:
+    """The stored stories (biggest, then most recent first) with at least `min_articles`
+    articles that were told (published) between `start` and `end`, both days included."""
+    return [
+        row
+        for row in store.story_rows()
+        if row.size >= min_articles
+        and (start is None or (row.last or "") >= start.isoformat())
+        and (end is None or (row.first or "9999") <= end.isoformat())
+    ]
 
 
 def corpus_entities(store: Store, scope: Scope | None = None) -> tuple[list[Article], list[entities.Entity]]:

@@ -1,4 +1,5 @@
-"""Scopes: which stored articles a command works on (`--query`, `--entity`, `--from`, `--to`).
+"""Scopes: which stored articles a command works on (`--story`, `--query`, `--entity`, `--from`,
+`--to`).
 
 A scope is a set of filters, each selecting canonical articles (near-duplicate copies are
 replaced by the canonical article of their group, as everywhere outside `search`); the
@@ -16,12 +17,13 @@ from dataclasses import dataclass
 from datetime import date
 
 from nienbieu import entities
-from nienbieu.models import Article
+from nienbieu.models import Article, StoryRow
 from nienbieu.store import Store
 
 
 @dataclass(frozen=True, slots=True)
 class Scope:
+    story: int | None = None  # a story's id (`nienbieu stories`)
     query: str | None = None  # words and "quoted phrases", as `search` matches them
     entity: str | None = None  # a name of the entity (`entities.naming`)
     start: date | None = None  # publication day (stated or inferred), inclusive
@@ -30,6 +32,7 @@ class Scope:
     def describe(self) -> str:
         """The scope as the command-line options that select it: `--query "nato" --from 2023-01-01`."""
         options = [
+            ("--story", None if self.story is None else str(self.story)),
             ("--query", None if self.query is None else json.dumps(self.query, ensure_ascii=False)),
             ("--entity", None if self.entity is None else json.dumps(self.entity, ensure_ascii=False)),
             ("--from", self.start and self.start.isoformat()),
@@ -71,6 +74,10 @@ def ids_in(store: Store, scope: Scope) -> set[str] | None:
     return selected
 
 
+def _in_story(store: Store, scope: Scope) -> set[str] | None:
+    return None if scope.story is None else store.story_articles(scope.story)
+
+
 def _matching_query(store: Store, scope: Scope) -> set[str] | None:
     if scope.query is None:
         return None
@@ -95,7 +102,20 @@ def _published_within(store: Store, scope: Scope) -> set[str] | None:
 
 # Most selective first, usually: a query or a name is rarer than a range of dates.
 _FILTERS: tuple[Callable[[Store, Scope], set[str] | None], ...] = (
+    _in_story,
     _matching_query,
     _naming_entity,
     _published_within,
 )
+
+
+def one_story(store: Store, scope: Scope) -> tuple[Scope, list[StoryRow]]:
+    """The scope a timeline or briefing is made of: `scope` itself when it sets a filter or the
+    store holds one story at most; else the biggest story (then the most recent), with the
+    stories left out, so that no timeline mixes unrelated stories by default."""
+    if scope != Scope():
+        return scope, []
+    rows = store.story_rows()
+    if len(rows) < 2:
+        return scope, []
+    return Scope(story=rows[0].id), rows

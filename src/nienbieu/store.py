@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from nienbieu import dating, dedup, search
+from nienbieu import dating, dedup, search, stories
 from nienbieu.models import (
     Article,
     DateProvenance,
@@ -27,6 +27,7 @@ from nienbieu.models import (
     Quote,
     RecordedLines,
     Sentence,
+    StoryRow,
     TimeExpression,
     first_words,
 )
@@ -219,10 +220,24 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE pending ADD COLUMN dated INTEGER NOT NULL DEFAULT 0;
     """,
+    # v11: stories (nienbieu.stories): each canonical article's story, kept by settling; a copy
+    # is in its canonical article's story. A story's days, size and outlets are read from its
+    # articles; its label is written when its members change.
+    """
+    CREATE TABLE stories (id INTEGER PRIMARY KEY AUTOINCREMENT, label TEXT NOT NULL DEFAULT '');
+    CREATE TABLE story_members (
+        article_id TEXT PRIMARY KEY REFERENCES articles(id) ON DELETE CASCADE,
+        story_id INTEGER NOT NULL REFERENCES stories(id) ON DELETE CASCADE,
+        similarity REAL NOT NULL
+    );
+    CREATE INDEX story_members_story ON story_members(story_id, article_id);
+    """,
 )
 # A source stored before v9 for a JSONL line: "path#L<number>"
 _JSONL_LINE = re.compile(r"#L\d+$")
 CHUNK = 500  # ids or terms per `IN (...)` query, well under SQLite's variable limit
+# A story's label is made from its latest articles, at most this many.
+LABEL_MEMBERS = 30
 # A pending article ready to be grouped: its date is stated, or has been estimated.
 _READY = f"(p.dated = 1 OR a.published_provenance = '{DateProvenance.STATED}')"
 # What decides which article of a duplicate group is canonical (the smallest; undated ones last),
@@ -367,7 +382,9 @@ class Store:
                 _check_write_access(self.path)
                 self.conn = _connect(self.path, timeout)
                 self._open_for_writing()
-        except sqlite3.Error as exc:
+        except sqlite3.DatabaseError as exc:
+            if not self.readonly and "malformed" in str(exc):  # met before the integrity check
+                raise StoreError(_damaged(self.path, str(exc))) from exc
             raise StoreError(describe(exc, self.path)) from exc
 
     def _open_readonly(self, upgrade: bool) -> sqlite3.Connection:
@@ -400,11 +417,13 @@ class Store:
     def _check_integrity(self) -> None:
         """Refuse to write into a damaged file: writing could spread the damage. quick_check reads
         every page once (0.8 s for a 1 GB file with a warm cache, measured)."""
-        rows = [r[0] for r in self.conn.execute("PRAGMA quick_check(3)")]
+        try:
+            rows = [r[0] for r in self.conn.execute("PRAGMA quick_check(3)")]
+        except sqlite3.DatabaseError as exc:  # damage that stops the check itself
+            rows = [str(exc)]
         if rows != ["ok"]:
             found = "; ".join(line for row in rows for line in row.splitlines() if not line.startswith("***"))
-            raise StoreError(f"{self.path} is damaged ({found}): nothing was written to it; see 'Recovering "
-                             "a damaged store' in the README")  # fmt: skip
+            raise StoreError(_damaged(self.path, found))
 
     def _migrate(self) -> None:
         """Apply every migration newer than the file, and the backfills of older files, in one
@@ -424,6 +443,8 @@ class Store:
                 self._index_old_articles()
             if 0 < before < 9:
                 self._adopt_old_sources()
+            if 0 < before < 11:
+                self.settle_stories()
 
     def close(self) -> None:
         self.conn.close()
@@ -583,6 +604,11 @@ class Store:
                 "DELETE FROM lsh WHERE bucket = ? AND article_id = ?",
                 [(key, article_id) for key in dedup.bucket_keys(dedup.from_bytes(blob)).tolist()],
             )
+        conn.execute(  # its story loses it: labelled again at the next settling
+            "UPDATE stories SET label = '' WHERE id IN "
+            "(SELECT story_id FROM story_members WHERE article_id = ?)",
+            (article_id,),
+        )
         conn.execute("DELETE FROM articles WHERE id = ?", (article_id,))
 
     @staticmethod
@@ -778,7 +804,54 @@ class Store:
         them; those still waiting for their date stay pending. One transaction, so that what is
         read as ready is what gets grouped."""
         with self.transaction():
-            return self.update_duplicates(self._ready())
+            found = self.update_duplicates(self._ready())
+            self.settle_stories()
+            return found
+
+    def settle_stories(self, params: stories.Params | None = None) -> dict[str, int]:
+        """Put the settled canonical articles that are in no story into one (`stories.assign`,
+        in date order), take near-duplicate copies out of theirs (they follow their canonical
+        article), drop stories left empty and label the stories that changed. Articles still
+        waiting for their date wait for this too. Returns the new members' stories."""
+        with self.transaction() as conn:
+            copies = [r[0] for r in conn.execute(
+                "SELECT m.article_id FROM story_members m JOIN duplicates d ON d.article_id = m.article_id"
+            )]  # fmt: skip
+            board = _StoredBoard(conn)
+            board.touched.update(board.stories_of(copies).values())
+            conn.executemany("DELETE FROM story_members WHERE article_id = ?", [(a,) for a in copies])
+            waiting = (
+                "SELECT a.id, substr(a.published, 1, 10) FROM articles a WHERE a.id NOT IN "
+                "(SELECT article_id FROM story_members) AND a.id NOT IN (SELECT article_id FROM duplicates) "
+                "AND a.id NOT IN (SELECT article_id FROM pending)"
+            )
+            new = [
+                (article, date.fromisoformat(day) if day else None) for article, day in conn.execute(waiting)
+            ]
+            found = stories.assign(new, _StoredTerms(conn), board, params or stories.Params())
+            conn.execute("DELETE FROM stories WHERE id NOT IN (SELECT story_id FROM story_members)")
+            unlabelled = [r[0] for r in conn.execute("SELECT id FROM stories WHERE label = ''")]
+            self._label_stories(board.touched | set(unlabelled))
+            return found
+
+    def reassign_stories(self, params: stories.Params | None = None) -> dict[str, int]:
+        """Forget every story and assign all settled canonical articles again, in date order (as
+        a first bulk ingest does): after the story parameters changed."""
+        with self.transaction() as conn:
+            conn.execute("DELETE FROM story_members")
+            conn.execute("DELETE FROM stories")
+            return self.settle_stories(params)
+
+    def _label_stories(self, ids: Iterable[str | int]) -> None:
+        for story_id in sorted({int(i) for i in ids}):
+            members = [r[0] for r in self.conn.execute(
+                "SELECT m.article_id FROM story_members m JOIN articles a ON a.id = m.article_id "
+                "WHERE m.story_id = ? ORDER BY a.published DESC, m.article_id LIMIT ?",
+                (story_id, LABEL_MEMBERS),
+            )]  # fmt: skip
+            if members:
+                text = stories.label(self.articles(ids=members))
+                self.conn.execute("UPDATE stories SET label = ? WHERE id = ?", (text, story_id))
 
     def _ready(self) -> list[str]:
         sql = f"SELECT p.article_id FROM pending p JOIN articles a ON a.id = p.article_id WHERE {_READY}"
@@ -884,6 +957,34 @@ class Store:
             found += [(row[0], Mention(*row[1:])) for row in self.conn.execute(sql, chunk)]
         return found
 
+    def story_articles(self, story_id: int) -> set[str]:
+        """Ids of the canonical articles of a story (empty for an unknown id)."""
+        sql = "SELECT article_id FROM story_members WHERE story_id = ?"
+        return {r[0] for r in self.conn.execute(sql, (story_id,))}
+
+    def story_rows(self) -> list[StoryRow]:
+        """Every story with its size, days and outlets (its near-duplicate copies' outlets too),
+        biggest first, then most recent."""
+        outlets: dict[int, Counter[str]] = {}
+        for story_id, outlet in self.conn.execute(
+            "SELECT m.story_id, a.outlet FROM story_members m JOIN articles a ON a.id = m.article_id "
+            "UNION ALL SELECT m.story_id, a.outlet FROM story_members m "
+            "JOIN duplicates d ON d.canonical_id = m.article_id JOIN articles a ON a.id = d.article_id"
+        ):
+            outlets.setdefault(story_id, Counter())[outlet or ""] += 1
+        rows = [
+            StoryRow(story_id, label, size, copies, first, last,
+                     [o for o, _ in sorted(outlets[story_id].items(), key=lambda kv: (-kv[1], kv[0])) if o])
+            for story_id, label, size, copies, first, last in self.conn.execute(
+                "SELECT m.story_id, s.label, count(*), (SELECT count(*) FROM duplicates d JOIN story_members "
+                "x ON x.article_id = d.canonical_id WHERE x.story_id = m.story_id), "
+                "min(substr(a.published, 1, 10)), max(substr(a.published, 1, 10)) FROM story_members m "
+                "JOIN stories s ON s.id = m.story_id JOIN articles a ON a.id = m.article_id "
+                "GROUP BY m.story_id"
+            )
+        ]  # fmt: skip
+        return sorted(rows, key=lambda r: (-r.size, _descending(r.last or ""), r.id))
+
     def readable_ids(self) -> tuple[list[str], bool]:
         """The ids of the stored articles as far as they can be read, and whether the list is
         whole: in a damaged file, reading the table may fail part way."""
@@ -967,6 +1068,11 @@ class Store:
         return [_article(r, sentences.get(r[0], [])) for r in rows]
 
 
+def _damaged(path: str, found: str) -> str:
+    advice = "see 'Recovering a damaged store' in the README"
+    return f"{path} is damaged ({found}): nothing was written to it; {advice}"
+
+
 def _is_busy(error: sqlite3.OperationalError) -> bool:
     return "locked" in str(error) or "busy" in str(error)
 
@@ -1021,6 +1127,11 @@ class _NewRows:
         _count_terms(conn, self.terms)
         _insert_lsh(conn, self.signatures)
         self.terms, self.signatures = [], []
+
+
+def _descending(text: str) -> tuple[int, ...]:
+    """A sort key that puts later ISO dates first."""
+    return tuple(-ord(c) for c in text)
 
 
 def _iso(value: date | datetime | None) -> str | None:
@@ -1118,15 +1229,21 @@ class _StoredTerms:
         return {term: dated for term, (_, dated) in self._stats(terms).items() if dated}
 
     def dated_with(self, term: str) -> list[str]:
+        return self._with(term, "AND a.published_provenance = 'stated'")
+
+    def with_term(self, term: str) -> list[str]:
+        return self._with(term, "")
+
+    def _with(self, term: str, where: str) -> list[str]:
         # a term is a syllable or two joined by "_" (summarize.terms): one FTS phrase either way
         phrase = '"' + term.replace("_", " ").replace('"', '""') + '"'
         return [
             r[0]
             for r in self.conn.execute(
                 "SELECT DISTINCT s.article_id FROM sentences_fts f JOIN sentences s ON s.rowid = f.rowid "
-                "JOIN articles a ON a.id = s.article_id "
-                "WHERE sentences_fts MATCH ? AND a.published_provenance = ? ORDER BY s.article_id",
-                (f"text : {phrase}", str(DateProvenance.STATED)),
+                f"JOIN articles a ON a.id = s.article_id WHERE sentences_fts MATCH ? {where} "
+                "ORDER BY s.article_id",
+                (f"text : {phrase}",),
             )
         ]
 
@@ -1180,3 +1297,47 @@ class _StoredNeighbourhood:
 
     def canonical_of(self, article: str) -> str | None:
         return self._get(article)[2]
+
+
+class _StoredBoard:
+    """stories.Board over the `stories` and `story_members` tables; what it reads of a story is
+    kept for the rest of the pass (the pass holds the write lock: nobody else changes them)."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+        self._stories: dict[int, stories.Story] = {}
+        self.touched: set[int] = set()
+
+    def stories_of(self, articles: Collection[str]) -> dict[str, int]:
+        found: dict[str, int] = {}
+        for chunk in _chunks(sorted(set(articles))):
+            marks = ",".join("?" * len(chunk))
+            sql = f"SELECT article_id, story_id FROM story_members WHERE article_id IN ({marks})"
+            found.update(self.conn.execute(sql, chunk).fetchall())
+        return found
+
+    def story(self, story_id: int) -> stories.Story:
+        if story_id not in self._stories:
+            story = stories.Story(story_id)
+            for article, day in self.conn.execute(
+                "SELECT m.article_id, substr(a.published, 1, 10) FROM story_members m "
+                "JOIN articles a ON a.id = m.article_id WHERE m.story_id = ? ORDER BY m.rowid",
+                (story_id,),
+            ):
+                story.add(article, date.fromisoformat(day) if day else None)
+            self._stories[story_id] = story
+        return self._stories[story_id]
+
+    def open(self, article: str, day: date | None) -> int:
+        story_id = self.conn.execute("INSERT INTO stories DEFAULT VALUES").lastrowid
+        assert story_id is not None
+        self._stories[story_id] = stories.Story(story_id)
+        self.join(story_id, article, day, 0.0)
+        return story_id
+
+    def join(self, story_id: int, article: str, day: date | None, similarity: float) -> None:
+        self.story(story_id).add(article, day)
+        self.conn.execute(
+            "INSERT INTO story_members VALUES (?, ?, ?)", (article, story_id, round(similarity, 4))
+        )
+        self.touched.add(story_id)

@@ -1,0 +1,125 @@
+"""Scoped timelines in noise: does a story's timeline stay as good when its articles are stored
+among ~300 unrelated ones?
+
+For each reference timeline of eval/timeline/ (the seeds and four MDS clusters), three
+timelines are built and scored against the reference, as bench_timeline does (as many dates as
+the reference has, its mean number of sentences per date):
+- alone: its corpus in a store of its own, every article (what bench_timeline measures);
+- story: its corpus stored with every other MDS dev article (the pile of bench_stories; the
+  seeds are added to it), the timeline of the story holding most of its articles, as
+  `nienbieu timeline --story ID` makes it;
+- query: the same pile, the timeline of a short query naming the story, as
+  `nienbieu timeline --query WORDS` makes it (the words are in QUERIES, written from each
+  corpus's titles before any run).
+
+Score: alignment ROUGE-1 F1 with content-aware many-to-one alignment (align+ m:1, Martschat &
+Markert 2017; `rouge.timeline_scores`), and date F1.
+
+    .venv/bin/python bench/bench_stories_noise.py
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+from collections import Counter
+from pathlib import Path
+from statistics import mean
+
+import bench_stories
+import bench_timeline
+
+from nienbieu import pipeline, rouge, timeline
+from nienbieu.models import Article
+from nienbieu.scope import Scope
+from nienbieu.store import Store
+
+QUERIES = {
+    "seeds": "NATO",
+    "cluster_114": '"máy bay" Lào',
+    "cluster_118": '"Thu Phương"',
+    "cluster_174": '"Thu Phương"',
+    "cluster_24": '"máy bay" Lào',
+}
+METRICS = ("align+-1", "date")
+
+
+def _timeline(articles: list[Article], reference: dict[str, list[str]]) -> dict[str, list[str]]:
+    per_date = max(1, round(mean(len(v) for v in reference.values())))
+    entries = timeline.build(articles, dates=len(reference), sentences=per_date)
+    return {e.date: e.sentences for e in entries}
+
+
+def _scores(articles: list[Article], reference: dict[str, list[str]]) -> dict[str, float]:
+    found = rouge.timeline_scores(_timeline(articles, reference), reference)
+    return {m: found[m].f1 for m in METRICS}
+
+
+def _corpus_ids(store: Store, name: str, seeds: Path) -> set[str]:
+    """The articles of the reference's corpus in the pile."""
+    rows = store.conn.execute(
+        "SELECT f.path, s.key, s.article_id FROM sources s JOIN files f ON f.id = s.file"
+    )
+    if name == "seeds":
+        return store.canonical(a for path, _, a in rows if path.startswith(str(seeds.resolve())))
+    return store.canonical(a for _, key, a in rows if key.startswith(f"id:{name}/"))
+
+
+def _linked(store: Store, scope: Scope) -> list[Article]:
+    return pipeline.corpus_entities(store, scope)[0]
+
+
+def main() -> None:
+    bench_stories.corpus()  # the MDS pile, analysed once (cached)
+    seeds = bench_timeline.SHARED / "corpus" / "seeds"
+    names = sorted(p.stem for p in bench_timeline.GOLD.glob("*.json"))
+    print(f"{'reference':12s} {'timeline':8s} {'articles':>8s} " + " ".join(f"{m:>9s}" for m in METRICS))
+    table: dict[str, list[dict[str, float]]] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        pile = Path(tmp) / "pile.db"
+        shutil.copy(bench_stories.CACHE / "mds.db", pile)
+        with Store(pile) as store:
+            store.reassign_stories()  # with this code's parameters, whatever the cache was made with
+            pipeline.ingest_paths([seeds], store)
+        for name in names:
+            reference = json.loads((bench_timeline.GOLD / f"{name}.json").read_text(encoding="utf-8"))
+            alone = bench_timeline.corpus(name, Path(tmp))
+            with Store(pile, readonly=True) as store:
+                ids = _corpus_ids(store, name, seeds)
+                members = Counter(story for story in (_story_of(store, a) for a in ids) if story is not None)
+                story = members.most_common(1)[0][0]
+                runs = {
+                    "alone": alone,
+                    "story": _linked(store, Scope(story=story)),
+                    "query": _linked(store, Scope(query=QUERIES[name])),
+                }
+            for label, articles in runs.items():
+                scores = _scores(articles, reference)
+                table.setdefault(label, []).append(scores)
+                extra = (
+                    f"  (story {story}: {members[story]} of its {len(ids)} articles)"
+                    if label == "story"
+                    else ""
+                )
+                print(f"{name:12s} {label:8s} {len(articles):>8d} "
+                      + " ".join(f"{scores[m]:>9.3f}" for m in METRICS) + extra)  # fmt: skip
+    print()
+    for label, rows in table.items():
+        print(
+            f"{'mean':12s} {label:8s} {'':>8s} "
+            + " ".join(f"{mean(r[m] for r in rows):>9.3f}" for m in METRICS)
+        )
+    for label in ("story", "query"):
+        gaps = [b["align+-1"] - a["align+-1"] for a, b in zip(table["alone"], table[label], strict=True)]
+        print(f"{label} minus alone, align+ ROUGE-1 F1: " + ", ".join(f"{g:+.3f}" for g in gaps)
+              + f"; worst {min(gaps):+.3f}")  # fmt: skip
+
+
+def _story_of(store: Store, article: str) -> int | None:
+    row = store.conn.execute("SELECT story_id FROM story_members WHERE article_id = ?", (article,)).fetchone()
+    return row[0] if row else None
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,254 @@
+"""Group articles into stories: one developing event or topic, told by several articles.
+
+Online and incremental, after the streaming news clustering of Miranda et al. (EMNLP 2018):
+articles are taken in date order, and each joins the most similar story when that similarity
+reaches `THRESHOLD`, or opens a story of its own. An article is compared with a story by
+
+    similarity = mean cosine(article, member) · exp(-gap / TIME_SCALE)
+
+over the story's `MEMBERS_COMPARED` members nearest in time (TF-IDF of content terms,
+`summarize.terms`, weighed over the whole store): group-average linkage, which did better than
+one summed centroid on the tuning half. `gap` is the number of days between the article and the
+story's first-to-last span; the time factor is off by default (`TIME_SCALE` infinite), as no
+time scale did better on the tuning half and a topic may be told over years. Candidate stories
+are those of the articles sharing one of the article's `CANDIDATE_TERMS` heaviest terms, the
+`CANDIDATES` sharing most of them (and, with a finite time scale, within the days where the
+similarity can still reach the threshold): at most CANDIDATES × MEMBERS_COMPARED comparisons
+per article, whatever the size of the store.
+
+Near-duplicate copies are not assigned: they follow their canonical article's story.
+
+The constants were chosen on half of the MDS clusters and measured on the other half
+(bench/bench_stories.py, README "Stories, measured"). Names as a feature of their own (a
+TF-IDF cosine of the PER/ORG/LOC mentions) were tried there and added nothing on top of the
+terms, which hold the names' syllables.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Protocol
+
+from nienbieu import summarize
+from nienbieu.dating import CorpusTerms
+from nienbieu.models import Article
+
+THRESHOLD = 0.14
+# Days after which an article outside a story's span keeps 1/e of its similarity. Infinite: time is
+# not a feature, so a story may run over years (README "Stories, measured": no time scale from 3
+# days to 100 did better on the tuning half).
+TIME_SCALE = math.inf
+CANDIDATE_TERMS = 10
+CANDIDATES = 20  # stories compared with each new article, those sharing most heavy terms
+MEMBERS_COMPARED = 20
+
+
+class Corpus(Protocol):
+    """Term statistics of the stored articles (`dating.TermIndex` answers all of these)."""
+
+    def size(self) -> int: ...
+
+    def df(self, terms: Collection[str]) -> Mapping[str, int]: ...
+
+    def with_term(self, term: str) -> list[str]: ...  # ids of the articles whose text has it
+
+    def counts(self, ids: Collection[str]) -> dict[str, Counter[str]]: ...
+
+
+@dataclass(slots=True)
+class Story:
+    id: int
+    first: date | None = None
+    last: date | None = None
+    members: list[tuple[str, date | None]] = field(default_factory=list)  # canonical articles
+
+    def add(self, article: str, day: date | None) -> None:
+        self.members.append((article, day))
+        if day is not None:
+            self.first = min(self.first or day, day)
+            self.last = max(self.last or day, day)
+
+    def gap(self, day: date | None) -> int:
+        """Days between `day` and the story's span (0 inside it, or when either is undated)."""
+        if day is None or self.first is None or self.last is None:
+            return 0
+        return max((self.first - day).days, (day - self.last).days, 0)
+
+    def nearest(self, day: date | None, n: int) -> list[str]:
+        """The `n` members nearest in time to `day` (the latest ones for an undated article)."""
+        if day is None:
+            return [m for m, _ in self.members[-n:]]
+        return [m for m, d in sorted(self.members, key=lambda m: (abs(((m[1] or day) - day).days), m[0]))[:n]]
+
+
+class Board(Protocol):
+    """The stories as kept: looked up by member, created, joined."""
+
+    def stories_of(self, articles: Collection[str]) -> dict[str, int]: ...
+
+    def story(self, story_id: int) -> Story: ...
+
+    def open(self, article: str, day: date | None) -> int: ...
+
+    def join(self, story_id: int, article: str, day: date | None, similarity: float) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Params:
+    threshold: float = THRESHOLD
+    time_scale: float = TIME_SCALE
+
+    @property
+    def window(self) -> int:
+        """Days beyond which the time factor alone keeps a similarity under the threshold."""
+        if math.isinf(self.time_scale):
+            return 10**6
+        return math.ceil(self.time_scale * math.log(1 / max(self.threshold, 1e-9)))
+
+
+@dataclass(slots=True)
+class _Vectors:
+    """TF-IDF vectors of the articles compared, weighed once per pass."""
+
+    corpus: Corpus
+    cache: dict[str, summarize.SparseVector] = field(default_factory=dict)
+
+    def of(self, ids: Collection[str]) -> dict[str, summarize.SparseVector]:
+        missing = [i for i in ids if i not in self.cache]
+        if missing:
+            counts = self.corpus.counts(missing)
+            df = self.corpus.df({t for row in counts.values() for t in row})
+            size = self.corpus.size()
+            for article, row in counts.items():
+                self.cache[article] = summarize.weigh(row, df, size)
+        return {i: self.cache[i] for i in ids if i in self.cache}
+
+
+def assign(
+    articles: Iterable[tuple[str, date | None]], corpus: Corpus, board: Board, p: Params = Params()
+) -> dict[str, int]:
+    """Put each (article id, publication day) in a story, in date order (undated ones last);
+    returns each article's story."""
+    vectors = _Vectors(corpus)
+    found: dict[str, int] = {}
+    for article, day in sorted(articles, key=lambda a: (a[1] is None, a[1] or date.min, a[0])):
+        best, similarity = _best_story(article, day, corpus, board, vectors, p)
+        if best is None or similarity < p.threshold:
+            found[article] = board.open(article, day)
+        else:
+            board.join(best, article, day, similarity)
+            found[article] = best
+    return found
+
+
+def _candidates(article: str, corpus: Corpus, board: Board, vectors: _Vectors) -> list[int]:
+    """Stories of the articles sharing one of `article`'s heaviest terms: the `CANDIDATES` that
+    share most of them (a story told with other words cannot be similar enough to join)."""
+    own = vectors.of([article]).get(article)
+    if not own:
+        return []
+    heavy = sorted(own, key=lambda t: (-own[t], t))[:CANDIDATE_TERMS]
+    holding = {term: [other for other in corpus.with_term(term) if other != article] for term in heavy}
+    story_of = board.stories_of({other for found in holding.values() for other in found})
+    shared: Counter[int] = Counter()
+    for found in holding.values():
+        shared.update({story_of[other] for other in found if other in story_of})
+    return sorted(story for story, _ in sorted(shared.items(), key=lambda kv: (-kv[1], kv[0]))[:CANDIDATES])
+
+
+def _best_story(
+    article: str, day: date | None, corpus: Corpus, board: Board, vectors: _Vectors, p: Params
+) -> tuple[int | None, float]:
+    own = vectors.of([article]).get(article)
+    if not own:
+        return None, 0.0
+    best: tuple[int | None, float] = (None, 0.0)
+    for story_id in _candidates(article, corpus, board, vectors):
+        story = board.story(story_id)
+        gap = story.gap(day)
+        if gap > p.window:
+            continue
+        near = vectors.of(story.nearest(day, MEMBERS_COMPARED))
+        if not near:
+            continue
+        mean = sum(summarize.cosine(own, v) for v in near.values()) / len(near)
+        similarity = mean * math.exp(-gap / p.time_scale)
+        if similarity > best[1]:
+            best = (story_id, similarity)
+    return best
+
+
+# --- in memory: for a corpus held as articles (benchmarks, tests) ---------------------------------
+
+
+@dataclass(slots=True)
+class MemoryBoard:
+    """A Board of stories held in memory."""
+
+    stories: list[Story] = field(default_factory=list)
+    of: dict[str, int] = field(default_factory=dict)
+
+    def stories_of(self, articles: Collection[str]) -> dict[str, int]:
+        return {a: self.of[a] for a in articles if a in self.of}
+
+    def story(self, story_id: int) -> Story:
+        return self.stories[story_id]
+
+    def open(self, article: str, day: date | None) -> int:
+        self.stories.append(Story(len(self.stories)))
+        self.join(len(self.stories) - 1, article, day, 0.0)
+        return len(self.stories) - 1
+
+    def join(self, story_id: int, article: str, day: date | None, similarity: float) -> None:
+        self.stories[story_id].add(article, day)
+        self.of[article] = story_id
+
+
+def cluster(
+    articles: Sequence[Article], p: Params = Params(), corpus: Sequence[Article] | None = None
+) -> dict[str, int]:
+    """Each article's story, for articles held in memory; `corpus`: the articles whose terms
+    weigh the comparison (default: `articles`; a store weighs over all it holds, copies too)."""
+    every = corpus if corpus is not None else articles
+    index = CorpusTerms.build(every, [a.id for a in every])
+    days = [(a.id, a.published.date() if a.published else None) for a in articles]
+    return assign(days, index, MemoryBoard(), p)
+
+
+# --- labels -------------------------------------------------------------------------------------
+
+
+NAME_TYPES = ("PER", "ORG", "LOC")
+LABEL_NAMES = 3
+
+
+def label(articles: Sequence[Article]) -> str:
+    """What a reader needs to recognise a story: its most mentioned names, then the title of
+    its most central article (the one most like the others)."""
+    names = Counter(
+        m.canonical or m.text
+        for a in articles
+        for s in a.sentences
+        for m in s.mentions
+        if m.type in NAME_TYPES
+    )
+    top = [name for name, _ in sorted(names.items(), key=lambda kv: (-kv[1], kv[0]))[:LABEL_NAMES]]
+    title = _central_title(articles)
+    if not top:
+        return title
+    return " – ".join(top) + (f": {title}" if title else "")
+
+
+def _central_title(articles: Sequence[Article]) -> str:
+    titled = [a for a in articles if a.display_title]
+    if not titled:
+        return ""
+    if len(titled) == 1:
+        return titled[0].display_title
+    vectors, _ = summarize.sparse_vectors([" ".join(s.text for s in a.sentences) for a in titled])
+    score = [sum(summarize.cosine(v, w) for w in vectors) for v in vectors]
+    return titled[max(range(len(titled)), key=lambda i: (score[i], -i))].display_title

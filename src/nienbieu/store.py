@@ -275,29 +275,27 @@ class StoreError(Exception):
     """The store cannot do what was asked; the message names the file, the cause and what to do."""
 
 
-# (what SQLite's message contains, what to tell the user): the first match is used
-_CAUSES: tuple[tuple[str, str], ...] = (
-    ("database or disk is full", "the disk holding {path} is full ({cause}): what was being written "
+_READ_ONLY = "{path} is read-only ({cause}): nothing can be stored in it (read commands still work)"
+# (what SQLite's message may contain, what to tell the user): the first match is used
+_CAUSES: tuple[tuple[tuple[str, ...], str], ...] = (
+    (("database or disk is full",), "the disk holding {path} is full ({cause}): what was being written "
      "was not stored, and nothing stored before is lost; free some space and run the command again"),
-    ("readonly", "{path} is read-only ({cause}): nothing can be stored in it (read commands still work)"),
-    ("read-only", "{path} is read-only ({cause}): nothing can be stored in it (read commands still work)"),
-    ("malformed", "{path} is damaged ({cause}); see 'Recovering a damaged store' in the README"),
-    ("not a database", "{path} is not a nienbieu database ({cause})"),
-    ("locked", "{path} stayed locked by another process for too long ({cause}): nothing of what "
-     "was being written was stored; run the command again"),
-    ("busy", "{path} stayed locked by another process for too long ({cause}): nothing of what "
-     "was being written was stored; run the command again"),
-    ("unable to open", "cannot open {path} ({cause}): does its folder exist, and may you write there?"),
-    ("disk i/o error", "reading or writing {path} failed ({cause}): check the disk; nothing stored before "
-     "is lost"),
+    (("readonly", "read-only"), _READ_ONLY),
+    (("malformed",), "{path} is damaged ({cause}); see 'Recovering a damaged store' in the README"),
+    (("not a database",), "{path} is not a nienbieu database ({cause})"),
+    (("locked", "busy"), "{path} stayed locked by another process for too long ({cause}): nothing of "
+     "what was being written was stored; run the command again"),
+    (("unable to open",), "cannot open {path} ({cause}): does its folder exist, and may you write there?"),
+    (("disk i/o error",), "reading or writing {path} failed ({cause}): check the disk; nothing stored "
+     "before is lost"),
 )  # fmt: skip
 
 
 def describe(error: sqlite3.Error, path: str | Path) -> str:
     """One line for a user: what went wrong with the database `path`, and what to do."""
     cause = str(error)
-    for needle, message in _CAUSES:
-        if needle in cause.lower():
+    for needles, message in _CAUSES:
+        if any(needle in cause.lower() for needle in needles):
             return message.format(path=path, cause=cause)
     return f"database {path}: {cause}"
 
@@ -325,8 +323,7 @@ def _check_write_access(path: str) -> None:
     file, folder = Path(path), Path(path).parent
     for place, what in ((file, "the file"), (folder, "its folder")):
         if place.exists() and not os.access(place, os.W_OK):
-            raise StoreError(f"{path} is read-only ({what} cannot be written): nothing can be stored in "
-                             "it (read commands still work)")  # fmt: skip
+            raise StoreError(_READ_ONLY.format(path=path, cause=f"{what} cannot be written"))
 
 
 def _connect(path: str, timeout: float) -> sqlite3.Connection:
@@ -767,13 +764,9 @@ class Store:
     def _waiting_for_date(self, ids: Collection[str]) -> list[str]:
         """Those of `ids` still pending and not yet dated: another process may have settled or
         replaced some since they were read."""
-        found: list[str] = []
-        for chunk in _chunks(sorted(set(ids))):
-            marks = ",".join("?" * len(chunk))
-            sql = (f"SELECT p.article_id FROM pending p JOIN articles a ON a.id = p.article_id "
-                   f"WHERE p.article_id IN ({marks}) AND NOT {_READY}")  # fmt: skip
-            found += [r[0] for r in self.conn.execute(sql, chunk)]
-        return found
+        sql = ("SELECT p.article_id FROM pending p JOIN articles a ON a.id = p.article_id "
+               f"WHERE p.article_id IN (?*) AND NOT {_READY}")  # fmt: skip
+        return [r[0] for r in _select_in(self.conn, sql, ids)]
 
     def undated(self) -> list[str]:
         """Ids of the articles whose page states no publication date."""
@@ -858,12 +851,7 @@ class Store:
         return sorted(r[0] for r in self.conn.execute(sql))
 
     def _existing(self, ids: Collection[str]) -> list[str]:
-        found: list[str] = []
-        for chunk in _chunks(sorted(set(ids))):
-            marks = ",".join("?" * len(chunk))
-            sql = f"SELECT id FROM articles WHERE id IN ({marks})"
-            found += [r[0] for r in self.conn.execute(sql, chunk)]
-        return found
+        return [r[0] for r in _select_in(self.conn, "SELECT id FROM articles WHERE id IN (?*)", ids)]
 
     def _regroup_all(self, settled: Collection[str] | None = None) -> list[dedup.Duplicate]:
         """Regroup every stored article; `settled`: the pending ones to settle (None: every
@@ -933,11 +921,8 @@ class Store:
     def canonical(self, ids: Iterable[str]) -> set[str]:
         """`ids` with each near-duplicate copy replaced by the canonical article of its group."""
         ids = set(ids)
-        copies: dict[str, str] = {}
-        for chunk in _chunks(sorted(ids)):
-            marks = ",".join("?" * len(chunk))
-            sql = f"SELECT article_id, canonical_id FROM duplicates WHERE article_id IN ({marks})"
-            copies.update(self.conn.execute(sql, chunk).fetchall())
+        sql = "SELECT article_id, canonical_id FROM duplicates WHERE article_id IN (?*)"
+        copies = dict(_select_in(self.conn, sql, ids))
         return {copies.get(article_id, article_id) for article_id in ids}
 
     def published_between(self, start: date | None, end: date | None) -> set[str]:
@@ -949,13 +934,9 @@ class Store:
 
     def mentions(self, ids: Iterable[str]) -> list[tuple[str, Mention]]:
         """The recognised names in the articles `ids`, each with its article's id."""
-        found: list[tuple[str, Mention]] = []
-        for chunk in _chunks(sorted(set(ids))):
-            marks = ",".join("?" * len(chunk))
-            sql = (f"SELECT article_id, start, end, text, type, canonical FROM mentions "
-                   f"WHERE article_id IN ({marks}) ORDER BY article_id, sentence_idx, start")  # fmt: skip
-            found += [(row[0], Mention(*row[1:])) for row in self.conn.execute(sql, chunk)]
-        return found
+        sql = ("SELECT article_id, start, end, text, type, canonical FROM mentions "
+               "WHERE article_id IN (?*) ORDER BY article_id, sentence_idx, start")  # fmt: skip
+        return [(row[0], Mention(*row[1:])) for row in _select_in(self.conn, sql, ids)]
 
     def story_articles(self, story_id: int) -> set[str]:
         """Ids of the canonical articles of a story (empty for an unknown id)."""
@@ -972,18 +953,18 @@ class Store:
             "JOIN duplicates d ON d.canonical_id = m.article_id JOIN articles a ON a.id = d.article_id"
         ):
             outlets.setdefault(story_id, Counter())[outlet or ""] += 1
-        rows = [
+        return [
             StoryRow(story_id, label, size, copies, first, last,
                      [o for o, _ in sorted(outlets[story_id].items(), key=lambda kv: (-kv[1], kv[0])) if o])
             for story_id, label, size, copies, first, last in self.conn.execute(
                 "SELECT m.story_id, s.label, count(*), (SELECT count(*) FROM duplicates d JOIN story_members "
                 "x ON x.article_id = d.canonical_id WHERE x.story_id = m.story_id), "
-                "min(substr(a.published, 1, 10)), max(substr(a.published, 1, 10)) FROM story_members m "
-                "JOIN stories s ON s.id = m.story_id JOIN articles a ON a.id = m.article_id "
-                "GROUP BY m.story_id"
+                "min(substr(a.published, 1, 10)) AS first, max(substr(a.published, 1, 10)) AS last "
+                "FROM story_members m JOIN stories s ON s.id = m.story_id "
+                "JOIN articles a ON a.id = m.article_id GROUP BY m.story_id "
+                "ORDER BY count(*) DESC, last IS NULL DESC, last DESC, m.story_id"
             )
         ]  # fmt: skip
-        return sorted(rows, key=lambda r: (-r.size, _descending(r.last or ""), r.id))
 
     def readable_ids(self) -> tuple[list[str], bool]:
         """The ids of the stored articles as far as they can be read, and whether the list is
@@ -1129,11 +1110,6 @@ class _NewRows:
         self.terms, self.signatures = [], []
 
 
-def _descending(text: str) -> tuple[int, ...]:
-    """A sort key that puts later ISO dates first."""
-    return tuple(-ord(c) for c in text)
-
-
 def _iso(value: date | datetime | None) -> str | None:
     return value.isoformat() if value else None
 
@@ -1157,6 +1133,15 @@ def _stated(article: Article) -> bool:
 def _chunks(items: list[str]) -> Iterator[list[str]]:
     for start in range(0, len(items), CHUNK):
         yield items[start : start + CHUNK]
+
+
+def _select_in(conn: sqlite3.Connection, sql: str, ids: Iterable[str]) -> list[tuple]:
+    """The rows of `sql` for `ids`, which fill its `IN (?*)`, a `CHUNK` of them at a time (in id
+    order, so a per-chunk ORDER BY by id holds overall)."""
+    rows: list[tuple] = []
+    for chunk in _chunks(sorted(set(ids))):
+        rows += conn.execute(sql.replace("?*", ",".join("?" * len(chunk))), chunk).fetchall()
+    return rows
 
 
 def _insert_lsh(conn: sqlite3.Connection, signatures: list[tuple[str, bytes]]) -> None:
@@ -1309,12 +1294,8 @@ class _StoredBoard:
         self.touched: set[int] = set()
 
     def stories_of(self, articles: Collection[str]) -> dict[str, int]:
-        found: dict[str, int] = {}
-        for chunk in _chunks(sorted(set(articles))):
-            marks = ",".join("?" * len(chunk))
-            sql = f"SELECT article_id, story_id FROM story_members WHERE article_id IN ({marks})"
-            found.update(self.conn.execute(sql, chunk).fetchall())
-        return found
+        sql = "SELECT article_id, story_id FROM story_members WHERE article_id IN (?*)"
+        return dict(_select_in(self.conn, sql, articles))
 
     def story(self, story_id: int) -> stories.Story:
         if story_id not in self._stories:

@@ -36,6 +36,7 @@ from typing import Protocol
 from nienbieu import summarize
 from nienbieu.dating import CorpusTerms
 from nienbieu.models import Article
+from nienbieu.timeline import ENTITY_TYPES
 
 THRESHOLD = 0.14
 # Days after which an article outside a story's span keeps 1/e of its similarity. Infinite: time is
@@ -48,7 +49,8 @@ MEMBERS_COMPARED = 20
 
 
 class Corpus(Protocol):
-    """Term statistics of the stored articles (`dating.TermIndex` answers all of these)."""
+    """Term statistics of the stored articles: `dating.CorpusTerms` in memory, the store's term
+    tables and full-text index on disk."""
 
     def size(self) -> int: ...
 
@@ -145,12 +147,10 @@ def assign(
     return found
 
 
-def _candidates(article: str, corpus: Corpus, board: Board, vectors: _Vectors) -> list[int]:
-    """Stories of the articles sharing one of `article`'s heaviest terms: the `CANDIDATES` that
-    share most of them (a story told with other words cannot be similar enough to join)."""
-    own = vectors.of([article]).get(article)
-    if not own:
-        return []
+def _candidates(article: str, own: summarize.SparseVector, corpus: Corpus, board: Board) -> list[int]:
+    """Stories of the articles sharing one of the heaviest terms of `article` (whose vector is
+    `own`): the `CANDIDATES` that share most of them (a story told with other words cannot be
+    similar enough to join)."""
     heavy = sorted(own, key=lambda t: (-own[t], t))[:CANDIDATE_TERMS]
     holding = {term: [other for other in corpus.with_term(term) if other != article] for term in heavy}
     story_of = board.stories_of({other for found in holding.values() for other in found})
@@ -167,7 +167,7 @@ def _best_story(
     if not own:
         return None, 0.0
     best: tuple[int | None, float] = (None, 0.0)
-    for story_id in _candidates(article, corpus, board, vectors):
+    for story_id in _candidates(article, own, corpus, board):
         story = board.story(story_id)
         gap = story.gap(day)
         if gap > p.window:
@@ -222,7 +222,6 @@ def cluster(
 # --- labels -------------------------------------------------------------------------------------
 
 
-NAME_TYPES = ("PER", "ORG", "LOC")
 LABEL_NAMES = 3
 
 
@@ -234,7 +233,7 @@ def label(articles: Sequence[Article]) -> str:
         for a in articles
         for s in a.sentences
         for m in s.mentions
-        if m.type in NAME_TYPES
+        if m.type in ENTITY_TYPES
     )
     top = [name for name, _ in sorted(names.items(), key=lambda kv: (-kv[1], kv[0]))[:LABEL_NAMES]]
     title = _central_title(articles)

@@ -230,42 +230,156 @@ BRIEF_POOL = 1000
 
 
 def rank(articles: Sequence[Article]) -> list[tuple[Article, Sentence]]:
-    """Summary-worthy sentences, best first: central to the corpus (the `BRIEF_POOL` best placed
-    and shaped of it), near their article's lead, well-formed, and not repeating a better one
-    (those are left out)."""
-    pool = [(a, s) for a in articles for s in a.sentences if is_summary_material(s)]
+    """Summary-worthy sentences, best first: by the learned sentence scorer (`score_pool`, see
+    `data/brief_model.toml`) over the `BRIEF_POOL` best placed and shaped of the corpus, each
+    sentence not repeating a better one (those are left out)."""
+    pool = candidate_pool(articles)
     if not pool:
         return []
-    position = position_factor(np.array([s.index for _, s in pool]))
-    shape = np.array([length_factor(s.text) * context_factor(s) for _, s in pool])
-    if len(pool) > BRIEF_POOL:
-        keep = np.sort(np.argsort(-(position * shape), kind="stable")[:BRIEF_POOL])
-        pool, position, shape = [pool[i] for i in keep], position[keep], shape[keep]
-    matrix = vectorize([s.text for _, s in pool])
-    scores = lexrank(matrix) * position * shape
-    order = mmr(scores, matrix, k=len(pool), lam=1.0, max_similarity=REDUNDANCY)
+    scores, matrix = score_pool(pool)
+    order = mmr(scores, matrix, k=len(pool), lam=1.0, max_similarity=brief_model().redundancy)
     return [pool[i] for i in order]
+
+
+def candidate_pool(articles: Sequence[Article]) -> list[tuple[Article, Sentence]]:
+    """The sentences a briefing may quote (`is_summary_material`), at most `BRIEF_POOL` of them,
+    the best placed and shaped first, in corpus order."""
+    pool = [(a, s) for a in articles for s in a.sentences if is_summary_material(s)]
+    if len(pool) > BRIEF_POOL:
+        position = position_factor(np.array([s.index for _, s in pool]))
+        shape = np.array([length_factor(s.text) * context_factor(s) for _, s in pool])
+        keep = np.sort(np.argsort(-(position * shape), kind="stable")[:BRIEF_POOL])
+        pool = [pool[int(i)] for i in keep]
+    return pool
+
+
+# The learned scorer's inputs, each in [0, 1] or close to it. Few on purpose: hand-set weights tuned
+# on seen clusters lost two thirds of their gain on unseen ones (issue 15).
+BRIEF_FEATURES = (
+    "first",  # the article's first sentence
+    "position",  # exp(-index): news puts its facts first
+    "relative_position",  # index / article length: the last lines are often boilerplate or asides
+    "length",  # length_factor: very short or long sentences make poor lines
+    "words",  # log(1 + words) / log(60): a longer line carries more of the story
+    "dangling",  # opens with a connective ("Tuy nhiên, ...") and leans on the sentence before
+    "centrality",  # LexRank over the pool
+    "centroid",  # cosine to the pool's centroid
+    "title",  # highest cosine to any article title
+    "repeated",  # share of the other articles that say much the same (cosine >= 0.3)
+    "names",  # named entities (entities.recognise), capped at 5, / 5
+    "numbers",  # numbers and time expressions, capped at 5, / 5
+    "quote",  # has quotation marks: quoted speech, rarely in a reference summary
+)
+
+
+@dataclass(frozen=True, slots=True)
+class BriefModel:
+    """A logistic sentence scorer over standardised `BRIEF_FEATURES`, and the redundancy threshold
+    chosen with it (bench/train_brief.py writes data/brief_model.toml)."""
+
+    features: tuple[str, ...]
+    mean: np.ndarray
+    scale: np.ndarray
+    weights: np.ndarray
+    bias: float
+    redundancy: float
+
+    def score(self, features: np.ndarray) -> np.ndarray:
+        """P(summary-worthy) per row of `features` (columns in `BRIEF_FEATURES` order)."""
+        columns = [BRIEF_FEATURES.index(name) for name in self.features]
+        z = (features[:, columns] - self.mean) / self.scale
+        return np.asarray(1 / (1 + np.exp(-(z @ self.weights + self.bias))), dtype=np.float64)
+
+
+@cache
+def brief_model() -> BriefModel:
+    table = load("brief_model")
+    model = table["model"]
+    return BriefModel(
+        features=tuple(model["features"]),
+        mean=np.array(model["mean"], dtype=np.float64),
+        scale=np.array(model["scale"], dtype=np.float64),
+        weights=np.array(model["weights"], dtype=np.float64),
+        bias=float(model["bias"]),
+        redundancy=float(model["redundancy"]),
+    )
+
+
+_NUMBERISH = re.compile(r"\d+(?:[.,]\d+)*")  # "10", "2,5", "1.000": one number each
+_QUOTE_MARKS = re.compile(r"[\"“”«»]")
+
+
+def pool_features(pool: Sequence[tuple[Article, Sentence]]) -> tuple[np.ndarray, np.ndarray]:
+    """`BRIEF_FEATURES` of each pool sentence (one row each), and the pool's TF-IDF rows (titles
+    weigh in the document frequencies, so that title words shared by every article count less)."""
+    titles = list(dict.fromkeys(a.title for a, _ in pool if a.title))
+    both = vectorize([s.text for _, s in pool] + titles)
+    matrix, title_rows = both[: len(pool)], both[len(pool) :]
+    n = len(pool)
+    index = np.array([s.index for _, s in pool], dtype=np.float64)
+    sizes = {a.id: len(a.sentences) for a, _ in pool}
+    relative = np.array([s.index / max(1, sizes[a.id] - 1) for a, s in pool])
+    words = np.array([len(s.text.split()) for _, s in pool], dtype=np.float64)
+    similarity = matrix @ matrix.T
+    centroid = matrix.sum(axis=0)
+    centroid = centroid / (np.linalg.norm(centroid) or 1.0)
+    owners = np.array([a.id for a, _ in pool])
+    others = len(sizes) - 1
+    if others:
+        repeated = np.array(
+            [len(set(owners[(similarity[i] >= REDUNDANCY) & (owners != owners[i])])) / others for i in range(n)]
+        )
+    else:
+        repeated = np.zeros(n)
+    columns = {
+        "first": (index == 0).astype(np.float64),
+        "position": position_factor(index),
+        "relative_position": relative,
+        "length": np.array([length_factor(s.text) for _, s in pool]),
+        "words": np.log1p(words) / math.log(60),
+        "dangling": np.array([1.0 - context_factor(s) for _, s in pool]) * 2,
+        "centrality": lexrank(matrix),
+        "centroid": matrix @ centroid,
+        "title": (matrix @ title_rows.T).max(axis=1) if len(titles) else np.zeros(n),
+        "repeated": repeated,
+        "names": np.array([min(len(s.mentions), 5) / 5 for _, s in pool]),
+        "numbers": np.array(
+            [min(len(_NUMBERISH.findall(s.text)) + len(s.timexes), 5) / 5 for _, s in pool]
+        ),
+        "quote": np.array([1.0 if _QUOTE_MARKS.search(s.text) else 0.0 for _, s in pool]),
+    }
+    return np.column_stack([columns[name] for name in BRIEF_FEATURES]), matrix
+
+
+def score_pool(pool: Sequence[tuple[Article, Sentence]]) -> tuple[np.ndarray, np.ndarray]:
+    """The learned score of each pool sentence, and the pool's TF-IDF rows."""
+    features, matrix = pool_features(pool)
+    return brief_model().score(features), matrix
 
 
 def brief(articles: Sequence[Article], words: int = 150) -> Briefing:
     """Extractive multi-document summary of whole sentences within a word budget, in
     chronological order, each sentence citing its article."""
-    picked: list[tuple[Article, Sentence]] = []
-    used = 0
-    for article, sentence in rank(articles):
-        n = len(sentence.text.split())
-        if used + n > words:
-            if used >= 0.8 * words:
-                break
-            continue
-        picked.append((article, sentence))
-        used += n
+    ranked = rank(articles)
+    picked = [ranked[i] for i in pack([len(s.text.split()) for _, s in ranked], words)]
     picked.sort(key=lambda p: (reference_date(p[0]) or date.max, p[0].id, p[1].index))
     sentences = [BriefSentence(s.text, citation(a, s)) for a, s in picked]
     seen: dict[str, Citation] = {}
     for item in sentences:
         seen.setdefault(item.citation.article_id, item.citation)
     return Briefing(sentences, list(seen.values()), words)
+
+
+def pack(lengths: Sequence[int], budget: int) -> list[int]:
+    """Indices of whole sentences, best first, that fit the budget: a sentence too long for what is
+    left is skipped for the next one that fits (a ROUGE-style budget rewards filling it)."""
+    picked: list[int] = []
+    used = 0
+    for i, n in enumerate(lengths):
+        if used + n <= budget:
+            picked.append(i)
+            used += n
+    return picked
 
 
 # --- optional abstractive rewrite (configured in nienbieu.llm) ----------------------

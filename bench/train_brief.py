@@ -1,0 +1,207 @@
+"""Fit the briefing's sentence scorer (src/nienbieu/data/brief_model.toml) on the MDS train clusters.
+
+Labels come from the two human references of each cluster; features are `summarize.BRIEF_FEATURES`
+of the same candidate pool `summarize.rank` sees. The model is an L2-regularised logistic
+regression (numpy, Newton steps) over standardised features. Its few choices — the label, the
+regularisation strength, the redundancy threshold of the MMR step — are made on the dev clusters
+by the mean ROUGE-2 F1 of the briefing as users get it (whole sentences packed into the budget).
+The test clusters of bench/mds_split.toml are never read here.
+
+Labels:
+- precision: the share of a sentence's syllable bigrams found in a reference (mean of the two),
+  a soft target in [0, 1] (cross-entropy with soft labels);
+- oracle: membership of a greedy oracle summary: sentences added while they raise the ROUGE-2 F1
+  of the selection cut to the budget (mean of the two references).
+
+    .venv/bin/python bench/train_brief.py [../shared/eval/vietnamese-mds/clusters]
+
+writes src/nienbieu/data/brief_model.toml and prints the dev table it chose from.
+"""
+
+from __future__ import annotations
+
+import itertools
+import sys
+import tomllib
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from statistics import mean
+
+import mds
+import numpy as np
+from bench_mds import cluster_articles
+
+from nienbieu import rouge, summarize
+
+SPLIT = Path(__file__).resolve().with_name("mds_split.toml")
+MODEL = Path(summarize.__file__).resolve().with_name("data") / "brief_model.toml"
+
+LABELS = ("precision", "oracle")
+STRENGTHS = (0.1, 1.0, 10.0, 100.0)  # L2 penalty on the standardised weights (λ, summed loss)
+REDUNDANCIES = (0.2, 0.3, 0.4, 0.5)
+
+
+def split() -> dict[str, list[str]]:
+    return tomllib.loads(SPLIT.read_text(encoding="utf-8"))
+
+
+@dataclass
+class Cluster:
+    name: str
+    refs: list[str]
+    budget: int
+    lengths: list[int]  # words of each pool sentence, as `summarize.brief` counts them
+    texts: list[str]
+    features: np.ndarray
+    matrix: np.ndarray
+    labels: dict[str, np.ndarray]
+
+
+def bigrams(text: str) -> Counter[tuple[str, str]]:
+    return Counter(itertools.pairwise(rouge.tokens(text)))
+
+
+def precision_labels(texts: Sequence[str], refs: Sequence[str]) -> np.ndarray:
+    ref_grams = [bigrams(r) for r in refs]
+    out = []
+    for text in texts:
+        grams = bigrams(text)
+        total = sum(grams.values())
+        hits = [sum(min(c, ref[g]) for g, c in grams.items()) for ref in ref_grams]
+        out.append(mean(h / total for h in hits) if total else 0.0)
+    return np.array(out)
+
+
+def rouge2(text: str, refs: Sequence[str], budget: int) -> float:
+    return rouge.rouge_n(rouge.truncate(text, budget), refs, 2).f1
+
+
+def oracle_labels(texts: Sequence[str], refs: Sequence[str], budget: int) -> np.ndarray:
+    chosen: list[int] = []
+    best = 0.0
+    while True:
+        current = " ".join(texts[i] for i in chosen)
+        gains = [
+            (rouge2(f"{current} {t}", refs, budget), i) for i, t in enumerate(texts) if i not in chosen
+        ]
+        if not gains:
+            break
+        score, i = max(gains)
+        if score <= best:
+            break
+        chosen.append(i)
+        best = score
+    labels = np.zeros(len(texts))
+    labels[chosen] = 1.0
+    return labels
+
+
+def load(root: Path, names: Sequence[str]) -> list[Cluster]:
+    clusters = []
+    for name in names:
+        folder = root / name
+        refs = [r.read_text(encoding="utf-8") for r in sorted(folder.glob("*.ref[12].txt"))]
+        budget = round(mean(len(rouge.tokens(r)) for r in refs))
+        pool = summarize.candidate_pool(cluster_articles(folder))
+        features, matrix = summarize.pool_features(pool)
+        texts = [s.text for _, s in pool]
+        labels = {
+            "precision": precision_labels(texts, refs),
+            "oracle": oracle_labels(texts, refs, budget),
+        }
+        lengths = [len(t.split()) for t in texts]
+        clusters.append(Cluster(name, refs, budget, lengths, texts, features, matrix, labels))
+    return clusters
+
+
+def fit(x: np.ndarray, y: np.ndarray, strength: float) -> tuple[np.ndarray, float]:
+    """Logistic regression with soft targets `y` in [0, 1] and an L2 penalty on the weights (not
+    the bias), by Newton's method: the loss is convex and the design has a dozen columns."""
+    design = np.column_stack([x, np.ones(len(x))])
+    theta = np.zeros(design.shape[1])
+    penalty = np.full(design.shape[1], strength)
+    penalty[-1] = 0.0
+    for _ in range(50):
+        p = 1 / (1 + np.exp(-design @ theta))
+        gradient = design.T @ (p - y) + penalty * theta
+        hessian = (design * (p * (1 - p))[:, None]).T @ design + np.diag(penalty) + 1e-9 * np.eye(len(theta))
+        step = np.linalg.solve(hessian, gradient)
+        theta -= step
+        if np.abs(step).max() < 1e-8:
+            break
+    return theta[:-1], float(theta[-1])
+
+
+def brief_text(cluster: Cluster, scores: np.ndarray, redundancy: float) -> str:
+    """What `summarize.brief` prints for these scores (order aside: ROUGE-1/2 ignore it)."""
+    order = summarize.mmr(scores, cluster.matrix, k=len(scores), lam=1.0, max_similarity=redundancy)
+    picked = summarize.pack([cluster.lengths[i] for i in order], cluster.budget)
+    return " ".join(cluster.texts[order[i]] for i in picked)
+
+
+def main() -> None:
+    args = sys.argv[1:]
+    root = Path(args[0]) if args else mds.CLUSTERS
+    parts = split()
+    train, dev = load(root, parts["train"]), load(root, parts["dev"])
+    x = np.vstack([c.features for c in train])
+    center, scale = x.mean(axis=0), x.std(axis=0)
+    scale[scale == 0] = 1.0
+    z = (x - center) / scale
+    results = []
+    print(f"dev ({len(dev)} clusters): mean ROUGE-2 F1 of the brief")
+    print(f"{'label':10s} {'λ':>6s} " + " ".join(f"r={r:.1f} " for r in REDUNDANCIES))
+    for label, strength in itertools.product(LABELS, STRENGTHS):
+        weights, bias = fit(z, np.concatenate([c.labels[label] for c in train]), strength)
+        row = []
+        for redundancy in REDUNDANCIES:
+            scores = [1 / (1 + np.exp(-(((c.features - center) / scale) @ weights + bias))) for c in dev]
+            r2 = mean(rouge2(brief_text(c, s, redundancy), c.refs, c.budget) for c, s in zip(dev, scores))
+            row.append(r2)
+            results.append((r2, label, strength, redundancy, weights, bias))
+        print(f"{label:10s} {strength:6g} " + " ".join(f"{r:.4f}" for r in row))
+    best = max(results, key=lambda r: r[0])
+    r2, label, strength, redundancy, weights, bias = best
+    print(f"\nchosen on dev: label={label} λ={strength} redundancy={redundancy} (dev ROUGE-2 {r2:.4f})")
+    for name, w in zip(summarize.BRIEF_FEATURES, weights, strict=True):
+        print(f"  {name:18s} {w:+.3f}")
+    write(label, strength, redundancy, center, scale, weights, bias, len(train))
+
+
+def _floats(values: np.ndarray) -> str:
+    return "[" + ", ".join(f"{float(v):.6g}" for v in values) + "]"
+
+
+def write(
+    label: str,
+    strength: float,
+    redundancy: float,
+    center: np.ndarray,
+    scale: np.ndarray,
+    weights: np.ndarray,
+    bias: float,
+    clusters: int,
+) -> None:
+    names = ", ".join(f'"{n}"' for n in summarize.BRIEF_FEATURES)
+    MODEL.write_text(
+        "# The briefing's sentence scorer (nienbieu.summarize.brief_model). Written by\n"
+        "#     .venv/bin/python bench/train_brief.py\n"
+        f"# from the {clusters} train clusters of bench/mds_split.toml (logistic regression, label\n"
+        f'# "{label}", L2 λ = {strength:g}); label, λ and redundancy chosen on the dev clusters.\n'
+        "# Do not edit by hand: re-run the script.\n\n"
+        "[model]\n"
+        f"features = [{names}]\n"
+        f"mean = {_floats(center)}\n"
+        f"scale = {_floats(scale)}\n"
+        f"weights = {_floats(weights)}\n"
+        f"bias = {bias:.6g}\n"
+        f"redundancy = {redundancy}\n",
+        encoding="utf-8",
+    )
+    print(f"wrote {MODEL}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,15 +1,18 @@
 """Fit the briefing's sentence scorer (src/nienbieu/data/brief_model.toml) on the MDS train clusters.
 
 Labels come from the two human references of each cluster; features are `summarize.BRIEF_FEATURES`
-of the same candidate pool `summarize.rank` sees. The model is an L2-regularised logistic
-regression (numpy, Newton steps) over standardised features. Its few choices — the label, the
-regularisation strength, the redundancy threshold of the MMR step — are made on the dev clusters
-by the mean ROUGE-2 F1 of the briefing as users get it (whole sentences packed into the budget).
+of the same candidate pool `summarize.rank` sees. The model is a linear score over standardised
+features fitted as a per-cluster softmax (conditional logit: the label mass of a cluster spread over
+its sentences, only the order within a cluster matters) by Newton steps in numpy, with an L2
+penalty on every weight but the one of the hand-set score ("prior"): the stronger the penalty, the
+closer the ranking stays to the hand-set one. Its few choices — the label, the penalty, the
+redundancy threshold of the MMR step, when packing stops — are made on the dev clusters by the mean
+ROUGE-2 F1 of the briefing as users get it (`summarize.brief`'s whole sentences in the budget).
 The test clusters of bench/mds_split.toml are never read here.
 
 Labels:
-- precision: the share of a sentence's syllable bigrams found in a reference (mean of the two),
-  a soft target in [0, 1] (cross-entropy with soft labels);
+- precision: the share of a sentence's syllable bigrams found in a reference (mean of the two);
+- copied: precision at least 0.5 (the references copy or lightly edit some article sentences);
 - oracle: membership of a greedy oracle summary: sentences added while they raise the ROUGE-2 F1
   of the selection cut to the budget (mean of the two references).
 
@@ -38,9 +41,10 @@ from nienbieu import rouge, summarize
 SPLIT = Path(__file__).resolve().with_name("mds_split.toml")
 MODEL = Path(summarize.__file__).resolve().with_name("data") / "brief_model.toml"
 
-LABELS = ("precision", "oracle")
-STRENGTHS = (0.1, 1.0, 10.0, 100.0)  # L2 penalty on the standardised weights (λ, summed loss)
-REDUNDANCIES = (0.2, 0.3, 0.4, 0.5)
+LABELS = ("precision", "copied", "oracle")
+STRENGTHS = (1.0, 10.0, 100.0, 1000.0, 10000.0)  # L2 penalty on the standardised weights but the prior's
+REDUNDANCIES = (0.2, 0.3, 0.5)
+FILLS = (0.8, 1.0)  # `summarize.pack`: 1.0 scans every sentence for one that still fits
 
 
 def split() -> dict[str, list[str]]:
@@ -83,9 +87,7 @@ def oracle_labels(texts: Sequence[str], refs: Sequence[str], budget: int) -> np.
     best = 0.0
     while True:
         current = " ".join(texts[i] for i in chosen)
-        gains = [
-            (rouge2(f"{current} {t}", refs, budget), i) for i, t in enumerate(texts) if i not in chosen
-        ]
+        gains = [(rouge2(f"{current} {t}", refs, budget), i) for i, t in enumerate(texts) if i not in chosen]
         if not gains:
             break
         score, i = max(gains)
@@ -107,8 +109,10 @@ def load(root: Path, names: Sequence[str]) -> list[Cluster]:
         pool = summarize.candidate_pool(cluster_articles(folder))
         features, matrix = summarize.pool_features(pool)
         texts = [s.text for _, s in pool]
+        precision = precision_labels(texts, refs)
         labels = {
-            "precision": precision_labels(texts, refs),
+            "precision": precision,
+            "copied": (precision >= 0.5).astype(np.float64),
             "oracle": oracle_labels(texts, refs, budget),
         }
         lengths = [len(t.split()) for t in texts]
@@ -116,28 +120,36 @@ def load(root: Path, names: Sequence[str]) -> list[Cluster]:
     return clusters
 
 
-def fit(x: np.ndarray, y: np.ndarray, strength: float) -> tuple[np.ndarray, float]:
-    """Logistic regression with soft targets `y` in [0, 1] and an L2 penalty on the weights (not
-    the bias), by Newton's method: the loss is convex and the design has a dozen columns."""
-    design = np.column_stack([x, np.ones(len(x))])
-    theta = np.zeros(design.shape[1])
-    penalty = np.full(design.shape[1], strength)
-    penalty[-1] = 0.0
-    for _ in range(50):
-        p = 1 / (1 + np.exp(-design @ theta))
-        gradient = design.T @ (p - y) + penalty * theta
-        hessian = (design * (p * (1 - p))[:, None]).T @ design + np.diag(penalty) + 1e-9 * np.eye(len(theta))
+def fit(xs: Sequence[np.ndarray], ys: Sequence[np.ndarray], strength: float) -> np.ndarray:
+    """Weights of a conditional logit: maximise, over clusters, Σ_i t_i log softmax(x w)_i with
+    t the cluster's labels normalised to sum to one, minus strength/2 · |w|² over every weight but
+    the first (the prior). Newton's method: the loss is convex and there are a dozen weights."""
+    d = xs[0].shape[1]
+    weights = np.zeros(d)
+    penalty = np.full(d, strength)
+    penalty[0] = 0.0
+    targets = [(x, y / y.sum()) for x, y in zip(xs, ys, strict=True) if y.sum() > 0]
+    for _ in range(100):
+        gradient = penalty * weights
+        hessian = np.diag(penalty) + 1e-9 * np.eye(d)
+        for x, t in targets:
+            s = x @ weights
+            p = np.exp(s - s.max())
+            p /= p.sum()
+            gradient -= x.T @ (t - p)
+            mean_row = p @ x
+            hessian += (x * p[:, None]).T @ x - np.outer(mean_row, mean_row)
         step = np.linalg.solve(hessian, gradient)
-        theta -= step
+        weights -= step
         if np.abs(step).max() < 1e-8:
             break
-    return theta[:-1], float(theta[-1])
+    return weights
 
 
-def brief_text(cluster: Cluster, scores: np.ndarray, redundancy: float) -> str:
+def brief_text(cluster: Cluster, scores: np.ndarray, redundancy: float, fill: float) -> str:
     """What `summarize.brief` prints for these scores (order aside: ROUGE-1/2 ignore it)."""
     order = summarize.mmr(scores, cluster.matrix, k=len(scores), lam=1.0, max_similarity=redundancy)
-    picked = summarize.pack([cluster.lengths[i] for i in order], cluster.budget)
+    picked = summarize.pack([cluster.lengths[i] for i in order], cluster.budget, fill)
     return " ".join(cluster.texts[order[i]] for i in picked)
 
 
@@ -149,25 +161,27 @@ def main() -> None:
     x = np.vstack([c.features for c in train])
     center, scale = x.mean(axis=0), x.std(axis=0)
     scale[scale == 0] = 1.0
-    z = (x - center) / scale
     results = []
-    print(f"dev ({len(dev)} clusters): mean ROUGE-2 F1 of the brief")
-    print(f"{'label':10s} {'λ':>6s} " + " ".join(f"r={r:.1f} " for r in REDUNDANCIES))
+    print(f"dev ({len(dev)} clusters): mean ROUGE-2 F1 of the brief, by redundancy r and fill f")
+    grid = list(itertools.product(REDUNDANCIES, FILLS))
+    print(f"{'label':10s} {'λ':>6s} " + " ".join(f"r={r:.1f},f={f:.1f}" for r, f in grid))
     for label, strength in itertools.product(LABELS, STRENGTHS):
-        weights, bias = fit(z, np.concatenate([c.labels[label] for c in train]), strength)
+        rows = [(c.features - center) / scale for c in train]
+        weights = fit(rows, [c.labels[label] for c in train], strength)
+        scores = [((c.features - center) / scale) @ weights for c in dev]
         row = []
-        for redundancy in REDUNDANCIES:
-            scores = [1 / (1 + np.exp(-(((c.features - center) / scale) @ weights + bias))) for c in dev]
-            r2 = mean(rouge2(brief_text(c, s, redundancy), c.refs, c.budget) for c, s in zip(dev, scores))
+        for redundancy, fill in grid:
+            texts = [brief_text(c, s, redundancy, fill) for c, s in zip(dev, scores, strict=True)]
+            r2 = mean(rouge2(t, c.refs, c.budget) for t, c in zip(texts, dev, strict=True))
             row.append(r2)
-            results.append((r2, label, strength, redundancy, weights, bias))
-        print(f"{label:10s} {strength:6g} " + " ".join(f"{r:.4f}" for r in row))
-    best = max(results, key=lambda r: r[0])
-    r2, label, strength, redundancy, weights, bias = best
-    print(f"\nchosen on dev: label={label} λ={strength} redundancy={redundancy} (dev ROUGE-2 {r2:.4f})")
+            results.append((r2, label, strength, redundancy, fill, weights))
+        print(f"{label:10s} {strength:6g} " + " ".join(f"{r:11.4f}" for r in row))
+    r2, label, strength, redundancy, fill, weights = max(results, key=lambda r: r[0])
+    print(f"\nchosen on dev: label={label} λ={strength:g} redundancy={redundancy} fill={fill}", end=" ")
+    print(f"(dev ROUGE-2 {r2:.4f})")
     for name, w in zip(summarize.BRIEF_FEATURES, weights, strict=True):
         print(f"  {name:18s} {w:+.3f}")
-    write(label, strength, redundancy, center, scale, weights, bias, len(train))
+    write(label, strength, redundancy, fill, center, scale, weights, len(train))
 
 
 def _floats(values: np.ndarray) -> str:
@@ -178,26 +192,26 @@ def write(
     label: str,
     strength: float,
     redundancy: float,
+    fill: float,
     center: np.ndarray,
     scale: np.ndarray,
     weights: np.ndarray,
-    bias: float,
     clusters: int,
 ) -> None:
     names = ", ".join(f'"{n}"' for n in summarize.BRIEF_FEATURES)
     MODEL.write_text(
         "# The briefing's sentence scorer (nienbieu.summarize.brief_model). Written by\n"
         "#     .venv/bin/python bench/train_brief.py\n"
-        f"# from the {clusters} train clusters of bench/mds_split.toml (logistic regression, label\n"
-        f'# "{label}", L2 λ = {strength:g}); label, λ and redundancy chosen on the dev clusters.\n'
+        f"# from the {clusters} train clusters of bench/mds_split.toml (per-cluster softmax, label\n"
+        f'# "{label}", L2 λ = {strength:g}); label, λ, redundancy and fill chosen on the dev clusters.\n'
         "# Do not edit by hand: re-run the script.\n\n"
         "[model]\n"
         f"features = [{names}]\n"
         f"mean = {_floats(center)}\n"
         f"scale = {_floats(scale)}\n"
         f"weights = {_floats(weights)}\n"
-        f"bias = {bias:.6g}\n"
-        f"redundancy = {redundancy}\n",
+        f"redundancy = {redundancy}\n"
+        f"fill = {fill}\n",
         encoding="utf-8",
     )
     print(f"wrote {MODEL}")

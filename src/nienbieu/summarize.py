@@ -253,9 +253,13 @@ def candidate_pool(articles: Sequence[Article]) -> list[tuple[Article, Sentence]
     return pool
 
 
-# The learned scorer's inputs, each in [0, 1] or close to it. Few on purpose: hand-set weights tuned
-# on seen clusters lost two thirds of their gain on unseen ones (issue 15).
+# The learned scorer's inputs. Few on purpose: hand-set weights tuned on seen clusters lost two
+# thirds of their gain on unseen ones (issue 15).
 BRIEF_FEATURES = (
+    # log of the hand-set score (LexRank × exp(−index) × length × dangling-opener factors) that ranked
+    # sentences before: the model's weight on it is not penalised, so regularisation pulls the other
+    # weights towards that ranking rather than towards none
+    "prior",
     "first",  # the article's first sentence
     "position",  # exp(-index): news puts its facts first
     "relative_position",  # index / article length: the last lines are often boilerplate or asides
@@ -274,34 +278,33 @@ BRIEF_FEATURES = (
 
 @dataclass(frozen=True, slots=True)
 class BriefModel:
-    """A logistic sentence scorer over standardised `BRIEF_FEATURES`, and the redundancy threshold
-    chosen with it (bench/train_brief.py writes data/brief_model.toml)."""
+    """A linear sentence scorer over standardised `BRIEF_FEATURES` (fitted as a per-cluster softmax:
+    only the order within one corpus matters), with the redundancy threshold and the packing rule
+    chosen with it. bench/train_brief.py writes it to data/brief_model.toml."""
 
     features: tuple[str, ...]
     mean: np.ndarray
     scale: np.ndarray
     weights: np.ndarray
-    bias: float
-    redundancy: float
+    redundancy: float  # TF-IDF cosine above which a sentence repeats one already chosen
+    fill: float  # share of the word budget after which a sentence that does not fit ends the briefing
 
     def score(self, features: np.ndarray) -> np.ndarray:
-        """P(summary-worthy) per row of `features` (columns in `BRIEF_FEATURES` order)."""
+        """A log-score per row of `features` (columns in `BRIEF_FEATURES` order): higher is better."""
         columns = [BRIEF_FEATURES.index(name) for name in self.features]
-        z = (features[:, columns] - self.mean) / self.scale
-        return np.asarray(1 / (1 + np.exp(-(z @ self.weights + self.bias))), dtype=np.float64)
+        return np.asarray(((features[:, columns] - self.mean) / self.scale) @ self.weights, dtype=np.float64)
 
 
 @cache
 def brief_model() -> BriefModel:
-    table = load("brief_model")
-    model = table["model"]
+    model = load("brief_model")["model"]
     return BriefModel(
         features=tuple(model["features"]),
         mean=np.array(model["mean"], dtype=np.float64),
         scale=np.array(model["scale"], dtype=np.float64),
         weights=np.array(model["weights"], dtype=np.float64),
-        bias=float(model["bias"]),
         redundancy=float(model["redundancy"]),
+        fill=float(model["fill"]),
     )
 
 
@@ -318,34 +321,33 @@ def pool_features(pool: Sequence[tuple[Article, Sentence]]) -> tuple[np.ndarray,
     n = len(pool)
     index = np.array([s.index for _, s in pool], dtype=np.float64)
     sizes = {a.id: len(a.sentences) for a, _ in pool}
-    relative = np.array([s.index / max(1, sizes[a.id] - 1) for a, s in pool])
     words = np.array([len(s.text.split()) for _, s in pool], dtype=np.float64)
-    similarity = matrix @ matrix.T
+    shape = np.array([length_factor(s.text) for _, s in pool])
+    context = np.array([context_factor(s) for _, s in pool])
+    centrality = lexrank(matrix)
     centroid = matrix.sum(axis=0)
     centroid = centroid / (np.linalg.norm(centroid) or 1.0)
+    similarity = matrix @ matrix.T
     owners = np.array([a.id for a, _ in pool])
     others = len(sizes) - 1
+    repeated = np.zeros(n)
     if others:
-        repeated = np.array(
-            [len(set(owners[(similarity[i] >= REDUNDANCY) & (owners != owners[i])])) / others for i in range(n)]
-        )
-    else:
-        repeated = np.zeros(n)
+        for i in range(n):
+            repeated[i] = len(set(owners[(similarity[i] >= REDUNDANCY) & (owners != owners[i])])) / others
     columns = {
+        "prior": np.log(np.maximum(centrality * shape * context, 1e-6)) - index / POSITION_DECAY,
         "first": (index == 0).astype(np.float64),
         "position": position_factor(index),
-        "relative_position": relative,
-        "length": np.array([length_factor(s.text) for _, s in pool]),
+        "relative_position": np.array([s.index / max(1, sizes[a.id] - 1) for a, s in pool]),
+        "length": shape,
         "words": np.log1p(words) / math.log(60),
-        "dangling": np.array([1.0 - context_factor(s) for _, s in pool]) * 2,
-        "centrality": lexrank(matrix),
+        "dangling": (context < 1).astype(np.float64),
+        "centrality": centrality,
         "centroid": matrix @ centroid,
-        "title": (matrix @ title_rows.T).max(axis=1) if len(titles) else np.zeros(n),
+        "title": (matrix @ title_rows.T).max(axis=1) if titles else np.zeros(n),
         "repeated": repeated,
         "names": np.array([min(len(s.mentions), 5) / 5 for _, s in pool]),
-        "numbers": np.array(
-            [min(len(_NUMBERISH.findall(s.text)) + len(s.timexes), 5) / 5 for _, s in pool]
-        ),
+        "numbers": np.array([min(len(_NUMBERISH.findall(s.text)) + len(s.timexes), 5) / 5 for _, s in pool]),
         "quote": np.array([1.0 if _QUOTE_MARKS.search(s.text) else 0.0 for _, s in pool]),
     }
     return np.column_stack([columns[name] for name in BRIEF_FEATURES]), matrix
@@ -361,7 +363,7 @@ def brief(articles: Sequence[Article], words: int = 150) -> Briefing:
     """Extractive multi-document summary of whole sentences within a word budget, in
     chronological order, each sentence citing its article."""
     ranked = rank(articles)
-    picked = [ranked[i] for i in pack([len(s.text.split()) for _, s in ranked], words)]
+    picked = [ranked[i] for i in pack([len(s.text.split()) for _, s in ranked], words, brief_model().fill)]
     picked.sort(key=lambda p: (reference_date(p[0]) or date.max, p[0].id, p[1].index))
     sentences = [BriefSentence(s.text, citation(a, s)) for a, s in picked]
     seen: dict[str, Citation] = {}
@@ -370,15 +372,19 @@ def brief(articles: Sequence[Article], words: int = 150) -> Briefing:
     return Briefing(sentences, list(seen.values()), words)
 
 
-def pack(lengths: Sequence[int], budget: int) -> list[int]:
-    """Indices of whole sentences, best first, that fit the budget: a sentence too long for what is
-    left is skipped for the next one that fits (a ROUGE-style budget rewards filling it)."""
+def pack(lengths: Sequence[int], budget: int, fill: float = 1.0) -> list[int]:
+    """Indices of whole sentences, taken best first while they fit the budget. A sentence too long
+    for what is left is skipped for the next one that fits, until `fill` of the budget is used:
+    then the first that does not fit ends the briefing (a low-ranked sentence that merely fits
+    costs more precision than it adds recall)."""
     picked: list[int] = []
     used = 0
     for i, n in enumerate(lengths):
         if used + n <= budget:
             picked.append(i)
             used += n
+        elif used >= fill * budget:
+            break
     return picked
 
 

@@ -16,7 +16,7 @@ import re
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from functools import cache
 
@@ -242,15 +242,79 @@ def rank(articles: Sequence[Article]) -> list[tuple[Article, Sentence]]:
 
 
 def candidate_pool(articles: Sequence[Article]) -> list[tuple[Article, Sentence]]:
-    """The sentences a briefing may quote (`is_summary_material`), at most `BRIEF_POOL` of them,
-    the best placed and shaped first, in corpus order."""
-    pool = [(a, s) for a in articles for s in a.sentences if is_summary_material(s)]
+    """The sentences a briefing may quote (`is_summary_material`, photo captions cut off: see
+    `without_caption`), at most `BRIEF_POOL` of them, the best placed and shaped first, in corpus
+    order."""
+    pool = []
+    for article in articles:
+        for sentence in article.sentences:
+            text = without_caption(sentence.text) if is_summary_material(sentence) else None
+            if text is not None:
+                pool.append((article, sentence if text == sentence.text else replace(sentence, text=text)))
     if len(pool) > BRIEF_POOL:
         position = position_factor(np.array([s.index for _, s in pool]))
         shape = np.array([length_factor(s.text) * context_factor(s) for _, s in pool])
         keep = np.sort(np.argsort(-(position * shape), kind="stable")[:BRIEF_POOL])
         pool = [pool[int(i)] for i in keep]
     return pool
+
+
+# A photo caption and its credit glued to the sentence after it ("Lính cứu hỏa phun nước … - Ảnh: AFP
+# Khi chúng tôi …"), or standing alone ("Ảnh: Internet."): the caption describes a picture the
+# briefing does not show, and its words crowd out the news within the word budget.
+_CREDIT = re.compile(r"\(?(?:Ảnh minh họa|Ảnh|Nguồn|Đồ họa|Đồ hoạ|Video|Clip)\s*:\s*|Ảnh minh họa\s+")
+_OPENING = "\"'“‘«("
+MIN_REMAINDER = 6  # fewest words after a credit taken for a sentence rather than more caption
+MAX_CAPTION = 30  # most words before a credit: a longer run is news that a caption follows
+
+
+def without_caption(text: str) -> str | None:
+    """`text` without a leading photo caption and its credit, or None when it is nothing but one.
+    A sentence whose credit cannot be told from what follows is returned whole. The credit ends
+    after initials or an acronym ("Ảnh: TR.T.", "Ảnh: AFP"), at its closing parenthesis, or
+    before the first capitalised word that is a function word ("Ông", "Trong") or is followed by a
+    lower-case one ("Ảnh: Trương Hải Tùng Phút …" is not cut, "… Tùng Trong trận" is)."""
+    match = _CREDIT.search(text)
+    if match is None or len(text[: match.start()].split()) > MAX_CAPTION:
+        return text
+    rest = text[match.end() :]
+    marker = match.group()
+    if marker.startswith("("):
+        close = rest.find(")")
+        start = close + 1 if 0 <= close <= 60 else -1
+    else:
+        start = _credit_end(rest, named=":" in marker)
+    remainder = rest[start:].strip() if start >= 0 else ""
+    if len(remainder.split()) >= MIN_REMAINDER and remainder.lstrip(_OPENING)[:1].isupper():
+        return remainder
+    if start < 0 and len(rest.split()) >= MIN_REMAINDER:
+        return text  # a credit we cannot delimit: keep the sentence as it is
+    return None
+
+
+def _credit_end(rest: str, named: bool) -> int:
+    """Offset in `rest` (what follows "Ảnh: ") where the sentence after the credit starts, or -1.
+    `named`: a credit comes first ("Ảnh: Reuters …"), not only the caption's end ("Ảnh minh họa …")."""
+    words = list(re.finditer(r"\S+", rest))
+    if not named:
+        return words[0].start() if words else -1
+    first = words[0].group() if words else ""
+    if len(words) > 1 and ("." in first.rstrip(".") or first.isupper()):
+        # "Ảnh: TR.T. Ông …", "Ảnh: AFP-TTXVN Tâm chấn …", "Ảnh: HUY HÀ Qua kiểm tra …"; but
+        # "Ảnh: KCNA KCNA dẫn lời …": the second acronym is the subject
+        end = 1
+        while end + 1 < len(words) and words[end].group().isupper() and words[end + 1].group()[:1].isupper():
+            end += 1
+        return words[end].start()
+    stop = stopwords()
+    for i in range(1, min(len(words), 5)):
+        word = words[i].group().lstrip(_OPENING)
+        if not word[:1].isupper():
+            continue
+        after = words[i + 1].group().lstrip(_OPENING) if i + 1 < len(words) else ""
+        if word.lower().rstrip(",.:;") in stop or after[:1].islower():
+            return words[i].start()
+    return -1
 
 
 # The learned scorer's inputs. Few on purpose: hand-set weights tuned on seen clusters lost two

@@ -8,6 +8,8 @@ Systems:
 - ours (ranked): `summarize.rank` order, sentences taken until the budget is filled, then cut
   to the budget — the same packing as every baseline below, so only the ranking differs;
 - ours (brief): `summarize.brief` as users get it: whole sentences within the budget;
+- hand-set (brief): the briefing before issue 15 (LexRank × exp(−index) × shape, MMR at 0.3,
+  whole sentences, the scan stopped at 80% of the budget), for comparison;
 - authors' system: the original authors' machine summary (`*.sum.txt`);
 - lead: first sentences of the documents, taken in turn;
 - LexRank (Erkan & Radev 2004): TF-IDF cosine graph, threshold 0.1, PageRank, redundant
@@ -16,10 +18,12 @@ Systems:
   |A∩B| / (log|A| + log|B|).
 
 Scores: ROUGE-1/2/L F1 (syllables, diacritics kept) averaged over the two references, then over
-clusters, for all clusters and for each half: the parameters of `summarize.rank` were chosen on
-half 0 (clusters at even positions in sorted order), half 1 was not looked at while tuning.
+clusters, for each part of bench/mds_split.toml (train: the briefing scorer is fitted on it; dev:
+its few choices are made on it; test: looked at once) and for all of them. For each of ours and
+the hand-set briefing: the mean ROUGE-2 gain over lead with a paired bootstrap 95% interval
+(10,000 resamples of the clusters, percentile), and the clusters where it is better and worse.
 
-    .venv/bin/python bench/bench_mds.py [../shared/eval/vietnamese-mds/clusters] [N clusters]
+    .venv/bin/python bench/bench_mds.py [--parts=train,dev] [../shared/eval/vietnamese-mds/clusters]
 """
 
 from __future__ import annotations

@@ -2,7 +2,9 @@
 
 Sentences are compared as TF-IDF vectors over syllables and syllable bigrams with
 diacritics kept ("Hà Nội" and "Ha Noi" are different words); centrality is LexRank
-over the cosine-similarity graph; redundancy is removed with MMR.
+over the cosine-similarity graph; redundancy is removed with MMR. The briefing ranks sentences
+by a linear scorer over a few features (`BRIEF_FEATURES`), read from data/brief_model.toml, which
+bench/train_brief.py fits and chooses on the Vietnamese MDS clusters.
 
 `rewrite` optionally rephrases a briefing through a chat model (`nienbieu.llm`) and keeps a
 rephrasing only when `support` finds its numbers, names, quotations and words in its citation.

@@ -8,6 +8,8 @@ Systems:
 - ours (ranked): `summarize.rank` order, sentences taken until the budget is filled, then cut
   to the budget — the same packing as every baseline below, so only the ranking differs;
 - ours (brief): `summarize.brief` as users get it: whole sentences within the budget;
+- hand-set (brief): the briefing before issue 15 (LexRank × exp(−index) × shape, MMR at 0.3,
+  whole sentences, the scan stopped at 80% of the budget), for comparison;
 - authors' system: the original authors' machine summary (`*.sum.txt`);
 - lead: first sentences of the documents, taken in turn;
 - LexRank (Erkan & Radev 2004): TF-IDF cosine graph, threshold 0.1, PageRank, redundant
@@ -16,16 +18,19 @@ Systems:
   |A∩B| / (log|A| + log|B|).
 
 Scores: ROUGE-1/2/L F1 (syllables, diacritics kept) averaged over the two references, then over
-clusters, for all clusters and for each half: the parameters of `summarize.rank` were chosen on
-half 0 (clusters at even positions in sorted order), half 1 was not looked at while tuning.
+clusters, for each part of bench/mds_split.toml (train: the briefing scorer is fitted on it; dev:
+its few choices are made on it; test: looked at once) and for all of them. For each of ours and
+the hand-set briefing: the mean ROUGE-2 gain over lead with a paired bootstrap 95% interval
+(10,000 resamples of the clusters, percentile), and the clusters where it is better and worse.
 
-    .venv/bin/python bench/bench_mds.py [../shared/eval/vietnamese-mds/clusters] [N clusters]
+    .venv/bin/python bench/bench_mds.py [--parts=train,dev] [../shared/eval/vietnamese-mds/clusters]
 """
 
 from __future__ import annotations
 
 import math
 import sys
+import tomllib
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from statistics import mean
@@ -37,6 +42,7 @@ from nienbieu import clean, pipeline, rouge, summarize
 from nienbieu.models import Article, RawDocument
 
 System = Callable[[list[Article], int], str]
+SPLIT = Path(__file__).resolve().with_name("mds_split.toml")
 
 
 def cluster_articles(folder: Path) -> list[Article]:
@@ -113,19 +119,78 @@ def ours_brief(articles: list[Article], budget: int) -> str:
     return " ".join(s.text for s in summarize.brief(articles, words=budget).sentences)
 
 
+def handset_brief(articles: list[Article], budget: int) -> str:
+    """The briefing before issue 15: LexRank × exp(−index) × shape, MMR at 0.3, whole sentences
+    taken while they fit and the scan stopped once 80% of the budget is used."""
+    pool = [s for a in articles for s in a.sentences if summarize.is_summary_material(s)]
+    if not pool:
+        return ""
+    position = summarize.position_factor(np.array([s.index for s in pool]))
+    shape = np.array([summarize.length_factor(s.text) * summarize.context_factor(s) for s in pool])
+    matrix = summarize.vectorize([s.text for s in pool])
+    scores = summarize.lexrank(matrix) * position * shape
+    order = summarize.mmr(scores, matrix, k=len(pool), lam=1.0, max_similarity=0.3)
+    picked, used = [], 0
+    for i in order:
+        n = len(pool[i].text.split())
+        if used + n > budget:
+            if used >= 0.8 * budget:
+                break
+            continue
+        picked.append(pool[i].text)
+        used += n
+    return " ".join(picked)
+
+
 SYSTEMS: dict[str, System] = {
     "ours (ranked)": ours_ranked,
     "ours (brief)": ours_brief,
+    "hand-set (brief)": handset_brief,
     "lead": lead,
     "LexRank": lexrank,
     "TextRank": textrank,
 }
 
+METRICS = ("rouge-1", "rouge-2", "rouge-l")
+RESAMPLES = 10_000
+
+
+def gain_interval(ours: Sequence[float], base: Sequence[float], seed: int = 15) -> tuple[float, float, float]:
+    """Mean paired gain and its bootstrap 95% interval (percentile), resampling clusters."""
+    diff = np.array(ours) - np.array(base)
+    rng = np.random.default_rng(seed)
+    means = diff[rng.integers(0, len(diff), size=(RESAMPLES, len(diff)))].mean(axis=1)
+    low, high = np.percentile(means, [2.5, 97.5])
+    return float(diff.mean()), float(low), float(high)
+
+
+def report(label: str, scores: dict[str, dict[str, list[float]]], members: list[int]) -> None:
+    print(f"\n{label}: {len(members)} clusters — ROUGE F1, mean over clusters")
+    print(f"{'system':18s} ROUGE-1  ROUGE-2  ROUGE-L")
+    for name, row in scores.items():
+        cells = "   ".join(f"{mean(row[m][i] for i in members):.4f}" for m in METRICS)
+        print(f"{name:18s} {cells}")
+    base = [scores["lead"]["rouge-2"][i] for i in members]
+    for name in ("ours (ranked)", "ours (brief)", "hand-set (brief)"):
+        ours = [scores[name]["rouge-2"][i] for i in members]
+        gain, low, high = gain_interval(ours, base)
+        wins = sum(a > b for a, b in zip(ours, base, strict=True))
+        losses = sum(a < b for a, b in zip(ours, base, strict=True))
+        print(
+            f"  ROUGE-2 {name} − lead: {gain:+.4f} (95% CI {low:+.4f} … {high:+.4f}),"
+            f" better on {wins}, worse on {losses}"
+        )
+
 
 def main() -> None:
     args = sys.argv[1:]
-    root = Path(args[0] if args else "../shared/eval/vietnamese-mds/clusters")
-    folders = sorted(p for p in root.iterdir() if p.is_dir())[: int(args[1]) if len(args) > 1 else None]
+    parts = ("train", "dev", "test")
+    if args and args[0].startswith("--parts="):
+        parts = tuple(args.pop(0).removeprefix("--parts=").split(","))
+    root = Path(args[0] if args else mds.CLUSTERS)
+    split = tomllib.loads(SPLIT.read_text(encoding="utf-8"))
+    names = sorted(n for part in parts for n in split[part])
+    folders = [root / n for n in names]
     # scores[system][metric] -> one F1 per cluster, in folder order
     scores: dict[str, dict[str, list[float]]] = {}
     for folder in folders:
@@ -137,21 +202,10 @@ def main() -> None:
         for name, text in outputs.items():
             for metric, score in rouge.rouge(rouge.truncate(text, budget), refs).items():
                 scores.setdefault(name, {}).setdefault(metric, []).append(score.f1)
-    halves = {
-        "all": slice(None),
-        "half 0 (tuning)": slice(0, None, 2),
-        "half 1 (held out)": slice(1, None, 2),
-    }
-    for label, part in halves.items():
-        print(f"\n{label}: {len(folders[part])} clusters — ROUGE F1, mean over clusters")
-        print(f"{'system':18s} ROUGE-1  ROUGE-2  ROUGE-L")
-        for name, row in scores.items():
-            cells = "   ".join(f"{mean(row[m][part]):.4f}" for m in ("rouge-1", "rouge-2", "rouge-l"))
-            print(f"{name:18s} {cells}")
-    ours, base = scores["ours (ranked)"]["rouge-2"], scores["lead"]["rouge-2"]
-    wins = sum(a > b for a, b in zip(ours, base, strict=True))
-    losses = sum(a < b for a, b in zip(ours, base, strict=True))
-    print(f"\nROUGE-2, ours (ranked) vs lead: better on {wins}, worse on {losses} of {len(ours)} clusters")
+    for part in parts:
+        report(f"{part} ({SPLIT.name})", scores, [i for i, n in enumerate(names) if n in split[part]])
+    if len(parts) > 1:
+        report("all listed", scores, list(range(len(names))))
 
 
 if __name__ == "__main__":

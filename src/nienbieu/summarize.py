@@ -2,7 +2,9 @@
 
 Sentences are compared as TF-IDF vectors over syllables and syllable bigrams with
 diacritics kept ("Hà Nội" and "Ha Noi" are different words); centrality is LexRank
-over the cosine-similarity graph; redundancy is removed with MMR.
+over the cosine-similarity graph; redundancy is removed with MMR. The briefing ranks sentences
+by a linear scorer over a few features (`BRIEF_FEATURES`), read from data/brief_model.toml, which
+bench/train_brief.py fits and chooses on the Vietnamese MDS clusters.
 
 `rewrite` optionally rephrases a briefing through a chat model (`nienbieu.llm`) and keeps a
 rephrasing only when `support` finds its numbers, names, quotations and words in its citation.
@@ -16,7 +18,7 @@ import re
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from functools import cache
 
@@ -230,42 +232,226 @@ BRIEF_POOL = 1000
 
 
 def rank(articles: Sequence[Article]) -> list[tuple[Article, Sentence]]:
-    """Summary-worthy sentences, best first: central to the corpus (the `BRIEF_POOL` best placed
-    and shaped of it), near their article's lead, well-formed, and not repeating a better one
-    (those are left out)."""
-    pool = [(a, s) for a in articles for s in a.sentences if is_summary_material(s)]
+    """Summary-worthy sentences, best first: by the learned sentence scorer (`score_pool`, see
+    `data/brief_model.toml`) over the `BRIEF_POOL` best placed and shaped of the corpus, each
+    sentence not repeating a better one (those are left out)."""
+    pool = candidate_pool(articles)
     if not pool:
         return []
-    position = position_factor(np.array([s.index for _, s in pool]))
-    shape = np.array([length_factor(s.text) * context_factor(s) for _, s in pool])
-    if len(pool) > BRIEF_POOL:
-        keep = np.sort(np.argsort(-(position * shape), kind="stable")[:BRIEF_POOL])
-        pool, position, shape = [pool[i] for i in keep], position[keep], shape[keep]
-    matrix = vectorize([s.text for _, s in pool])
-    scores = lexrank(matrix) * position * shape
-    order = mmr(scores, matrix, k=len(pool), lam=1.0, max_similarity=REDUNDANCY)
+    scores, matrix = score_pool(pool)
+    order = mmr(scores, matrix, k=len(pool), lam=1.0, max_similarity=brief_model().redundancy)
     return [pool[i] for i in order]
+
+
+def candidate_pool(articles: Sequence[Article]) -> list[tuple[Article, Sentence]]:
+    """The sentences a briefing may quote (`is_summary_material`, photo captions cut off: see
+    `without_caption`), at most `BRIEF_POOL` of them, the best placed and shaped first, in corpus
+    order."""
+    pool = []
+    for article in articles:
+        for sentence in article.sentences:
+            text = without_caption(sentence.text) if is_summary_material(sentence) else None
+            if text is not None:
+                pool.append((article, sentence if text == sentence.text else replace(sentence, text=text)))
+    if len(pool) > BRIEF_POOL:
+        position = position_factor(np.array([s.index for _, s in pool]))
+        shape = np.array([length_factor(s.text) * context_factor(s) for _, s in pool])
+        keep = np.sort(np.argsort(-(position * shape), kind="stable")[:BRIEF_POOL])
+        pool = [pool[int(i)] for i in keep]
+    return pool
+
+
+# A photo caption and its credit glued to the sentence after it ("Lính cứu hỏa phun nước … - Ảnh: AFP
+# Khi chúng tôi …"), or standing alone ("Ảnh: Internet."): the caption describes a picture the
+# briefing does not show, and its words crowd out the news within the word budget.
+_CREDIT = re.compile(r"\(?(?:Ảnh minh họa|Ảnh|Nguồn|Đồ họa|Đồ hoạ|Video|Clip)\s*:\s*|Ảnh minh họa\s+")
+_OPENING = "\"'“‘«("
+MIN_REMAINDER = 6  # fewest words after a credit taken for a sentence rather than more caption
+MAX_CAPTION = 30  # most words before a credit: a longer run is news that a caption follows
+
+
+def without_caption(text: str) -> str | None:
+    """`text` without a leading photo caption and its credit, or None when it is nothing but one.
+    A sentence whose credit cannot be told from what follows is returned whole. The credit ends
+    after initials or an acronym ("Ảnh: TR.T.", "Ảnh: AFP"), at its closing parenthesis, or
+    before the first capitalised word that is a function word ("Ông", "Trong") or is followed by a
+    lower-case one ("Ảnh: Trương Hải Tùng Phút …" is not cut, "… Tùng Trong trận" is)."""
+    match = _CREDIT.search(text)
+    if match is None or len(text[: match.start()].split()) > MAX_CAPTION:
+        return text
+    rest = text[match.end() :]
+    marker = match.group()
+    if marker.startswith("("):
+        close = rest.find(")")
+        start = close + 1 if 0 <= close <= 60 else -1
+    else:
+        start = _credit_end(rest, named=":" in marker)
+    remainder = rest[start:].strip() if start >= 0 else ""
+    if len(remainder.split()) >= MIN_REMAINDER and remainder.lstrip(_OPENING)[:1].isupper():
+        return remainder
+    if start < 0 and len(rest.split()) >= MIN_REMAINDER:
+        return text  # a credit we cannot delimit: keep the sentence as it is
+    return None
+
+
+def _credit_end(rest: str, named: bool) -> int:
+    """Offset in `rest` (what follows "Ảnh: ") where the sentence after the credit starts, or -1.
+    `named`: a credit comes first ("Ảnh: Reuters …"), not only the caption's end ("Ảnh minh họa …")."""
+    words = list(re.finditer(r"\S+", rest))
+    if not named:
+        return words[0].start() if words else -1
+    first = words[0].group() if words else ""
+    if len(words) > 1 and ("." in first.rstrip(".") or first.isupper()):
+        # "Ảnh: TR.T. Ông …", "Ảnh: AFP-TTXVN Tâm chấn …", "Ảnh: HUY HÀ Qua kiểm tra …"; but
+        # "Ảnh: KCNA KCNA dẫn lời …": the second acronym is the subject
+        end = 1
+        while end + 1 < len(words) and words[end].group().isupper() and words[end + 1].group()[:1].isupper():
+            end += 1
+        return words[end].start()
+    stop = stopwords()
+    for i in range(1, min(len(words), 5)):
+        word = words[i].group().lstrip(_OPENING)
+        if not word[:1].isupper():
+            continue
+        after = words[i + 1].group().lstrip(_OPENING) if i + 1 < len(words) else ""
+        if word.lower().rstrip(",.:;") in stop or after[:1].islower():
+            return words[i].start()
+    return -1
+
+
+# The learned scorer's inputs. Few on purpose: hand-set weights tuned on seen clusters lost two
+# thirds of their gain on unseen ones (issue 15).
+BRIEF_FEATURES = (
+    # log of the hand-set score (LexRank × exp(−index) × length × dangling-opener factors) that ranked
+    # sentences before: the model's weight on it is not penalised, so regularisation pulls the other
+    # weights towards that ranking rather than towards none
+    "prior",
+    "first",  # the article's first sentence
+    "position",  # exp(-index): news puts its facts first
+    "relative_position",  # index / article length: the last lines are often boilerplate or asides
+    "length",  # length_factor: very short or long sentences make poor lines
+    "words",  # log(1 + words) / log(60): a longer line carries more of the story
+    "dangling",  # opens with a connective ("Tuy nhiên, ...") and leans on the sentence before
+    "centrality",  # LexRank over the pool
+    "centroid",  # cosine to the pool's centroid
+    "title",  # highest cosine to any article title
+    "repeated",  # share of the other articles that say much the same (cosine >= 0.3)
+    "names",  # named entities (entities.recognise), capped at 5, / 5
+    "numbers",  # numbers and time expressions, capped at 5, / 5
+    "quote",  # has quotation marks: quoted speech, rarely in a reference summary
+)
+
+
+@dataclass(frozen=True, slots=True)
+class BriefModel:
+    """A linear sentence scorer over standardised `BRIEF_FEATURES` (fitted as a per-cluster softmax:
+    only the order within one corpus matters), with the redundancy threshold and the packing rule
+    chosen with it. bench/train_brief.py writes it to data/brief_model.toml."""
+
+    features: tuple[str, ...]
+    mean: np.ndarray
+    scale: np.ndarray
+    weights: np.ndarray
+    redundancy: float  # TF-IDF cosine above which a sentence repeats one already chosen
+    fill: float  # share of the word budget after which a sentence that does not fit ends the briefing
+
+    def score(self, features: np.ndarray) -> np.ndarray:
+        """A log-score per row of `features` (columns in `BRIEF_FEATURES` order): higher is better."""
+        columns = [BRIEF_FEATURES.index(name) for name in self.features]
+        return np.asarray(((features[:, columns] - self.mean) / self.scale) @ self.weights, dtype=np.float64)
+
+
+@cache
+def brief_model() -> BriefModel:
+    model = load("brief_model")["model"]
+    return BriefModel(
+        features=tuple(model["features"]),
+        mean=np.array(model["mean"], dtype=np.float64),
+        scale=np.array(model["scale"], dtype=np.float64),
+        weights=np.array(model["weights"], dtype=np.float64),
+        redundancy=float(model["redundancy"]),
+        fill=float(model["fill"]),
+    )
+
+
+_NUMBERISH = re.compile(r"\d+(?:[.,]\d+)*")  # "10", "2,5", "1.000": one number each
+_QUOTE_MARKS = re.compile(r"[\"“”«»]")
+
+
+def pool_features(pool: Sequence[tuple[Article, Sentence]]) -> tuple[np.ndarray, np.ndarray]:
+    """`BRIEF_FEATURES` of each pool sentence (one row each), and the pool's TF-IDF rows (titles
+    weigh in the document frequencies, so that title words shared by every article count less)."""
+    titles = list(dict.fromkeys(a.title for a, _ in pool if a.title))
+    both = vectorize([s.text for _, s in pool] + titles)
+    matrix, title_rows = both[: len(pool)], both[len(pool) :]
+    n = len(pool)
+    index = np.array([s.index for _, s in pool], dtype=np.float64)
+    sizes = {a.id: len(a.sentences) for a, _ in pool}
+    words = np.array([len(s.text.split()) for _, s in pool], dtype=np.float64)
+    shape = np.array([length_factor(s.text) for _, s in pool])
+    context = np.array([context_factor(s) for _, s in pool])
+    centrality = lexrank(matrix)
+    centroid = matrix.sum(axis=0)
+    centroid = centroid / (np.linalg.norm(centroid) or 1.0)
+    similarity = matrix @ matrix.T
+    owners = np.array([a.id for a, _ in pool])
+    others = len(sizes) - 1
+    repeated = np.zeros(n)
+    if others:
+        for i in range(n):
+            repeated[i] = len(set(owners[(similarity[i] >= REDUNDANCY) & (owners != owners[i])])) / others
+    columns = {
+        "prior": np.log(np.maximum(centrality * shape * context, 1e-6)) - index / POSITION_DECAY,
+        "first": (index == 0).astype(np.float64),
+        "position": position_factor(index),
+        "relative_position": np.array([s.index / max(1, sizes[a.id] - 1) for a, s in pool]),
+        "length": shape,
+        "words": np.log1p(words) / math.log(60),
+        "dangling": (context < 1).astype(np.float64),
+        "centrality": centrality,
+        "centroid": matrix @ centroid,
+        "title": (matrix @ title_rows.T).max(axis=1) if titles else np.zeros(n),
+        "repeated": repeated,
+        "names": np.array([min(len(s.mentions), 5) / 5 for _, s in pool]),
+        "numbers": np.array([min(len(_NUMBERISH.findall(s.text)) + len(s.timexes), 5) / 5 for _, s in pool]),
+        "quote": np.array([1.0 if _QUOTE_MARKS.search(s.text) else 0.0 for _, s in pool]),
+    }
+    return np.column_stack([columns[name] for name in BRIEF_FEATURES]), matrix
+
+
+def score_pool(pool: Sequence[tuple[Article, Sentence]]) -> tuple[np.ndarray, np.ndarray]:
+    """The learned score of each pool sentence, and the pool's TF-IDF rows."""
+    features, matrix = pool_features(pool)
+    return brief_model().score(features), matrix
 
 
 def brief(articles: Sequence[Article], words: int = 150) -> Briefing:
     """Extractive multi-document summary of whole sentences within a word budget, in
     chronological order, each sentence citing its article."""
-    picked: list[tuple[Article, Sentence]] = []
-    used = 0
-    for article, sentence in rank(articles):
-        n = len(sentence.text.split())
-        if used + n > words:
-            if used >= 0.8 * words:
-                break
-            continue
-        picked.append((article, sentence))
-        used += n
+    ranked = rank(articles)
+    picked = [ranked[i] for i in pack([len(s.text.split()) for _, s in ranked], words, brief_model().fill)]
     picked.sort(key=lambda p: (reference_date(p[0]) or date.max, p[0].id, p[1].index))
     sentences = [BriefSentence(s.text, citation(a, s)) for a, s in picked]
     seen: dict[str, Citation] = {}
     for item in sentences:
         seen.setdefault(item.citation.article_id, item.citation)
     return Briefing(sentences, list(seen.values()), words)
+
+
+def pack(lengths: Sequence[int], budget: int, fill: float = 1.0) -> list[int]:
+    """Indices of whole sentences, taken best first while they fit the budget. A sentence too long
+    for what is left is skipped for the next one that fits, until `fill` of the budget is used:
+    then the first that does not fit ends the briefing (a low-ranked sentence that merely fits
+    costs more precision than it adds recall)."""
+    picked: list[int] = []
+    used = 0
+    for i, n in enumerate(lengths):
+        if used + n <= budget:
+            picked.append(i)
+            used += n
+        elif used >= fill * budget:
+            break
+    return picked
 
 
 # --- optional abstractive rewrite (configured in nienbieu.llm) ----------------------

@@ -36,9 +36,11 @@ CORPUS_EDGE_DAYS = 2.0
 # within about YEAR_RECENT_DAYS before the DCT, the rest anywhere before it.
 YEAR_RECENT = 0.5  # fitted on the fitting half (bench/dating_split.toml): median error 386 -> 313 days
 YEAR_RECENT_DAYS = 365.0
-# An own clue whose likelihood at the rest of the evidence's best day is below this (log) share of
-# its own peak is contradicted by the rest (see `_blend`).
+# An own clue is contradicted by the rest of the evidence when the rest makes the days where the
+# clue's likelihood is at least 5% of its peak 5 times less likely than a flat posterior would
+# (see `_blend`).
 CONFLICT_LOG_RATIO = float(np.log(0.05))
+CONFLICT_LIFT = 0.2
 NEIGHBOUR_SIMILARITY = 0.5  # cosine above which a dated article tells the same story
 RARE_TERMS = 40  # an article's rarest terms, used to find the articles that may retell it
 # TF-IDF vectors kept for reuse (neighbouring articles share candidates), some 50 KB each; past
@@ -540,11 +542,13 @@ def _blend(evidence: _Evidence) -> tuple[np.ndarray, int]:
         for term, own in zip(evidence.terms, evidence.own, strict=True):
             if not own:
                 continue
-            rest = evidence.loglik - term
-            where = int(np.argmax(rest))
-            # the rest's most probable day is one this clue all but rules out
-            if term[where] < term.max() + CONFLICT_LOG_RATIO:
-                readings.append(_normalised(rest))
+            rest = _normalised(evidence.loglik - term)
+            # the rest makes the days this clue allows far less likely than knowing nothing
+            # would; not "the rest's best day": a rest that does not know the year has its best
+            # day in an arbitrary one, and not plain mass: a clue may allow few days
+            allowed = term >= term.max() + CONFLICT_LOG_RATIO
+            if rest[allowed].sum() < CONFLICT_LIFT * allowed.mean():
+                readings.append(rest)
     return np.mean(readings, axis=0), len(readings) - 1
 
 

@@ -162,6 +162,11 @@ def report(label: str, outcomes: list[Outcome]) -> None:
         f" within 3 d {np.mean(errors <= 3):.3f}"
     )
     print(f"window width: median {np.median(widths):.0f} d")
+    confident = [o for o in estimated if o.estimate and o.estimate.confidence >= dating.HIGH_CONFIDENCE]
+    if confident:
+        right = np.mean([o.error <= 3 for o in confident])
+        used = f"p >= {dating.HIGH_CONFIDENCE} (used as a point)"
+        print(f"{used}: {len(confident)} articles, within 3 d {right:.3f}")
     print("| stated p | articles | mean stated p | observed within 3 days |")
     print("| --- | --- | --- | --- |")
     for a, b in itertools.pairwise(BINS):

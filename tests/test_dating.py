@@ -292,3 +292,29 @@ def test_a_posterior_level_and_interval_agree():
     assert raw.interval(0.9) == (1, 3)
     assert round(raw.level(date.fromordinal(11)), 3) == 0.8
     assert raw.level(date.fromordinal(30)) == 2.0  # off the candidate days
+
+
+def test_split_conformal_quantile_and_platt_scaling():
+    import bench_dating  # the calibration's own code (bench/ is on the path, see conftest)
+
+    # the ceil((n + 1) * 0.9)-th smallest of 9 values: the largest
+    assert bench_dating.conformal(list(range(1, 10)), 0.9) == 9
+    assert bench_dating.conformal(list(range(1, 20)), 0.9) == 18
+    # all best days right: the ridge keeps the map finite and increasing
+    intercept, slope = bench_dating.platt([0.2, 0.5, 0.8], [True, True, True])
+    assert slope > 0 and 0 < intercept < 5
+
+
+def test_calibration_narrows_overwide_windows_and_widens_narrow_ones():
+    import bench_dating
+
+    def score(regime: str, level: float, outside: int) -> bench_dating.Score:
+        return bench_dating.Score("c", regime, level, outside, 0.5, outside == 0)
+
+    # corpus: every truth inside the 90% interval, needing levels 0.01 … 0.19: narrowed
+    corpus = [score("corpus", n / 100, 0) for n in range(1, 20)]
+    # alone: 15 of 19 inside, 4 outside by 10, 20, 30 and 400 days: widened
+    alone = [score("alone", 0.5, 0)] * 15 + [score("alone", 2.0, d) for d in (10, 20, 30, 400)]
+    table = bench_dating.calibrate(corpus + alone, target=0.9)
+    assert (table["corpus"]["level"], table["corpus"]["margin_days"]) == (0.18, 0)
+    assert (table["alone"]["level"], table["alone"]["margin_days"]) == (0.9, 30)

@@ -1,5 +1,6 @@
 from datetime import date, datetime
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -24,9 +25,10 @@ def article(*paragraphs: str, published: datetime | None = None, year_hint: int 
 
 def test_planned_event_with_full_date_bounds_the_dct(seeds):
     estimate = dating.infer_dct(seeds["rutte"], today=TODAY)
-    assert estimate.start >= date(2025, 1, 1)
-    assert estimate.date <= date(2025, 7, 15)
-    assert estimate.end <= date(2025, 12, 31)
+    assert estimate.date == date(2025, 7, 14)  # "sẽ … ngày 14-15 tháng 7 năm 2025": on or before
+    # the posterior's 90% interval, widened by the calibrated 306 days on each side (an article's
+    # own clues held the truth less often than they claimed)
+    assert (estimate.start, estimate.end) == (date(2024, 5, 30), date(2026, 6, 11))
 
 
 def test_unyeared_dates_and_a_tight_corpus_pin_the_day():
@@ -221,3 +223,98 @@ def _bare_article(
         year_hint=year_hint,
         sentences=[Sentence(i, t, i, article_id=id_) for i, t in enumerate(texts)],
     )
+
+
+# --- calibration (issue 15) ----------------------------------------------------------------
+
+
+def test_clues_that_contradict_each_other_give_a_wide_window_not_a_confident_day():
+    # announced for 15/7/2025 with "sẽ", yet another clue reports 20/3/2026 as past
+    a = article(
+        "Hội nghị thượng đỉnh sẽ diễn ra vào ngày 15/7/2025 tại Brussels.",
+        "Ngày 20/3/2026, các bộ trưởng đã ký tuyên bố chung tại Hà Nội.",
+    )
+    grid, evidence = dating._posterior(a, (), TODAY)
+    assert dating._raw(grid, evidence).conflicts == 1  # the rest all but rules one of them out
+    estimate = dating.infer_dct(a, today=TODAY)
+    assert estimate.date == date(2026, 3, 20)
+    assert (estimate.start, estimate.end) == (date(2023, 12, 8), date(2026, 11, 25))  # holds both readings
+    assert estimate.confidence == 0.069
+
+
+def test_a_clue_the_rest_rules_out_is_averaged_in_left_out():
+    days = np.arange(1000)
+    sharp = lambda centre: np.log(0.1 / 1000 + 0.9 * (np.abs(days - centre) <= 2) / 5)  # noqa: E731
+
+    def blend(*centres: int) -> tuple[np.ndarray, int]:
+        evidence = dating._Evidence(np.zeros(1000))
+        for term in map(sharp, centres):
+            evidence.loglik += term
+            evidence.terms.append(term)
+            evidence.own.append(True)
+        return dating._blend(evidence)
+
+    # one clue against one: either may be the wrong one, both readings stay
+    posterior, conflicts = blend(100, 800)
+    assert conflicts == 2
+    assert [round(float(posterior[c - 2 : c + 3].sum()), 2) for c in (100, 800)] == [
+        0.46,
+        0.46,
+    ]  # and the floor
+    # two against one: the lone clue is contradicted, the two are not; the two's reading wins
+    posterior, conflicts = blend(100, 100, 800)
+    assert conflicts == 1
+    assert round(float(posterior[98:103].sum()), 2) == 1.0
+
+
+def test_agreeing_clues_are_no_conflict():
+    # "hôm qua (22/10)" does not say the year: its best day alone lies in any October, yet it agrees
+    a = article("Ngày 21/10/2013, hội nghị đã khai mạc.", "Hôm qua (22/10), các bộ trưởng đã ký tuyên bố.")
+    grid, evidence = dating._posterior(a, (), TODAY)
+    assert dating._raw(grid, evidence).conflicts == 0
+
+
+def test_calibration_is_read_from_the_data_table():
+    # written by bench/bench_dating.py --calibrate from the `fit` clusters
+    assert dating._calibration("alone")["margin_days"] == 306
+    assert dating._calibration("corpus")["level"] == 0.6615
+    # p: the posterior's mass within 3 days, through each regime's logistic map
+    assert round(dating.calibrated_p(0.5, dating._calibration("alone")), 3) == 0.424
+    assert round(dating.calibrated_p(0.5, dating._calibration("corpus")), 3) == 0.861
+    assert round(dating.calibrated_p(0.0, dating._calibration("corpus")), 4) == 0.0001
+    assert dating.calibrated_p(1.0, dating._calibration("corpus")) > 0.999
+
+
+def test_a_posterior_level_and_interval_agree():
+    days = np.arange(10, 15)
+    raw = dating._Raw(days, np.array([0.05, 0.1, 0.7, 0.1, 0.05]), 2, "alone", 0.9, 0)
+    assert raw.interval(0.7) == (2, 2)  # the middle day's mid-CDF is 0.5: level 0
+    assert raw.interval(0.9) == (1, 3)
+    assert round(raw.level(date.fromordinal(11)), 3) == 0.8
+    assert raw.level(date.fromordinal(30)) == 2.0  # off the candidate days
+
+
+def test_split_conformal_quantile_and_platt_scaling():
+    import bench_dating  # the calibration's own code (bench/ is on the path, see conftest)
+
+    # the ceil((n + 1) * 0.9)-th smallest of 9 values: the largest
+    assert bench_dating.conformal(list(range(1, 10)), 0.9) == 9
+    assert bench_dating.conformal(list(range(1, 20)), 0.9) == 18
+    # all best days right: the ridge keeps the map finite and increasing
+    intercept, slope = bench_dating.platt([0.2, 0.5, 0.8], [True, True, True])
+    assert slope > 0 and 0 < intercept < 5
+
+
+def test_calibration_narrows_overwide_windows_and_widens_narrow_ones():
+    import bench_dating
+
+    def score(regime: str, level: float, outside: int) -> bench_dating.Score:
+        return bench_dating.Score("c", regime, level, outside, 0.5, outside == 0)
+
+    # corpus: every truth inside the 90% interval, needing levels 0.01 … 0.19: narrowed
+    corpus = [score("corpus", n / 100, 0) for n in range(1, 20)]
+    # alone: 15 of 19 inside, 4 outside by 10, 20, 30 and 400 days: widened
+    alone = [score("alone", 0.5, 0)] * 15 + [score("alone", 2.0, d) for d in (10, 20, 30, 400)]
+    table = bench_dating.calibrate(corpus + alone, target=0.9)
+    assert (table["corpus"]["level"], table["corpus"]["margin_days"]) == (0.18, 0)
+    assert (table["alone"]["level"], table["alone"]["margin_days"]) == (0.9, 30)

@@ -140,9 +140,14 @@ def _first_by_article(citations: Sequence[Citation]) -> dict[str, Citation]:
 # --- timeline ------------------------------------------------------------------
 
 
-def timeline_json(entries: Sequence[TimelineEntry]) -> str:
+def timeline_data(entries: Sequence[TimelineEntry]) -> dict[str, Any]:
+    """A timeline as `nienbieu timeline -f json` and `/api/timeline` give it."""
     rows = [{**asdict(e), "label": date_label(e.date, e.granularity), "sources": e.sources} for e in entries]
-    return to_json({"timeline": rows})
+    return {"timeline": rows}
+
+
+def timeline_json(entries: Sequence[TimelineEntry]) -> str:
+    return to_json(timeline_data(entries))
 
 
 def _entry_citations(entries: Sequence[TimelineEntry]) -> list[Citation]:
@@ -302,8 +307,13 @@ def brief_markdown(b: Briefing, title: str = "Tóm tắt") -> str:
     return "\n".join([f"# {markdown_text(title)}", "", text, "", *_sources_markdown(b.articles, numbers)])
 
 
+def brief_data(b: Briefing) -> dict[str, Any]:
+    """A briefing as `nienbieu brief -f json` and `/api/brief` give it."""
+    return asdict(b)
+
+
 def brief_json(b: Briefing) -> str:
-    return to_json(asdict(b))
+    return to_json(brief_data(b))
 
 
 def brief_html(b: Briefing, title: str = "Tóm tắt") -> str:

@@ -83,9 +83,18 @@ def test_the_timeline_page_shows_every_date_and_cites_the_sentence(client):
 
 def test_the_article_page_marks_names_and_time_expressions(client):
     html = client.get(f"/articles/{VTV}").text
-    assert re.search(r'<span class="ent (per|org|loc)" title="[^"]+">', html)
+    assert re.search(r'<a class="ent (per|org|loc)" href="/entities/[^"]+" title="[^"]+">', html)
     assert re.search(r'<time title="\d{4}', html)
     assert 'id="s0"' in html
+
+
+def test_the_entity_page_charts_mentions_and_tells_its_timeline(client):
+    found = client.get("/api/entities/Stoltenberg").json()
+    assert found["name"] == "Jens Stoltenberg"
+    assert found["mentions_by_day"] and all(d["mentions"] > 0 for d in found["mentions_by_day"])
+    html = client.get("/entities/Stoltenberg").text
+    assert "<h1>Jens Stoltenberg</h1>" in html and "<rect" in html
+    assert client.get("/api/entities/Kh%C3%B4ng%20Ai").status_code == 404
 
 
 def test_search_without_diacritics_highlights_the_match(client):

@@ -4,11 +4,12 @@ project's errors mapped to HTTP codes, security headers on every response."""
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 import jinja2
 from fastapi import FastAPI, Query, Request
@@ -26,6 +27,7 @@ from nienbieu.store import Store, StoreError
 from nienbieu.web import urls
 from nienbieu.web.views import article as article_view
 from nienbieu.web.views import brief as brief_view
+from nienbieu.web.views import entity as entity_view
 from nienbieu.web.views import search as search_view
 from nienbieu.web.views import stories as stories_view
 from nienbieu.web.views import timeline as timeline_view
@@ -75,6 +77,18 @@ def create_app(db: str | Path, settings: Settings | None = None) -> FastAPI:
             stores.store = Store(path, readonly=True, upgrade=False)
         return stores.store
 
+    memo = _Memo(path)
+
+    def read(key: tuple[Any, ...], compute: Callable[[Store], T]) -> T:
+        """`compute` over one snapshot of the store; the same request on the same store state is
+        answered from memory (a timeline of a big story takes a while to build)."""
+
+        def fresh() -> T:
+            with store().snapshot():
+                return compute(store())
+
+        return memo.get(key, fresh)
+
     # autoescape on every template: article text is untrusted
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(HERE / "templates"), autoescape=True)
     templates = Jinja2Templates(env=env)
@@ -88,6 +102,10 @@ def create_app(db: str | Path, settings: Settings | None = None) -> FastAPI:
     ) -> Scope:
         return Scope(story, query or None, entity or None, start, end)
 
+    def entity(name: str) -> dict[str, Any]:
+        size = (settings.timeline_dates, settings.timeline_sentences)
+        return read(("entity", name, *size), lambda s: entity_view.data(s, name, *size))
+
     # --- pages -------------------------------------------------------------------------------------
 
     def stories_page(
@@ -97,8 +115,8 @@ def create_app(db: str | Path, settings: Settings | None = None) -> FastAPI:
         outlet: str | None = None,
         entity: str | None = None,
     ) -> HTMLResponse:
-        with store().snapshot():
-            found = stories_view.data(store(), start, end, outlet or None, entity or None)
+        args = (start, end, outlet or None, entity or None)
+        found = read(("stories", *args), lambda s: stories_view.data(s, *args))
         return page(request, "stories.html", found)
 
     def timeline_page(
@@ -110,8 +128,8 @@ def create_app(db: str | Path, settings: Settings | None = None) -> FastAPI:
         end: To = None,
     ) -> HTMLResponse:
         scope = scope_of(story, query, entity, start, end)
-        with store().snapshot():
-            found = timeline_view.data(store(), scope, settings.timeline_dates, settings.timeline_sentences)
+        size = (settings.timeline_dates, settings.timeline_sentences)
+        found = read(("timeline", scope, *size), lambda s: timeline_view.data(s, scope, *size))
         return page(request, "timeline.html", found)
 
     def brief_page(
@@ -122,19 +140,23 @@ def create_app(db: str | Path, settings: Settings | None = None) -> FastAPI:
         start: From = None,
         end: To = None,
     ) -> HTMLResponse:
-        with store().snapshot():
-            found = brief_view.data(store(), scope_of(story, query, entity, start, end), settings.brief_words)
+        scope = scope_of(story, query, entity, start, end)
+        found = read(("brief", scope), lambda s: brief_view.data(s, scope, settings.brief_words))
         return page(request, "brief.html", found)
 
     def search_page(request: Request, q: str = "", offset: Offset = 0) -> HTMLResponse:
-        with store().snapshot():
-            found = search_view.data(store(), q, search.Filters(), offset, settings.page_size)
+        found = read(
+            ("search", q, offset),
+            lambda s: search_view.data(s, q, search.Filters(), offset, settings.page_size),
+        )
         return page(request, "search.html", found)
 
     def article_page(request: Request, article_id: ArticleId) -> HTMLResponse:
-        with store().snapshot():
-            found = article_view.data(store(), article_id)
+        found = read(("article", article_id), lambda s: article_view.data(s, article_id))
         return page(request, "article.html", found)
+
+    def entity_page(request: Request, name: Name) -> HTMLResponse:
+        return page(request, "entity.html", entity(name))
 
     def download(
         kind: Annotated[str, PathPart(pattern="^(timeline|brief)$")],
@@ -179,8 +201,10 @@ def create_app(db: str | Path, settings: Settings | None = None) -> FastAPI:
         offset: Offset = 0,
         limit: Limit = 100,
     ) -> list[dict[str, Any]]:
-        with store().snapshot():
-            return _page(response, api.stories(store(), start, end, min_articles), offset, limit)
+        rows = read(
+            ("api-stories", start, end, min_articles), lambda s: api.stories(s, start, end, min_articles)
+        )
+        return _page(response, rows, offset, limit)
 
     def api_timeline(
         story: StoryQ = None,
@@ -191,9 +215,11 @@ def create_app(db: str | Path, settings: Settings | None = None) -> FastAPI:
         dates: Dates = 10,
         sentences: Sentences = 2,
     ) -> dict[str, Any]:
-        with store().snapshot():
-            chosen, _ = api.choose(store(), scope_of(story, query, entity, start, end))
-            return api.timeline(store(), chosen, dates, sentences)
+        scope = scope_of(story, query, entity, start, end)
+        return read(
+            ("api-timeline", scope, dates, sentences),
+            lambda s: api.timeline(s, api.choose(s, scope)[0], dates, sentences),
+        )
 
     def api_brief(
         story: StoryQ = None,
@@ -203,9 +229,8 @@ def create_app(db: str | Path, settings: Settings | None = None) -> FastAPI:
         end: To = None,
         words: Words = 150,
     ) -> dict[str, Any]:
-        with store().snapshot():
-            chosen, _ = api.choose(store(), scope_of(story, query, entity, start, end))
-            return api.brief(store(), chosen, words)
+        scope = scope_of(story, query, entity, start, end)
+        return read(("api-brief", scope, words), lambda s: api.brief(s, api.choose(s, scope)[0], words))
 
     def api_search(
         response: Response,
@@ -218,16 +243,17 @@ def create_app(db: str | Path, settings: Settings | None = None) -> FastAPI:
         limit: Limit = 20,
     ) -> list[dict[str, Any]]:
         filters = search.Filters(start, end, entity or None, outlet or None)
-        with store().snapshot():
-            return _page(response, api.search_hits(store(), q, filters, offset + limit), offset, limit)
+        rows = read(
+            ("api-search", q, filters, offset + limit),
+            lambda s: api.search_hits(s, q, filters, offset + limit),
+        )
+        return _page(response, rows, offset, limit)
 
     def api_articles(response: Response, offset: Offset = 0, limit: Limit = 100) -> list[dict[str, Any]]:
-        with store().snapshot():
-            return _page(response, api.articles(store()), offset, limit)
+        return _page(response, read(("api-articles",), api.articles), offset, limit)
 
     def api_article(article_id: ArticleId) -> dict[str, Any]:
-        with store().snapshot():
-            return article_view.data(store(), article_id)
+        return read(("article", article_id), lambda s: article_view.data(s, article_id))
 
     def api_entities(
         response: Response,
@@ -240,9 +266,12 @@ def create_app(db: str | Path, settings: Settings | None = None) -> FastAPI:
         offset: Offset = 0,
         limit: Limit = 100,
     ) -> list[dict[str, Any]]:
-        with store().snapshot():
-            rows = api.entities(store(), scope_of(story, query, entity, start, end), type)
+        scope = scope_of(story, query, entity, start, end)
+        rows = read(("api-entities", scope, type), lambda s: api.entities(s, scope, type))
         return _page(response, rows, offset, limit)
+
+    def api_entity(name: Name) -> dict[str, Any]:
+        return entity(name)
 
     def api_quotes(
         response: Response,
@@ -255,8 +284,8 @@ def create_app(db: str | Path, settings: Settings | None = None) -> FastAPI:
         offset: Offset = 0,
         limit: Limit = 100,
     ) -> list[dict[str, Any]]:
-        with store().snapshot():
-            rows = api.quotes(store(), scope_of(story, query, entity, start, end), who or None)
+        scope = scope_of(story, query, entity, start, end)
+        rows = read(("api-quotes", scope, who or None), lambda s: api.quotes(s, scope, who or None))
         return _page(response, rows, offset, limit)
 
     routes: list[BaseRoute] = [
@@ -267,6 +296,7 @@ def create_app(db: str | Path, settings: Settings | None = None) -> FastAPI:
         APIRoute(
             "/articles/{article_id}", article_page, response_class=HTMLResponse, include_in_schema=False
         ),
+        APIRoute("/entities/{name}", entity_page, response_class=HTMLResponse, include_in_schema=False),
         APIRoute("/download/{kind}", download, include_in_schema=False),
         APIRoute("/api/stories", api_stories, summary="Stories, biggest and most recent first"),
         APIRoute("/api/timeline", api_timeline, summary="Timeline of a scope (default: the biggest story)"),
@@ -275,6 +305,7 @@ def create_app(db: str | Path, settings: Settings | None = None) -> FastAPI:
         APIRoute("/api/articles", api_articles, summary="Stored articles"),
         APIRoute("/api/articles/{article_id}", api_article, summary="One article, sentence by sentence"),
         APIRoute("/api/entities", api_entities, summary="Canonical entities of a scope"),
+        APIRoute("/api/entities/{name}", api_entity, summary="One entity: names, mentions by day, timeline"),
         APIRoute("/api/quotes", api_quotes, summary="Attributed quotations of a scope"),
     ]
     app = FastAPI(title="Niên Biểu", routes=routes, docs_url=None, redoc_url=None)  # docs pages need a CDN
@@ -288,6 +319,44 @@ def create_app(db: str | Path, settings: Settings | None = None) -> FastAPI:
         return response
 
     return app
+
+
+T = TypeVar("T")
+
+
+class _Memo:
+    """Answers computed on one state of the store, kept while the store is unchanged: its state
+    is the size and modification time of the database file and of its write-ahead log, which
+    any commit changes. Least recently used answers go first."""
+
+    def __init__(self, path: Path, size: int = 256) -> None:
+        self.files = (path, path.with_name(path.name + "-wal"))
+        self.size = size
+        self.found: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def state(self) -> tuple[tuple[int, int], ...]:
+        stats = []
+        for f in self.files:
+            try:
+                st = f.stat()
+                stats.append((st.st_size, st.st_mtime_ns))
+            except FileNotFoundError:
+                stats.append((0, 0))
+        return tuple(stats)
+
+    def get(self, key: tuple[Any, ...], compute: Callable[[], Any]) -> Any:
+        key = (self.state(), *key)
+        with self.lock:
+            if key in self.found:
+                self.found.move_to_end(key)
+                return self.found[key]
+        value = compute()  # outside the lock: two threads may compute one answer, never wait on each other
+        with self.lock:
+            self.found[key] = value
+            while len(self.found) > self.size:
+                self.found.popitem(last=False)
+        return value
 
 
 def _page(response: Response, rows: list[dict[str, Any]], offset: int, limit: int) -> list[dict[str, Any]]:
@@ -343,4 +412,5 @@ Sentences = Annotated[int, Query(ge=1, le=10)]
 Words = Annotated[int, Query(ge=20, le=2000)]
 Kind = Annotated[str | None, Query(pattern="^(PER|ORG|LOC|MISC)$")]
 Fmt = Annotated[str, Query(alias="format", pattern="^(md|json|html|timelinejs)$")]
+Name = Annotated[str, PathPart(min_length=1, max_length=200)]
 ArticleId = Annotated[str, PathPart(pattern="^[0-9a-f]{8,64}$")]

@@ -48,7 +48,7 @@ def search(query: str, offset: int = 0) -> str:
 
 
 def entity(name: str) -> str:
-    return "/timeline" + _query({"entity": name})
+    return f"/entities/{quote(name, safe='')}"
 
 
 def api(route: str, **params: object) -> str:

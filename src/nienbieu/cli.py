@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import codecs
-import dataclasses
 import functools
 import io
 import sqlite3
@@ -271,19 +270,7 @@ def _interrupted_ingest(db: Path) -> Iterator[None]:
 
 def _report(report: IngestReport, total: int, as_json: bool) -> None:
     if as_json:
-        payload = {
-            "files": report.files,
-            "added": report.added,
-            "already_stored": report.already_stored,
-            "unchanged": [{"source": u.path, "articles": u.count} for u in report.unchanged],
-            "replaced": [dataclasses.asdict(r) for r in report.replaced],
-            "articles_in_store": total,
-            "problems": [
-                {"source": p.source, "severity": str(p.severity), "code": p.code, "message": p.message}
-                for p in report.problems
-            ],
-        }
-        _write_json(payload)
+        _write_json(report.as_dict(total))
         return
     for p in report.problems:
         colour = "red" if p.severity == "error" else "yellow"
@@ -291,7 +278,7 @@ def _report(report: IngestReport, total: int, as_json: bool) -> None:
         err.print(line, highlight=False, soft_wrap=True)  # a long path stays whole, on one line
     for r in report.replaced:  # one unbroken line each, for grep as much as for the eye
         err.print(f"[bold yellow]{_replacement(r)}[/]", highlight=False, soft_wrap=True)
-    err.print(_summary(report, total), highlight=False, soft_wrap=True)
+    err.print(escape(report.summary(total)), highlight=False, soft_wrap=True)
 
 
 def _replacement(r: Replacement) -> str:
@@ -301,25 +288,6 @@ def _replacement(r: Replacement) -> str:
     if r.removed:
         return escape(f"replaced: {change}; the earlier version, “{r.old_title}”, was removed")
     return escape(f"updated: {change}; the earlier version, “{r.old_title}”, stays (another source has it)")
-
-
-def _summary(report: IngestReport, total: int) -> str:
-    removed = sum(r.removed for r in report.replaced)
-    parts = [
-        _count(len(report.added), "new article"),
-        f"{len(report.already_stored)} already stored",
-        f"{report.unchanged_count} unchanged",
-    ]
-    if removed:
-        parts.append(f"{removed} replaced (earlier versions removed)")
-    if kept := len(report.replaced) - removed:
-        parts.append(f"{kept} updated (earlier versions kept: other sources have them)")
-    parts.append(f"{len(report.skipped)} skipped")
-    return f"{_count(report.files, 'file')}: {', '.join(parts)}; {_count(total, 'article')} in store"
-
-
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 @app.command("timeline")

@@ -11,7 +11,6 @@ from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
-import jinja2
 from fastapi import FastAPI, Query, Request
 from fastapi import Path as PathPart
 from fastapi.exceptions import RequestValidationError
@@ -24,7 +23,7 @@ from starlette.routing import BaseRoute
 from nienbieu import api, export, search
 from nienbieu.scope import EmptyScope, Scope
 from nienbieu.store import Store, StoreError
-from nienbieu.web import urls
+from nienbieu.web import templating
 from nienbieu.web.views import article as article_view
 from nienbieu.web.views import brief as brief_view
 from nienbieu.web.views import entity as entity_view
@@ -89,10 +88,7 @@ def create_app(db: str | Path, settings: Settings | None = None) -> FastAPI:
 
         return memo.get(key, fresh)
 
-    # autoescape on every template: article text is untrusted
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(HERE / "templates"), autoescape=True)
-    templates = Jinja2Templates(env=env)
-    templates.env.globals["urls"] = urls
+    templates = Jinja2Templates(env=templating.environment())  # autoescaping, controls stripped
 
     def page(request: Request, name: str, context: dict[str, Any]) -> HTMLResponse:
         return templates.TemplateResponse(request, name, context)

@@ -160,6 +160,7 @@ _INERT_TAGS = {
     "body",
     "h1",
     "h2",
+    "main",
     "section",
     "div",
     "span",

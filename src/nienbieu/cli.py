@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import codecs
-import dataclasses
 import functools
 import io
 import sqlite3
@@ -23,8 +22,7 @@ from rich.table import Table
 from rich.text import Text
 from typer.core import TyperGroup
 
-from nienbieu import entities, evaluation, export, llm, nlp, pipeline, rouge, search, summarize, timeline
-from nienbieu.models import Article
+from nienbieu import api, entities, evaluation, export, llm, nlp, pipeline, rouge, search, summarize
 from nienbieu.pipeline import IngestReport, ingest_paths
 from nienbieu.scope import EmptyScope, Scope, articles_in, one_story
 from nienbieu.store import DEFAULT_DB, Replacement, Store, StoreError, describe
@@ -168,13 +166,13 @@ def _check_format(fmt: str, allowed: tuple[str, ...] = export.FORMATS) -> str:
     return fmt
 
 
-def _load_articles(db: Path, scope: Scope) -> list[Article]:
-    """The stored articles a summary is made of: those in scope, or of one story when no scope
-    is given (`_one_story`); near-duplicate copies left out."""
+@contextmanager
+def _reading(db: Path) -> Iterator[Store]:
+    """The store of a command that reads articles: none stored is one line and Exit.EMPTY."""
     with _open(db) as store:
         if not store.count():
             _empty(db)
-        return articles_in(store, _one_story(store, scope, db))
+        yield store
 
 
 def _one_story(store: Store, scope: Scope, db: Path) -> Scope:
@@ -203,15 +201,6 @@ def _empty(db: Path) -> NoReturn:
     message = f"[yellow]no articles in {db_name}[/]: run `nienbieu ingest PATH --db {db_name}` first"
     err.print(message, soft_wrap=True)
     raise typer.Exit(Exit.EMPTY)
-
-
-def _linked_corpus(db: Path, scope: Scope, one: bool = False) -> tuple[list[Article], list[entities.Entity]]:
-    """Stored articles in scope with entity names linked across them, and the entities; `one`:
-    of one story when no scope is given (`_one_story`)."""
-    with _open(db) as store:
-        if not store.count():
-            _empty(db)
-        return pipeline.corpus_entities(store, _one_story(store, scope, db) if one else scope)
 
 
 @app.command()
@@ -281,19 +270,7 @@ def _interrupted_ingest(db: Path) -> Iterator[None]:
 
 def _report(report: IngestReport, total: int, as_json: bool) -> None:
     if as_json:
-        payload = {
-            "files": report.files,
-            "added": report.added,
-            "already_stored": report.already_stored,
-            "unchanged": [{"source": u.path, "articles": u.count} for u in report.unchanged],
-            "replaced": [dataclasses.asdict(r) for r in report.replaced],
-            "articles_in_store": total,
-            "problems": [
-                {"source": p.source, "severity": str(p.severity), "code": p.code, "message": p.message}
-                for p in report.problems
-            ],
-        }
-        _write_json(payload)
+        _write_json(report.as_dict(total))
         return
     for p in report.problems:
         colour = "red" if p.severity == "error" else "yellow"
@@ -301,7 +278,7 @@ def _report(report: IngestReport, total: int, as_json: bool) -> None:
         err.print(line, highlight=False, soft_wrap=True)  # a long path stays whole, on one line
     for r in report.replaced:  # one unbroken line each, for grep as much as for the eye
         err.print(f"[bold yellow]{_replacement(r)}[/]", highlight=False, soft_wrap=True)
-    err.print(_summary(report, total), highlight=False, soft_wrap=True)
+    err.print(escape(report.summary(total)), highlight=False, soft_wrap=True)
 
 
 def _replacement(r: Replacement) -> str:
@@ -311,25 +288,6 @@ def _replacement(r: Replacement) -> str:
     if r.removed:
         return escape(f"replaced: {change}; the earlier version, “{r.old_title}”, was removed")
     return escape(f"updated: {change}; the earlier version, “{r.old_title}”, stays (another source has it)")
-
-
-def _summary(report: IngestReport, total: int) -> str:
-    removed = sum(r.removed for r in report.replaced)
-    parts = [
-        _count(len(report.added), "new article"),
-        f"{len(report.already_stored)} already stored",
-        f"{report.unchanged_count} unchanged",
-    ]
-    if removed:
-        parts.append(f"{removed} replaced (earlier versions removed)")
-    if kept := len(report.replaced) - removed:
-        parts.append(f"{kept} updated (earlier versions kept: other sources have them)")
-    parts.append(f"{len(report.skipped)} skipped")
-    return f"{_count(report.files, 'file')}: {', '.join(parts)}; {_count(total, 'article')} in store"
-
-
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 @app.command("timeline")
@@ -350,9 +308,9 @@ def timeline_cmd(
     """Print a dated timeline of one story (the biggest unless a scope is given), each line citing
     its source; with --from or --to, only dates within them."""
     _check_format(fmt, export.TIMELINE_FORMATS)
-    scope = _scope(story, query, entity, start, end)
-    articles, _ = _linked_corpus(db, scope, one=True)
-    entries = timeline.build(articles, dates=dates, sentences=sentences, start=scope.start, end=scope.end)
+    with _reading(db) as store:
+        entries = api.timeline_entries(store, _one_story(store, _scope(story, query, entity, start, end), db),
+                                       dates, sentences)  # fmt: skip
     _emit(export.render_timeline(entries, fmt), output)
 
 
@@ -383,8 +341,10 @@ def brief(
     each sentence citing its article."""
     _check_format(fmt)
     config = _llm_config() if rewrite else None  # a missing endpoint is a usage error: say so first
-    articles = _load_articles(db, _scope(story, query, entity, start, end))
-    briefing = summarize.brief(articles, words=words)
+    with _reading(db) as store:
+        scope = _one_story(store, _scope(story, query, entity, start, end), db)
+        briefing = api.briefing(store, scope, words)
+        articles = articles_in(store, scope) if config is not None else []
     if config is not None:
         briefing, notes = summarize.rewrite(briefing, articles, config)
         for note in notes:
@@ -422,13 +382,11 @@ def search_cmd(
     """Search stored titles and sentences, diacritics optional ("nato my" finds "NATO Mỹ"); exact
     spellings first, titles before sentences, near-duplicate copies shown once."""
     filters = search.Filters(start and start.date(), end and end.date(), entity, outlet)
-    with _open(db) as store:
-        if not store.count():
-            _empty(db)
+    with _reading(db) as store:
+        if as_json:
+            _write_json(api.search_hits(store, query, filters, limit))
+            return
         hits = store.search(query, filters, limit)
-    if as_json:
-        _write_json(search.rows_for(hits))
-        return
     if not hits:
         err.print(f"no match for {escape(query)!r}")
     for h in hits:
@@ -448,11 +406,8 @@ def articles(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
 ) -> None:
     """List stored articles: id, outlet, title, publication date and where it came from."""
-    with _open(db) as store:
-        articles, copies = store.articles(), store.duplicates()
-    if not articles:
-        _empty(db)
-    rows = export.article_rows(articles, copies)
+    with _reading(db) as store:
+        rows = api.articles(store)
     if as_json:
         _write_json(rows)
         return
@@ -509,18 +464,16 @@ def stories_cmd(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
 ) -> None:
     """The stories of the store, biggest and most recent first: id, label, articles, days, outlets."""
-    with _open(db) as store:
-        if not store.count():
-            _empty(db)
-        rows = pipeline.stories(store, start and start.date(), end and end.date(), min_articles)
+    with _reading(db) as store:
+        rows = api.stories(store, start and start.date(), end and end.date(), min_articles)
     if as_json:
-        _write_json(export.story_rows(rows))
+        _write_json(rows)
         return
     table = Table("id", "articles", "first", "last", "outlets", "story")
     for r in rows:
-        size = f"{r.size}" + (f" (+{r.copies} copies)" if r.copies else "")
-        table.add_row(str(r.id), size, r.first or "—", r.last or "—", _text(", ".join(r.outlets[:3])),
-                      _text(r.label))  # fmt: skip
+        size = f"{r['articles']}" + (f" (+{r['copies']} copies)" if r["copies"] else "")
+        outlets = _text(", ".join(r["outlets"][:3]))
+        table.add_row(str(r["id"]), size, r["first"] or "—", r["last"] or "—", outlets, _text(r["label"]))
     Console(width=200).print(table)
 
 
@@ -539,8 +492,10 @@ def entities_cmd(
     """Canonical entities: name, aliases, mentions, articles, first and last date."""
     if kind is not None and kind.upper() not in ("PER", "ORG", "LOC", "MISC"):
         raise typer.BadParameter(f"'{kind}' is not one of PER, ORG, LOC, MISC", param_hint="--type")
-    _, found = _linked_corpus(db, _scope(story, query, entity, start, end))
-    rows = export.entity_rows(found, kind.upper() if kind else None, top)
+    with _reading(db) as store:
+        rows = api.entities(
+            store, _scope(story, query, entity, start, end), kind.upper() if kind else None, top
+        )
     if as_json:
         _write_json(rows)
         return
@@ -567,14 +522,30 @@ def quotes_cmd(
     end: ToOption = None,
 ) -> None:
     """Direct quotations with their speaker and source article."""
-    articles, _ = _linked_corpus(db, _scope(story, query, entity, start, end))
-    rows = export.quote_rows(pipeline.corpus_quotes(articles, who))
+    with _reading(db) as store:
+        rows = api.quotes(store, _scope(story, query, entity, start, end), who)
     if as_json:
         _write_json(rows)
         return
     for r in rows:
         source = ", ".join(filter(None, [r["outlet"], r["published"], r["article_id"]]))
         _write(f"{r['speaker'] or '(không rõ)'}: “{r['quote']}” — {source}")
+
+
+@app.command()
+def serve(
+    db: DbOption = Path(DEFAULT_DB),
+    host: Annotated[
+        str, typer.Option("--host", help="Address to listen on (localhost only by default).")
+    ] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", min=1, max=65535, help="Port to listen on.")] = 8000,
+) -> None:
+    """Serve the store's stories, timelines, briefings, search and articles as web pages and a
+    JSON API (/api/…), read-only: http://127.0.0.1:8000/ by default."""
+    from nienbieu import web  # the web stack loads only for this command
+
+    _opened.append(db)
+    web.serve(db, host=host, port=port)
 
 
 eval_app = typer.Typer(help="Score a pipeline stage against a gold file.", no_args_is_help=True)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import functools
 import json
 import os
 import re
@@ -140,9 +139,14 @@ def _first_by_article(citations: Sequence[Citation]) -> dict[str, Citation]:
 # --- timeline ------------------------------------------------------------------
 
 
-def timeline_json(entries: Sequence[TimelineEntry]) -> str:
+def timeline_data(entries: Sequence[TimelineEntry]) -> dict[str, Any]:
+    """A timeline as `nienbieu timeline -f json` and `/api/timeline` give it."""
     rows = [{**asdict(e), "label": date_label(e.date, e.granularity), "sources": e.sources} for e in entries]
-    return to_json({"timeline": rows})
+    return {"timeline": rows}
+
+
+def timeline_json(entries: Sequence[TimelineEntry]) -> str:
+    return to_json(timeline_data(entries))
 
 
 def _entry_citations(entries: Sequence[TimelineEntry]) -> list[Citation]:
@@ -178,76 +182,46 @@ def _sources_markdown(citations: Sequence[Citation], numbers: dict[str, int]) ->
     return lines
 
 
-_PAGE = """<!doctype html>
-<html lang="vi"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{title}</title>
-<style>
-body{{font-family:system-ui,sans-serif;max-width:52rem;margin:2rem auto;padding:0 1rem;
-  line-height:1.5;color:#1d1d1f}}
-h1{{font-size:1.6rem}} .entry{{border-left:3px solid #b3261e;padding:.2rem 0 .2rem 1rem;margin:1.2rem 0}}
-.date{{font-weight:700;font-size:1.1rem}} .planned{{color:#8a5a00;font-size:.85rem;margin-left:.5rem}}
-.src{{color:#555;font-size:.85rem}} .who{{color:#555;font-size:.85rem}}
-blockquote{{margin:.4rem 0 .4rem 1rem;font-style:italic;color:#333}}
-ol.sources{{font-size:.9rem;color:#333}} sup a{{text-decoration:none}}
-</style></head><body>
-<h1>{title}</h1>
-{body}
-</body></html>
-"""
-
-
 def _source_html(c: Citation) -> str:
     """A source's label, a link to the article when its url is http(s)."""
     label, url = html_text(source_label(c)), safe_url(c.url)
     return f'<a href="{escape(url)}" rel="noopener noreferrer nofollow">{label}</a>' if url else label
 
 
-def _sources_html(citations: Sequence[Citation], numbers: dict[str, int]) -> str:
-    items = "".join(
-        f'<li id="src-{numbers[aid]}">{_source_html(c)} <code>{html_text(aid)}</code></li>'
+def _sources(citations: Sequence[Citation], numbers: dict[str, int]) -> list[dict[str, Any]]:
+    """The numbered source list under an HTML export: a link only to an http(s) url."""
+    return [
+        {"number": numbers[aid], "label": source_label(c), "url": safe_url(c.url), "article_id": aid}
         for aid, c in _first_by_article(citations).items()
-    )
-    return f'<h2>Nguồn</h2><ol class="sources">{items}</ol>'
+    ]
 
 
-def _cite_html(c: Citation, numbers: dict[str, int], linked: bool = True) -> str:
-    """[n] with the source in its tooltip; a link to the page's source list when there is one."""
-    n, label = numbers[c.article_id], html_text(source_label(c))
-    if not linked:
-        return f'<sup title="{label}">[{n}]</sup>'
-    return f'<sup><a href="#src-{n}" title="{label}">[{n}]</a></sup>'
+def _label(c: Citation | dict[str, Any]) -> str:
+    """`source_label` of a citation as a template sees it (a record, or its JSON dict)."""
+    return source_label(c if isinstance(c, Citation) else Citation(**c))
+
+
+def _html(template: str, **context: Any) -> str:
+    """An HTML export, rendered with the web pages' templates and stylesheet (one HTML form)."""
+    from nienbieu.web import templating  # jinja2 loads only when HTML is asked for
+
+    return templating.render(template, source_label=_label, css=templating.stylesheet(), **context)
 
 
 def timeline_html(entries: Sequence[TimelineEntry], title: str = "Dòng thời gian") -> str:
     all_citations = _entry_citations(entries)
     numbers = _numbering(all_citations)
-    blocks = [_entry_html(e, numbers) for e in entries]
-    body = "\n".join(blocks) + _sources_html(all_citations, numbers)
-    return _PAGE.format(title=html_text(title), body=body)
+    rows = timeline_data(entries)["timeline"]
+    return _html(
+        "export.html", title=title, timeline=rows, numbers=numbers, sources=_sources(all_citations, numbers)
+    )
 
 
-def _entry_html(e: TimelineEntry, numbers: dict[str, int], standalone: bool = True) -> str:
-    """One entry as HTML: a section of our page, or (not `standalone`) the body of a TimelineJS
-    slide, which shows the date itself and has no source list to link to."""
-    cite = functools.partial(_cite_html, numbers=numbers, linked=standalone)
-    items = "".join(
-        f"<li>{html_text(t)} {cite(c)}</li>" for t, c in zip(e.sentences, e.citations, strict=True)
-    )
-    quotes = "".join(
-        f"<blockquote>“{html_text(q.text)}” — {html_text(q.speaker)} {cite(q.citation)}</blockquote>"
-        for q in e.quotes
-    )
-    names = (
-        f'<div class="who">{ENTITIES_LABEL}: {html_text(", ".join(e.entities))}</div>' if e.entities else ""
-    )
-    if not standalone:
-        return f"<ul>{items}</ul>{quotes}{names}"
-    planned = '<span class="planned">dự kiến</span>' if e.planned else ""
-    return (
-        f'<section class="entry"><div class="date">{escape(date_label(e.date, e.granularity))}'
-        f"{planned}</div><ul>{items}</ul>{quotes}{names}</section>"
-    )
+def _entry_html(e: TimelineEntry, numbers: dict[str, int]) -> str:
+    """One entry as the body of a TimelineJS slide, which shows the date itself and has no
+    source list to link to."""
+    [row] = timeline_data([e])["timeline"]
+    return _html("_entry_body.html", e=row, numbers=numbers, linked=False)
 
 
 def _timelinejs_date(iso_day: str) -> dict[str, str]:
@@ -268,7 +242,7 @@ def timeline_timelinejs(entries: Sequence[TimelineEntry], title: str = "Dòng th
             "display_date": date_label(e.date, e.granularity) + (" (dự kiến)" if e.planned else ""),
             "text": {
                 "headline": html_text(first_words(e.sentences[0])) if e.sentences else "",
-                "text": _entry_html(e, numbers, standalone=False)
+                "text": _entry_html(e, numbers)
                 + "<p>"
                 + "<br>".join(f"[{numbers[a]}] {_source_html(c)}" for a, c in sources.items())
                 + "</p>",
@@ -302,14 +276,25 @@ def brief_markdown(b: Briefing, title: str = "Tóm tắt") -> str:
     return "\n".join([f"# {markdown_text(title)}", "", text, "", *_sources_markdown(b.articles, numbers)])
 
 
+def brief_data(b: Briefing) -> dict[str, Any]:
+    """A briefing as `nienbieu brief -f json` and `/api/brief` give it."""
+    return asdict(b)
+
+
 def brief_json(b: Briefing) -> str:
-    return to_json(asdict(b))
+    return to_json(brief_data(b))
 
 
 def brief_html(b: Briefing, title: str = "Tóm tắt") -> str:
     numbers = _numbering(b.articles)
-    text = " ".join(f"{html_text(s.text)} {_cite_html(s.citation, numbers)}" for s in b.sentences)
-    return _PAGE.format(title=html_text(title), body=f"<p>{text}</p>" + _sources_html(b.articles, numbers))
+    sentences = brief_data(b)["sentences"]
+    return _html(
+        "export.html",
+        title=title,
+        sentences=sentences,
+        numbers=numbers,
+        sources=_sources(b.articles, numbers),
+    )
 
 
 def render_brief(b: Briefing, fmt: str) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ctypes
+import dataclasses
 import functools
 import itertools
 import os
@@ -15,6 +16,7 @@ from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
 from nienbieu import clean, dating, dedup, entities, ingest, nlp, timex
 from nienbieu.models import Article, DateProvenance, FileStat, Problem, Quote, Sentence, Severity, StoryRow
@@ -135,6 +137,37 @@ class IngestReport:
     def unchanged_count(self) -> int:
         """Articles (files and JSONL lines) found unchanged since they were stored."""
         return sum(u.count for u in self.unchanged)
+
+    def as_dict(self, total: int) -> dict[str, Any]:
+        """The report as `nienbieu ingest --json` prints it; `total`: articles now in the store."""
+        return {
+            "files": self.files,
+            "added": self.added,
+            "already_stored": self.already_stored,
+            "unchanged": [{"source": u.path, "articles": u.count} for u in self.unchanged],
+            "replaced": [dataclasses.asdict(r) for r in self.replaced],
+            "articles_in_store": total,
+            "problems": [
+                {"source": p.source, "severity": str(p.severity), "code": p.code, "message": p.message}
+                for p in self.problems
+            ],
+        }
+
+    def summary(self, total: int) -> str:
+        """One line: what the batch did, and how many articles the store now holds."""
+        removed = sum(r.removed for r in self.replaced)
+        parts = [_count(len(self.added), "new article"), f"{len(self.already_stored)} already stored",
+                 f"{self.unchanged_count} unchanged"]  # fmt: skip
+        if removed:
+            parts.append(f"{removed} replaced (earlier versions removed)")
+        if kept := len(self.replaced) - removed:
+            parts.append(f"{kept} updated (earlier versions kept: other sources have them)")
+        parts.append(f"{len(self.skipped)} skipped")
+        return f"{_count(self.files, 'file')}: {', '.join(parts)}; {_count(total, 'article')} in store"
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 # A worker process loads the segmenter's models (about a second, some 20 articles of analysis)

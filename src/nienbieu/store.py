@@ -943,6 +943,11 @@ class Store:
         sql = "SELECT article_id FROM story_members WHERE story_id = ?"
         return {r[0] for r in self.conn.execute(sql, (story_id,))}
 
+    def stories_of(self, ids: Iterable[str]) -> set[int]:
+        """The stories holding any of these canonical articles."""
+        sql = "SELECT DISTINCT story_id FROM story_members WHERE article_id IN (?*)"
+        return {r[0] for r in _select_in(self.conn, sql, ids)}
+
     def story_rows(self) -> list[StoryRow]:
         """Every story with its size, days and outlets (its near-duplicate copies' outlets too),
         biggest first, then most recent."""

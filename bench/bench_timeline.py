@@ -164,6 +164,9 @@ def main() -> None:
     if unlisted:
         print(f"not in split.toml (scored with --part all only): {', '.join(unlisted)}", file=sys.stderr)
     names = args.names or [n for n in available if args.part == "all" or parts.get(n) == args.part]
+    if not names:
+        print(f"no reference of part {args.part} in {GOLD} yet")
+        return
     table: dict[str, dict[str, list[dict[str, rouge.Score]]]] = {}
     print(f"{'reference':30s} {'part':5s} {'system':22s} " + " ".join(f"{m:>8s}" for m in METRICS))
     with tempfile.TemporaryDirectory() as tmp:

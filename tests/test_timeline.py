@@ -240,3 +240,18 @@ def test_a_date_recalled_months_later_is_background():
     column = timeline.DATE_FEATURES.index("background")
     assert rows["1998"][column] == 1.0  # 1998 ended 15 years before
     assert rows["2013-09-20"][column] == 0.0  # 32 days: still news
+
+
+def test_a_time_of_day_places_its_sentence_on_that_day():
+    from nienbieu.models import TimeExpression
+
+    crash = TimeExpression(0, 14, "16h ngày 16/10", "TIME", "2013-10-16T16:00", "time", "APPROX")
+    evening = TimeExpression(0, 10, "chiều 16/10", "TIME", "2013-10-16TAF", "time")
+    assert timeline.calendar_date(crash) == ("2013-10-16", "day")
+    assert timeline.calendar_date(evening) == ("2013-10-16", "day")
+    assert timeline.calendar_date(TimeExpression(0, 3, "16h", "TIME", "XXXX-XX-XXT16:00", "time")) is None
+    assert timeline.calendar_date(TimeExpression(0, 6, "4 năm", "DURATION", "P4Y", "duration")) is None
+    before = TimeExpression(0, 9, "trước 2020", "DATE", "2020", "year", "BEFORE")
+    assert timeline.calendar_date(before) is None
+    a = _article(4, "2013-10-17T08:00:00", "Khoảng 16h ngày 16/10, máy bay ATR-72 rơi xuống sông Mekong.")
+    assert sorted(timeline.assign([a])) == ["2013-10-16"]  # not its publication day

@@ -14,6 +14,7 @@ none repeating another line of the timeline.
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -23,7 +24,7 @@ import numpy as np
 
 from nienbieu import dating, summarize, timex
 from nienbieu.data import load
-from nienbieu.models import Article, EntryQuote, Mention, Sentence, TimelineEntry
+from nienbieu.models import Article, EntryQuote, Mention, Sentence, TimeExpression, TimelineEntry
 
 GRANULARITIES = ("day", "range", "month", "year")  # a date's granularities a timeline shows
 ENTITY_TYPES = ("PER", "ORG", "LOC")
@@ -42,23 +43,42 @@ class DatedSentence:
     future: bool
 
 
+def calendar_date(t: TimeExpression) -> tuple[str, str] | None:
+    """The date (value, granularity) a time expression places its sentence on: a resolved DATE, or
+    the day of a resolved TIME ("16h ngày 16/10" is 2013-10-16T16:00: the crash happened that
+    day); None for open-ended ones ("trước 2020") and anything else."""
+    if not timex.is_resolved(t.value) or t.modifier in ("BEFORE", "AFTER") or not t.value:
+        return None
+    if t.type == "DATE" and t.granularity in GRANULARITIES:
+        return t.value, t.granularity
+    if t.type == "TIME" and _DAY_PREFIX.match(t.value):
+        return t.value[:10], "day"
+    return None
+
+
+_DAY_PREFIX = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
 def sentence_dates(article: Article, sentence: Sentence) -> list[DatedSentence]:
     """The dates a sentence talks about; its article's date when it names none."""
     found = []
     for t in sentence.timexes:
-        if t.type != "DATE" or not timex.is_resolved(t.value) or t.modifier in ("BEFORE", "AFTER"):
-            continue
-        if t.granularity in GRANULARITIES and t.value:
+        if named := calendar_date(t):
+            value, granularity = named
             future = t.tense == "future" or (
-                article.published is not None and t.value[:10] > article.published.date().isoformat()
+                article.published is not None and value[:10] > article.published.date().isoformat()
             )
-            found.append(DatedSentence(article, sentence, t.value, t.granularity, True, future))
-    undated = not any(t.type == "DATE" for t in sentence.timexes)
-    if not found and article.published is not None and dating.is_reliable(article) and undated:
+            found.append(DatedSentence(article, sentence, value, granularity, True, future))
+    if not found and article.published is not None and dating.is_reliable(article) and _undated(sentence):
         found.append(
             DatedSentence(article, sentence, article.published.date().isoformat(), "day", False, False)
         )
     return found
+
+
+def _undated(sentence: Sentence) -> bool:
+    """Names no date, not even an open-ended or unresolved one ("trước đó", "XXXX-10-16")."""
+    return not any(t.type == "DATE" or calendar_date(t) for t in sentence.timexes)
 
 
 def assign(articles: Sequence[Article]) -> dict[str, list[DatedSentence]]:
@@ -158,7 +178,7 @@ def date_features(buckets: dict[str, list[DatedSentence]], articles: Sequence[Ar
 
 
 def _first_date(sentence: Sentence) -> str | None:
-    return next((t.value for t in sentence.timexes if t.type == "DATE" and timex.is_resolved(t.value)), None)
+    return next((named[0] for t in sentence.timexes if (named := calendar_date(t))), None)
 
 
 # --- per-date summaries: DATEWISE's candidate selection and summary (Gholipour Ghalandari & Ifrim
@@ -177,7 +197,7 @@ def _leads(articles: Sequence[Article]) -> dict[date, list[DatedSentence]]:
             continue
         day = article.published.date()
         for sentence in article.sentences[:LEAD_SENTENCES]:
-            if not any(t.type == "DATE" for t in sentence.timexes):
+            if _undated(sentence):
                 leads[day].append(DatedSentence(article, sentence, day.isoformat(), "day", False, False))
     return leads
 

@@ -520,8 +520,8 @@ def test_the_timeline_of_a_query_cites_only_articles_in_scope(mixed_store):
     assert result.exit_code == Exit.OK
     entries = json.loads(result.stdout)["timeline"]
     assert [e["date"] for e in entries] == [
-        "2006", "2014", "2021", "2021-02", "2021-02-18", "2021-02-19", "2021-05-01", "2021-12-10",
-        "2022-02", "2025-07-14/2025-07-15",
+        "2006", "2014", "2021", "2021-02-18", "2021-02-19", "2021-05-01", "2021-12-10", "2022-02",
+        "2025-07-14/2025-07-15", "2030",
     ]  # fmt: skip
     cited = {
         c["article_id"] for e in entries for c in [*e["citations"], *(q["citation"] for q in e["quotes"])]

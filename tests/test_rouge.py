@@ -1,3 +1,4 @@
+import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -66,15 +67,18 @@ def test_timeline_metrics():
     # agreement counts it only under the same date
     assert scores["agreement-1"].precision == pytest.approx(3 / 7)  # "nato ở vilnius"
     assert scores["agreement-1"].recall == pytest.approx(3 / 8)
-    # align pairs each date with the nearest one of the other timeline: system 07-12 takes reference
-    # 07-11 (1 day) and shares nothing with it; reference 07-20 takes system 07-12 and shares its 3
-    # syllables at 1/(8+1), so P = 3/7, R = (3 + 3/9)/8
-    assert scores["align-1"].precision == pytest.approx(3 / 7)
+    # align pairs dates one-to-one at least total cost 1 - 1/(d+1): {11↔11, 12↔20} costs 0 + 8/9,
+    # {11↔20, 12↔11} 9/10 + 1/2; so "Ukraine được mời" earns its 3 syllables at 1/(8+1) both ways
+    assert scores["align-1"].precision == pytest.approx((3 + 1 / 3) / 7)
     assert scores["align-1"].recall == pytest.approx((3 + 1 / 3) / 8)
-    # align+ also weighs content: 07-12 -> 07-11 costs (1 - 1/2)·(1 - 0) = 0.5, 07-12 -> 07-20 costs
-    # (1 - 1/9)·(1 - 1) = 0, so "Ukraine được mời" now earns its 3 syllables at 1/9 in precision too
+    # align+ m:1 (AR-1): by date alone system 07-12 would take reference 07-11 (cost 1/2 < 8/9) and
+    # share nothing; with content 07-12 -> 07-20 costs (1 - 1/9)·(1 - 1) = 0
     assert scores["align+-1"].precision == pytest.approx((3 + 1 / 3) / 7)
     assert scores["align+-1"].recall == pytest.approx((3 + 1 / 3) / 8)
+    by_date_m1 = rouge.align_rouge(system, reference, 1, many_to_one=True)
+    assert by_date_m1.precision == pytest.approx(3 / 7) and by_date_m1.recall == pytest.approx(
+        (3 + 1 / 3) / 8
+    )
 
 
 NATO = ["NATO họp ở Vilnius"]  # 4 unigrams, 3 bigrams
@@ -102,13 +106,19 @@ def test_align_weighs_shared_ngrams_by_date_distance(day, weight):
     assert scores["agreement-1"].f1 == 0.0
 
 
-def test_align_is_many_to_one():
+def test_align_is_one_to_one_and_m1_is_many_to_one():
     system = {"2021-02-18": ["NATO họp"], "2021-02-19": ["ở Vilnius"]}
-    scores = rouge.timeline_scores(system, {"2021-02-18": NATO})
-    # both system dates take the one reference date: P = (2·1 + 2·1/2)/4 (one-to-one would be 2/4);
-    # the reference date takes its nearest system date, 02-18: R = 2/4
-    assert scores["align-1"].precision == pytest.approx(3 / 4)
-    assert scores["align-1"].recall == pytest.approx(2 / 4)
+    reference = {"2021-02-18": NATO}
+    # one-to-one: 02-18 takes the one reference date, 02-19 is left alone and scores nothing
+    one = rouge.align_rouge(system, reference, 1)
+    assert one.precision == pytest.approx(2 / 4) and one.recall == pytest.approx(2 / 4)
+    # many-to-one: both system dates take the reference date, P = (2·1 + 2·1/2)/4; the reference
+    # date takes its nearest system date, 02-18: R = 2/4
+    m1 = rouge.align_rouge(system, reference, 1, many_to_one=True)
+    assert m1.precision == pytest.approx(3 / 4) and m1.recall == pytest.approx(2 / 4)
+    scores = rouge.timeline_scores(system, reference)
+    assert scores["align-1"] == one
+    assert scores["align+-1"].precision == pytest.approx(3 / 4)  # content leaves the pairs as they are
     assert scores["agreement-1"].precision == pytest.approx(2 / 4)
 
 
@@ -117,10 +127,15 @@ def test_align_plus_follows_content_to_a_farther_date():
     reference = {"2021-02-18": ["Ukraine được mời"], "2021-02-21": NATO}
     scores = rouge.timeline_scores(system, reference)
     # by date alone 02-19 takes 02-18 (cost 1/2 < 2/3) and shares nothing; with content 02-21 costs
-    # 2/3·(1 - 1) = 0 and its 4 syllables count at 1/3. Recall: each reference date has only 02-19.
+    # 2/3·(1 - 1) = 0 and its 4 syllables count at 1/3.
     assert scores["align-1"].precision == 0.0
     assert scores["align+-1"].precision == pytest.approx(1 / 3)
-    assert scores["align-1"].recall == scores["align+-1"].recall == pytest.approx((4 / 3) / 7)
+    # recall: one-to-one, 02-19 goes to 02-18 and 02-21 is left alone; m:1, each takes 02-19
+    assert scores["align-1"].recall == 0.0
+    assert scores["align+-1"].recall == pytest.approx((4 / 3) / 7)
+    assert rouge.align_rouge(system, reference, 1, many_to_one=True).recall == pytest.approx((4 / 3) / 7)
+    plus = rouge.align_rouge(system, reference, 1, content=True)  # align+ (1:1) follows content too
+    assert plus.precision == pytest.approx(1 / 3) and plus.recall == pytest.approx((4 / 3) / 7)
 
 
 def test_align_maps_month_year_and_range_to_their_first_day():
@@ -147,3 +162,43 @@ def test_align_maps_month_year_and_range_to_their_first_day():
 def test_empty_timelines_score_zero(system, reference):
     for name, score in rouge.timeline_scores(system, reference).items():
         assert score.precision == score.recall == score.f1 == 0.0, name
+
+
+def test_hungarian_finds_the_cheapest_one_to_one_assignment():
+    # greedy (each row its cheapest free column, in order) would take (0, 0) and pay 1 + 10
+    assert rouge.hungarian(np.array([[1.0, 2.0], [1.0, 10.0]])) == [(0, 1), (1, 0)]  # 2 + 1
+    # more rows than columns: one row stays unassigned
+    assert rouge.hungarian(np.array([[5.0], [1.0], [3.0]])) == [(1, 0)]
+    assert rouge.hungarian(np.array([[4.0, 1.0, 3.0], [2.0, 0.0, 5.0]])) == [(0, 1), (1, 0)]  # 1 + 2 < 3 + 0
+    assert rouge.hungarian(np.zeros((0, 3))) == []
+
+
+def test_average_is_f_of_mean_precision_and_mean_recall():
+    mean = rouge.average([rouge.Score(1.0, 0.0), rouge.Score(0.0, 1.0)])
+    assert (mean.precision, mean.recall, mean.f1) == (0.5, 0.5, 0.5)  # the mean of the two F is 0
+    assert rouge.average([]).f1 == 0.0
+
+
+def test_english_units_are_rouge_155_with_stemming_and_stopwords():
+    english = rouge.english()
+    # lower case, [a-z0-9] runs, "-" splits; SMART stopwords ("the", "up", "of", "is", "says") dropped; only
+    # words longer than 3 characters stemmed (Porter); WordNet exceptions first ("children")
+    assert english.tokens("The Clean-Up of the Gulf is ongoing, BP says -LRB- 84km -RRB-") == [
+        "clean", "gulf", "ongo", "bp", "lrb", "84km", "rrb",
+    ]  # fmt: skip
+    assert english.tokens("Children running ran was explosions") == ["child", "run", "ran", "explos"]
+    assert english.tokens("Hà Nội") == []  # "h", "n", "i" as ROUGE-1.5.5 splits them: SMART stopwords
+    # the align+ content cost is on raw whitespace tokens, as tilse's ROUGE approximation
+    assert english.approximate("The Clean-Up .") == ["The", "Clean-Up", "."]
+    assert rouge.rouge_n("oil spills", "the spilled oil", 1, english).f1 == 1.0
+
+
+def test_english_timeline_scores_use_the_english_units():
+    system = {"2010-04-20": ["The rig explodes ."]}
+    reference = {"2010-04-20": ["An explosion on the rig kills 11 ."], "2010-04-22": ["The rig sinks ."]}
+    scores = rouge.timeline_scores(system, reference, rouge.english())
+    # units: [rig, explod] against [explos, rig, kill, 11] and [rig, sink]: "rig" is shared
+    assert scores["align+-1"].precision == pytest.approx(1 / 2)
+    # m:1 recall: 04-20 takes 04-20 ("rig", 1/1) and 04-22 takes 04-20 too ("rig" at 1/3)
+    assert scores["align+-1"].recall == pytest.approx((1 + 1 / 3) / 6)
+    assert scores["align-1"].recall == pytest.approx(1 / 6)  # one-to-one: 04-22 is left alone

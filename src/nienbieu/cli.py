@@ -609,9 +609,9 @@ def eval_timeline(
     reference: Annotated[Path, typer.Argument(help="Reference timeline JSON.", exists=True)],
     as_json: JsonFlag = False,
 ) -> None:
-    """Date F1, concatenation, agreement and alignment (align m:1, align+ m:1) ROUGE-1/2
-    (Martschat & Markert 2017) between two timelines: `nienbieu timeline -f json` output or
-    `{"YYYY-MM-DD": ["sentence", ...]}`."""
+    """Date F1, concatenation, agreement and alignment ROUGE-1/2 (Martschat & Markert 2017:
+    `align-n` one-to-one, `align+-n` align+ m:1, the AR-n of TLS papers) between two timelines:
+    `nienbieu timeline -f json` output or `{"YYYY-MM-DD": ["sentence", ...]}`."""
     with _bad_gold_exits():
         pair = evaluation.read_timeline(system), evaluation.read_timeline(reference)
     _print_scores(rouge.timeline_scores(*pair), as_json)

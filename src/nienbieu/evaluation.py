@@ -6,15 +6,19 @@ strict-span precision/recall/F1, and value and type accuracy over strictly match
 
 from __future__ import annotations
 
+import bisect
 import json
+import re
+import unicodedata
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 from nienbieu import timex
+from nienbieu.models import Sentence
 
 
 @dataclass(frozen=True, slots=True)
@@ -357,3 +361,519 @@ def scores_report(scores: dict[str, Any]) -> str:
     return "\n".join(
         f"{name:12s} P {s.precision:.4f}  R {s.recall:.4f}  F1 {s.f1:.4f}" for name, s in scores.items()
     )
+
+
+# --- quotations and their speakers ---------------------------------------------------
+#
+# Gold JSONL (docs/quotes-annotation.md): one row per quotation-mark span of an MDS article's
+# body file, offsets of the text inside the marks. The product is run on the whole article
+# (cleaning, analysis, names linked across its cluster) and each quote it reports is located
+# back in the body file, since cleaning may drop or respell text; everything is then scored on
+# body offsets, so the gold never has to know how the product splits sentences.
+
+QUOTE_KINDS = ("direct", "partial", "scare", "name")
+ATTRIBUTABLE = ("direct", "partial")  # somebody's words; scare quotes and names are nobody's
+QUOTE_PATTERNS = (
+    "before-colon",
+    "after-verb",
+    "inside",
+    "continuation",
+    "pronoun",
+    "addressee",
+    "unnamed",
+    "in-clause",
+    "other",
+)
+# Gold speakers that name nobody: the product has no unnamed-source marker, so for these the
+# right answer is a quote with no speaker ("(không rõ)" in `nienbieu quotes`).
+NO_NAME = ("UNNAMED", "UNKNOWN")
+# The product's own threshold (`entities._QUOTED`): 8 characters inside the marks.
+MIN_QUOTE_CHARS = 8
+# Folded to one mark when text is located: cleaning may straighten or curl quotation marks.
+_QUOTE_MARKS = '“”"«»„‟'
+
+
+@dataclass(frozen=True, slots=True)
+class GoldQuote:
+    article: str  # cluster_<id>/<doc_id>
+    start: int
+    end: int
+    text: str
+    kind: str
+    speaker: str
+    speaker_text: str
+    pattern: str
+
+
+@dataclass(frozen=True, slots=True)
+class FoundQuote:
+    """A quote a system reports, in body offsets (marks excluded)."""
+
+    start: int
+    end: int
+    text: str
+    speaker: str | None
+
+
+@dataclass(slots=True)
+class QuoteArticle:
+    id: str  # cluster_<id>/<doc_id>
+    body: str
+    gold: list[GoldQuote]
+    found: list[FoundQuote] = field(default_factory=list)
+    unmapped: int = 0  # quotes the system reported that could not be located in the body
+
+
+def read_quote_gold(path: str | Path) -> list[GoldQuote]:
+    rows = []
+    for number, row in _gold_lines(path):
+        try:
+            gold = GoldQuote(
+                str(row["article"]),
+                int(row["start"]),
+                int(row["end"]),
+                str(row["text"]),
+                str(row["kind"]),
+                str(row["speaker"]),
+                str(row.get("speaker_text", "")),
+                str(row.get("pattern", "-")),
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise GoldFormatError(f"{path}:{number}: {exc}") from exc
+        if gold.kind not in QUOTE_KINDS:
+            raise GoldFormatError(f"{path}:{number}: unknown kind {gold.kind!r}")
+        if gold.kind in ATTRIBUTABLE and gold.pattern not in QUOTE_PATTERNS:
+            raise GoldFormatError(f"{path}:{number}: unknown pattern {gold.pattern!r}")
+        if not 0 <= gold.start < gold.end:
+            raise GoldFormatError(f"{path}:{number}: bad offsets {gold.start}-{gold.end}")
+        rows.append(gold)
+    return rows
+
+
+def quote_articles(
+    gold: Iterable[GoldQuote], clusters: Path, names: Iterable[str] | None = None
+) -> list[QuoteArticle]:
+    """Every article (`*.body.txt`) of the clusters `names` (default: those the gold names)
+    under `clusters`, with its gold quotations; gold offsets are checked against the bodies.
+    An article without gold rows has no quotation to find: whatever a system reports there
+    is spurious."""
+    by_article: dict[str, list[GoldQuote]] = {}
+    for g in gold:
+        by_article.setdefault(g.article, []).append(g)
+    wanted = sorted(set(names) if names is not None else {a.split("/")[0] for a in by_article})
+    articles = []
+    for cluster in wanted:
+        folder = clusters / cluster
+        if not folder.is_dir():
+            raise GoldFormatError(f"{folder}: no such cluster folder")
+        for body_file in sorted(folder.glob("*.body.txt")):
+            key = f"{cluster}/{body_file.name.removesuffix('.body.txt')}"
+            body = body_file.read_text(encoding="utf-8")
+            rows = sorted(by_article.pop(key, []), key=lambda g: g.start)
+            for g in rows:
+                if body[g.start : g.end] != g.text:
+                    raise GoldFormatError(f"{key}: offsets {g.start}-{g.end} do not give {g.text!r}")
+            articles.append(QuoteArticle(key, body, rows))
+    stray = [a for a in by_article if a.split("/")[0] in wanted]
+    if stray:
+        raise GoldFormatError(f"gold rows for articles not found under {clusters}: {', '.join(stray[:5])}")
+    return articles
+
+
+def mds_info(body_file: Path) -> tuple[str | None, str | None]:
+    """TITLE (word-segmented in the file: "máy_bay ," back to "máy bay,") and TIME (ISO) of
+    the `.info.txt` beside an MDS `.body.txt`, as bench/mds.py reads them."""
+    from datetime import datetime
+
+    info = body_file.with_name(body_file.name.replace(".body.txt", ".info.txt"))
+    fields = dict(line.partition(":")[::2] for line in info.read_text(encoding="utf-8").splitlines())
+    fields = {k.strip(): v.strip() for k, v in fields.items()}
+    title = re.sub(r"\s+([,.;:!?%)\]])", r"\1", fields.get("TITLE", "").replace("_", " "))
+    title = re.sub(r"\s+", " ", re.sub(r"([(\[])\s+", r"\1", title)).strip()
+    when = fields.get("TIME")
+    published = datetime.strptime(when, "%d/%m/%Y %H:%M").isoformat() if when else None
+    return title or None, published
+
+
+def _fold(text: str) -> tuple[str, list[int]]:
+    """`text` without spaces, diacritics, case or kind of quotation mark, and for each character
+    kept its offset in `text`: a sentence the cleaning re-spaced or re-accented ("hoà" as
+    "hòa") is still found in the body file it came from."""
+    chars: list[str] = []
+    offsets: list[int] = []
+    for index, ch in enumerate(text):
+        if ch.isspace():
+            continue
+        if ch in _QUOTE_MARKS:
+            ch = '"'
+        base = unicodedata.normalize("NFD", ch)
+        for c in "".join(c for c in base if not unicodedata.combining(c)).casefold().replace("đ", "d"):
+            chars.append(c)
+            offsets.append(index)
+    return "".join(chars), offsets
+
+
+class _Body:
+    """A body file, searchable for texts the product derived from it."""
+
+    def __init__(self, body: str) -> None:
+        self.key, self.offsets = _fold(body)
+
+    def _nearest(self, needle: str, near: int, start: int = 0) -> int:
+        best, at = -1, self.key.find(needle, start)
+        while at >= 0:
+            if best < 0 or abs(at - near) < abs(best - near):
+                best = at
+            at = self.key.find(needle, at + 1)
+        return best
+
+    def span(self, first: int, length: int) -> tuple[int, int]:
+        """Body offsets of `length` folded characters from folded index `first`."""
+        return self.offsets[first], self.offsets[first + length - 1] + 1
+
+    def locate(self, text: str, near: int) -> int | None:
+        """Folded index of `text` (itself folded) nearest to folded index `near`; when the whole
+        is not there (cleaning changed something inside), its first and last 20 characters
+        close together."""
+        if not text:
+            return None
+        at = self._nearest(text, near)
+        if at >= 0:
+            return at
+        head, tail = text[:20], text[-20:]
+        first = self._nearest(head, near)
+        if first < 0:
+            return None
+        last = self.key.find(tail, first)
+        if last < 0 or last + len(tail) - first > 2 * len(text) + 20:
+            return None
+        return first
+
+    def locate_span(self, text: str, near: int) -> tuple[int, int] | None:
+        folded = _fold(text)[0]
+        at = self.locate(folded, near)
+        if at is None:
+            return None
+        whole = self.key.startswith(folded, at)
+        length = len(folded) if whole else self.key.find(folded[-20:], at) + len(folded[-20:]) - at
+        return self.span(at, length)
+
+
+@dataclass(slots=True)
+class _Placed:
+    """A sentence of the analysed article placed in the body: the folded index where it starts
+    there (-1 if not found) and the offsets of its folded characters in the sentence."""
+
+    at: int
+    offsets: list[int]
+    length: int
+
+    def index(self, offset: int) -> int:
+        """Folded body index of sentence offset `offset` (the next folded character)."""
+        return self.at + min(bisect.bisect_left(self.offsets, offset), max(self.length - 1, 0))
+
+
+def _place(body: _Body, sentences: list[Sentence]) -> list[_Placed]:
+    placed, cursor = [], 0
+    for sentence in sentences:
+        key, offsets = _fold(sentence.text)
+        at = body.key.find(key, cursor) if key else -1
+        if at < 0 and key:
+            at = body._nearest(key, cursor)
+        if at >= 0:
+            cursor = at + len(key)
+        placed.append(_Placed(at, offsets, len(key)))
+    return placed
+
+
+def _system_quotes(
+    body: _Body, sentences: list[Sentence], placed: list[_Placed]
+) -> tuple[list[FoundQuote], int]:
+    found, unmapped, cursor = [], 0, 0
+    for sentence, where in zip(sentences, placed, strict=True):
+        if where.at >= 0:
+            cursor = where.at
+        for q in sentence.quotes:
+            near = where.index(q.start) if where.at >= 0 else cursor
+            span = body.locate_span(q.text, near)
+            if span is None:
+                unmapped += 1
+                continue
+            found.append(FoundQuote(span[0], span[1], q.text, q.speaker))
+    return found, unmapped
+
+
+def quotation_spans(body: str) -> list[tuple[int, int]]:
+    """Every span between double quotation marks (“…”, «…», "…", and mixed pairs such as "…”)
+    with at least MIN_QUOTE_CHARS characters inside, marks excluded: the baseline's candidates.
+    Single marks are left out: ’ is also an apostrophe (O’Neill)."""
+    spans, opened = [], None
+    for index, ch in enumerate(body):
+        if ch in "“«" or (ch == '"' and opened is None):
+            opened = index
+        elif ch in '”»"' and opened is not None:
+            if len(body[opened + 1 : index].strip()) >= MIN_QUOTE_CHARS:
+                spans.append((opened + 1, index))
+            opened = None
+    return spans
+
+
+def _baseline_quotes(
+    body: _Body, text: str, sentences: list[Sentence], placed: list[_Placed]
+) -> list[FoundQuote]:
+    """Nearest preceding person: every quotation span is a quote, said by the last person
+    (product NER) named before it in its own or the previous sentence."""
+    starts, people = [], []  # body offset where each placed sentence starts; (sentence, start, end, name)
+    for number, (sentence, where) in enumerate(zip(sentences, placed, strict=True)):
+        if where.at < 0 or not where.length:
+            continue
+        starts.append((body.offsets[where.at], number))
+        for m in sentence.mentions:
+            if m.type == "PER":
+                first, last = where.index(m.start), where.index(max(m.end - 1, m.start))
+                people.append((number, body.offsets[first], body.offsets[last] + 1, m.canonical or m.text))
+    found = []
+    for start, end in quotation_spans(text):
+        before = [n for s, n in starts if s <= start]
+        speaker = None
+        if before:
+            own = before[-1]
+            near = [p for p in people if p[0] in (own - 1, own) and p[2] <= start]
+            if near:
+                speaker = max(near, key=lambda p: p[2])[3]
+        found.append(FoundQuote(start, end, text[start:end], speaker))
+    return found
+
+
+def analyse_quotes(
+    articles: list[QuoteArticle], clusters: Path, segmenter: str | None = None
+) -> dict[str, list[QuoteArticle]]:
+    """Run the product on every article — `clean.clean` with the TITLE and TIME of its
+    `.info.txt`, `pipeline.analyze`, then names linked across its cluster as `nienbieu quotes`
+    does over its scope — and return the articles with the quotes of each system, in body
+    offsets: "ours" (the product) and "baseline" (nearest preceding person)."""
+    from nienbieu import clean, entities, pipeline
+    from nienbieu.models import RawDocument
+
+    by_cluster: dict[str, list[QuoteArticle]] = {}
+    for a in articles:
+        by_cluster.setdefault(a.id.split("/")[0], []).append(a)
+    ours, baseline = [], []
+    for members in by_cluster.values():
+        analysed = []
+        for a in members:
+            body_file = clusters / f"{a.id}.body.txt"
+            title, published = mds_info(body_file)
+            raw = RawDocument(source=str(body_file), text=a.body, title=title, published=published)
+            analysed.append(pipeline.analyze(clean.clean(raw)[0], segmenter))
+        entities.link(analysed)
+        entities.canonical_speakers(analysed)
+        for a, article in zip(members, analysed, strict=True):
+            body = _Body(a.body)
+            placed = _place(body, article.sentences)
+            found, unmapped = _system_quotes(body, article.sentences, placed)
+            ours.append(QuoteArticle(a.id, a.body, a.gold, found, unmapped))
+            baseline.append(
+                QuoteArticle(a.id, a.body, a.gold, _baseline_quotes(body, a.body, article.sentences, placed))
+            )
+    return {"ours": ours, "baseline": baseline}
+
+
+@dataclass(slots=True)
+class PatternCounts:
+    gold: int = 0
+    detected: int = 0  # matched by a system quote
+    correct: int = 0  # matched, with the gold speaker
+
+    def as_dict(self) -> dict[str, float | int]:
+        return {
+            "gold": self.gold,
+            "detected": self.detected,
+            "correct": self.correct,
+            "detection_recall": round(self.detected / self.gold, 4) if self.gold else 0.0,
+            "speaker_accuracy": round(self.correct / self.detected, 4) if self.detected else 0.0,
+            "attribution_recall": round(self.correct / self.gold, 4) if self.gold else 0.0,
+        }
+
+
+@dataclass(slots=True)
+class QuoteScores:
+    """Detection: a system quote is right when it matches a direct or partial gold quotation.
+    Attribution (end to end): right when it matches one and names its speaker. Both are over
+    every quote the system reports, with or without a speaker."""
+
+    articles: int = 0
+    detection: PRF = field(default_factory=PRF)
+    attribution: PRF = field(default_factory=PRF)
+    by_pattern: dict[str, PatternCounts] = field(
+        default_factory=lambda: {p: PatternCounts() for p in QUOTE_PATTERNS}
+    )
+    gold_kinds: Counter[str] = field(default_factory=Counter)
+    reported: Counter[str] = field(default_factory=Counter)  # gold spans of a kind reported as quotes
+    attributed: Counter[str] = field(default_factory=Counter)  # … and given a speaker
+    unmapped: int = 0
+    errors: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def speaker_accuracy(self) -> float:
+        return self.attribution.tp / self.detection.tp if self.detection.tp else 0.0
+
+    def add(self, other: QuoteScores) -> None:
+        self.articles += other.articles
+        for mine, theirs in ((self.detection, other.detection), (self.attribution, other.attribution)):
+            mine.tp += theirs.tp
+            mine.predicted += theirs.predicted
+            mine.gold += theirs.gold
+        for name, counts in other.by_pattern.items():
+            own = self.by_pattern.setdefault(name, PatternCounts())
+            own.gold += counts.gold
+            own.detected += counts.detected
+            own.correct += counts.correct
+        self.gold_kinds.update(other.gold_kinds)
+        self.reported.update(other.reported)
+        self.attributed.update(other.attributed)
+        self.unmapped += other.unmapped
+        self.errors.extend(other.errors)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "articles": self.articles,
+            "detection": self.detection.as_dict(),
+            "speaker_accuracy": round(self.speaker_accuracy, 4),
+            "attribution": self.attribution.as_dict(),
+            "by_pattern": {p: c.as_dict() for p, c in self.by_pattern.items()},
+            "gold_kinds": dict(sorted(self.gold_kinds.items())),
+            "scare_and_name_reported": {k: self.reported[k] for k in ("scare", "name")},
+            "scare_and_name_attributed": {k: self.attributed[k] for k in ("scare", "name")},
+            "unmapped": self.unmapped,
+        }
+
+
+def _name_words(name: str) -> set[str]:
+    return set(re.findall(r"\w+", _plain(name)))
+
+
+def _plain(text: str) -> str:
+    """Lower case without diacritics, spaces kept."""
+    base = unicodedata.normalize("NFD", text)
+    return "".join(c for c in base if not unicodedata.combining(c)).casefold().replace("đ", "d")
+
+
+def same_speaker(gold: str, system: str | None) -> bool:
+    """The system names the gold speaker: for UNNAMED/UNKNOWN, by naming nobody; otherwise the
+    words of one name (case and diacritics aside) are all among the other's, so "Biden" is
+    "Joe Biden" and "ông Stoltenberg"'s "Stoltenberg" is "Jens Stoltenberg"."""
+    if gold in NO_NAME:
+        return system is None
+    if not system:
+        return False
+    ours, theirs = _name_words(system), _name_words(gold)
+    return bool(ours and theirs) and (ours <= theirs or theirs <= ours)
+
+
+def match_quotes(found: list[FoundQuote], gold: list[GoldQuote]) -> dict[int, int]:
+    """One-to-one matches (found index -> gold index) of spans that share at least half of the
+    shorter one, the largest shared stretches first."""
+    pairs = []
+    for i, f in enumerate(found):
+        for j, g in enumerate(gold):
+            shared = min(f.end, g.end) - max(f.start, g.start)
+            if shared > 0 and 2 * shared >= min(f.end - f.start, g.end - g.start):
+                pairs.append((-shared, i, j))
+    matched: dict[int, int] = {}
+    taken: set[int] = set()
+    for _, i, j in sorted(pairs):
+        if i not in matched and j not in taken:
+            matched[i] = j
+            taken.add(j)
+    return matched
+
+
+def _context(body: str, start: int, end: int, width: int = 100) -> str:
+    return body[max(0, start - width) : end + width // 2].replace("\n", " ")
+
+
+def score_quote_article(article: QuoteArticle) -> QuoteScores:
+    scores = QuoteScores(articles=1, unmapped=article.unmapped)
+    gold, found = article.gold, article.found
+    matched = match_quotes(found, gold)
+    for g in gold:
+        scores.gold_kinds[g.kind] += 1
+        if g.kind in ATTRIBUTABLE:
+            scores.by_pattern.setdefault(g.pattern, PatternCounts()).gold += 1
+    wanted = sum(g.kind in ATTRIBUTABLE for g in gold)
+    scores.detection.gold = scores.attribution.gold = wanted
+    scores.detection.predicted = scores.attribution.predicted = len(found)
+    for i, f in enumerate(found):
+        error = {"article": article.id, "text": f.text[:120], "system": f.speaker}
+        if i not in matched:
+            scores.errors.append(
+                error | {"kind": "spurious", "context": _context(article.body, f.start, f.end)}
+            )
+            continue
+        g = gold[matched[i]]
+        error |= {"gold": g.speaker, "context": _context(article.body, g.start, g.end)}
+        if g.kind not in ATTRIBUTABLE:
+            scores.reported[g.kind] += 1
+            scores.attributed[g.kind] += f.speaker is not None
+            scores.errors.append(error | {"kind": f"{g.kind}-reported"})
+            continue
+        scores.detection.tp += 1
+        counts = scores.by_pattern[g.pattern]
+        counts.detected += 1
+        if same_speaker(g.speaker, f.speaker):
+            scores.attribution.tp += 1
+            counts.correct += 1
+        else:
+            scores.errors.append(error | {"kind": "speaker", "pattern": g.pattern})
+    hit = set(matched.values())
+    for j, g in enumerate(gold):
+        if j not in hit and g.kind in ATTRIBUTABLE:
+            scores.errors.append(
+                {"article": article.id, "kind": "missed", "pattern": g.pattern, "text": g.text[:120],
+                 "gold": g.speaker, "context": _context(article.body, g.start, g.end)}
+            )  # fmt: skip
+    return scores
+
+
+def score_quotes(articles: Iterable[QuoteArticle]) -> QuoteScores:
+    total = QuoteScores()
+    for article in articles:
+        total.add(score_quote_article(article))
+    return total
+
+
+def quotes_report(results: dict[str, QuoteScores]) -> str:
+    """Systems side by side: detection, speaker accuracy, attribution, per pattern."""
+    names = list(results)
+    first = results[names[0]]
+    kinds = ", ".join(f"{k} {first.gold_kinds[k]}" for k in QUOTE_KINDS)
+    lines = [f"articles: {first.articles}   gold spans: {kinds}", ""]
+    head = f"{'':34s}" + "".join(f"{n:>22s}" for n in names)
+    lines.append(head)
+
+    def row(label: str, cell: Callable[[QuoteScores], str]) -> None:
+        lines.append(f"{label:34s}" + "".join(f"{cell(results[n]):>22s}" for n in names))
+
+    def prf(p: PRF) -> str:
+        return f"{p.precision:.3f}/{p.recall:.3f}/{p.f1:.3f}"
+
+    row("quotes reported", lambda s: str(s.detection.predicted))
+    row("detection P/R/F1", lambda s: prf(s.detection))
+    row(
+        "speaker accuracy (on detected)",
+        lambda s: f"{s.speaker_accuracy:.3f} ({s.attribution.tp}/{s.detection.tp})",
+    )
+    row("attribution P/R/F1", lambda s: prf(s.attribution))
+    row("scare quotes reported/attributed", lambda s: f"{s.reported['scare']}/{s.attributed['scare']}")
+    row("names reported/attributed", lambda s: f"{s.reported['name']}/{s.attributed['name']}")
+    row("quotes not located in the body", lambda s: str(s.unmapped))
+    lines += ["", "by pattern: gold, then per system detected / right speaker (attribution recall)"]
+    for pattern in QUOTE_PATTERNS:
+        counts = [results[n].by_pattern[pattern] for n in names]
+        cells = "".join(
+            f"{f'{c.detected} / {c.correct} ({c.correct / c.gold:.2f})' if c.gold else '-':>22s}"
+            for c in counts
+        )
+        lines.append(f"  {pattern:<14s} {counts[0].gold:>4d}{'':14s}" + cells)
+    return "\n".join(lines)

@@ -580,6 +580,53 @@ def eval_ner(
     _evaluate(gold, evaluation.read_ner_gold, score, evaluation.ner_report, as_json, errors)
 
 
+MDS_CLUSTERS = Path("shared") / "eval" / "vietnamese-mds" / "clusters"
+
+
+@eval_app.command("quotes")
+def eval_quotes(
+    gold: Annotated[Path, typer.Argument(help="Quotation gold JSONL (eval/quotes/gold.jsonl).", exists=True)],
+    articles: Annotated[
+        Path | None,
+        typer.Option(
+            "--articles",
+            help="The MDS clusters folder (default: shared/eval/vietnamese-mds/clusters above GOLD).",
+        ),
+    ] = None,
+    split_file: Annotated[
+        Path | None, typer.Option("--split-file", help="TOML with lists of clusters per part.", exists=True)
+    ] = None,
+    part: Annotated[
+        str, typer.Option("--part", help="With --split-file: dev (default), test, or all.")
+    ] = "dev",
+    as_json: JsonFlag = False,
+    errors: ErrorCount = 0,
+) -> None:
+    """Quotations found and attributed, against gold spans of the MDS article bodies
+    (docs/quotes-annotation.md), beside a nearest-preceding-person baseline: detection P/R/F1
+    (spans sharing half of the shorter), speaker accuracy, attribution P/R/F1, per pattern."""
+    folder = articles or next(
+        (p / MDS_CLUSTERS for p in gold.resolve().parents if (p / MDS_CLUSTERS).is_dir()), None
+    )
+    if folder is None or not folder.is_dir():
+        err.print("[red]error:[/] no MDS clusters folder; give it with --articles")
+        raise typer.Exit(Exit.ERROR)
+    with _bad_gold_exits():
+        names = evaluation.read_split(split_file, part) if split_file else None
+        found = evaluation.quote_articles(evaluation.read_quote_gold(gold), folder, names)
+    results = {
+        name: evaluation.score_quotes(a) for name, a in evaluation.analyse_quotes(found, folder).items()
+    }
+    if as_json:
+        _write_json(
+            {name: s.as_dict() for name, s in results.items()} | {"errors": results["ours"].errors[:errors]}
+        )
+        return
+    _write(evaluation.quotes_report(results))
+    for e in results["ours"].errors[:errors]:
+        _write(export.to_json(e, indent=None))
+
+
 RefFiles = Annotated[
     list[Path], typer.Option("--ref", help="Reference summary (repeat for several).", exists=True)
 ]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import bisect
 import json
 import re
+import tomllib
 import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
@@ -448,6 +449,18 @@ def read_quote_gold(path: str | Path) -> list[GoldQuote]:
             raise GoldFormatError(f"{path}:{number}: bad offsets {gold.start}-{gold.end}")
         rows.append(gold)
     return rows
+
+
+def read_split(path: str | Path, part: str) -> list[str]:
+    """The clusters of one part ("all": of every part) of a split file such as
+    eval/quotes/split.toml (`dev = [...]`, `test = [...]`)."""
+    try:
+        parts = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise GoldFormatError(f"{path}: {exc}") from exc
+    if part != "all" and part not in parts:
+        raise GoldFormatError(f"{path}: no part {part!r}; it has {', '.join(parts)}")
+    return [str(n) for name, listed in parts.items() if part in ("all", name) for n in listed]
 
 
 def quote_articles(

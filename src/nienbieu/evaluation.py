@@ -802,8 +802,11 @@ def match_quotes(found: list[FoundQuote], gold: list[GoldQuote]) -> dict[int, in
     return matched
 
 
-def _context(body: str, start: int, end: int, width: int = 100) -> str:
-    return body[max(0, start - width) : end + width // 2].replace("\n", " ")
+def _context(body: str, start: int, end: int) -> str:
+    """The quotation in ⟦ ⟧ with some text either side, a long one shortened: enough to see
+    who the article says spoke."""
+    inside = body[start:end] if end - start <= 90 else body[start : start + 80] + " … "
+    return f"{body[max(0, start - 110) : start]}⟦{inside}⟧{body[end : end + 60]}".replace("\n", " ")
 
 
 def score_quote_article(article: QuoteArticle) -> QuoteScores:

@@ -1,3 +1,4 @@
+import dataclasses
 import json
 from datetime import date
 from pathlib import Path
@@ -81,3 +82,201 @@ def test_every_gold_file_is_valid_and_the_test_sets_hold_enough_expressions():
         p.stem: sum(len(s.timexes) for s in evaluation.read_timex_gold(p)) for p in GOLD_DIR.glob("*.jsonl")
     }
     assert counts == {"mds-dev": 86, "mds-test": 72, "synthetic-dev": 105, "synthetic-test": 98}
+
+
+# --- quotations -----------------------------------------------------------------------
+
+
+def _quote(body, text, kind="direct", speaker="X", pattern="after-verb", article="cluster_1/1", nth=0):
+    start = -1
+    for _ in range(nth + 1):
+        start = body.index(text, start + 1)
+    return evaluation.GoldQuote(article, start, start + len(text), text, kind, speaker, "", pattern)
+
+
+def _found(body, text, speaker):
+    start = body.index(text)
+    return evaluation.FoundQuote(start, start + len(text), text, speaker)
+
+
+@pytest.mark.parametrize(
+    ("gold", "system", "same"),
+    [
+        ("Joe Biden", "Biden", True),  # one name's words among the other's
+        ("Jens Stoltenberg", "Stoltenberg", True),
+        ("Nguyễn Văn Biên", "nguyen van bien", True),  # case and diacritics aside
+        ("Hoa Xuân Oánh", "Hua Chunying", False),
+        ("Roy Keane", "Sir Alex", False),
+        ("Roy Keane", None, False),
+        ("UNNAMED", None, True),  # nobody named is the right answer for an unnamed source
+        ("UNKNOWN", None, True),
+        ("UNNAMED", "Lê Đình Thái Hằng", False),
+    ],
+)
+def test_speakers_are_the_same_name_whatever_its_length_and_accents(gold, system, same):
+    assert evaluation.same_speaker(gold, system) is same
+
+
+def test_spans_match_one_to_one_when_they_share_half_of_the_shorter():
+    gold = [
+        evaluation.GoldQuote("a", 0, 100, "", "direct", "X", "", "other"),
+        evaluation.GoldQuote("a", 110, 120, "", "scare", "NONE", "", "-"),
+    ]
+    found = [
+        evaluation.FoundQuote(40, 140, "", None),  # shares 60 with the first, 10 (all) with the second
+        evaluation.FoundQuote(0, 30, "", None),  # shares 30 with the first: half of 30, but taken
+        evaluation.FoundQuote(95, 112, "", None),  # shares 2 of its 17 with the second: too little
+    ]
+    assert evaluation.match_quotes(found, gold) == {0: 0}
+    # without the long one, the short one gets the first gold span
+    assert evaluation.match_quotes(found[1:], gold) == {0: 0}
+
+
+def test_scores_of_a_hand_made_article():
+    body = (
+        'Ông Kerry cho biết: "Mỹ sẽ không rút quân khỏi khu vực này". '
+        "Nga gọi đó là một “thiên đường” của “bọn khủng bố quốc tế”. "
+        "“Chúng tôi sẽ đáp trả thích đáng”, một quan chức giấu tên nói."
+    )
+    gold = [
+        _quote(body, "Mỹ sẽ không rút quân khỏi khu vực này", speaker="John Kerry", pattern="before-colon"),
+        _quote(body, "thiên đường", kind="scare", speaker="NONE", pattern="-"),
+        _quote(body, "bọn khủng bố quốc tế", kind="partial", speaker="Nga", pattern="in-clause"),
+        _quote(body, "Chúng tôi sẽ đáp trả thích đáng", speaker="UNNAMED", pattern="unnamed"),
+    ]
+    found = [
+        _found(body, "Mỹ sẽ không rút quân khỏi khu vực này", "Kerry"),  # right
+        _found(body, "thiên đường", "Kerry"),  # a scare quote attributed
+        _found(body, "Chúng tôi sẽ đáp trả thích đáng", "Kerry"),  # found, but the source is unnamed
+        _found(body, "Ông Kerry cho biết", None),  # nothing of the kind
+    ]
+    scores = evaluation.score_quotes([evaluation.QuoteArticle("cluster_1/1", body, gold, found)])
+    assert (scores.detection.tp, scores.detection.predicted, scores.detection.gold) == (2, 4, 3)
+    assert (scores.attribution.tp, scores.attribution.predicted, scores.attribution.gold) == (1, 4, 3)
+    assert scores.speaker_accuracy == 0.5
+    assert round(scores.attribution.f1, 4) == round(2 * (1 / 4) * (1 / 3) / (1 / 4 + 1 / 3), 4) == 0.2857
+    assert (scores.reported["scare"], scores.attributed["scare"]) == (1, 1)
+    assert scores.by_pattern["before-colon"].as_dict()["attribution_recall"] == 1.0
+    assert (scores.by_pattern["unnamed"].detected, scores.by_pattern["unnamed"].correct) == (1, 0)
+    assert scores.by_pattern["in-clause"].detected == 0
+    kinds = [(e["kind"], e.get("pattern")) for e in scores.errors]
+    assert kinds == [
+        ("scare-reported", None),
+        ("speaker", "unnamed"),
+        ("spurious", None),
+        ("missed", "in-clause"),
+    ]
+
+
+def test_candidate_spans_of_the_baseline_take_any_double_marks():
+    body = 'Ông nói “đáp trả thích đáng”, gọi là "vùng xám" và "Ý định thực sự của Nhật Bản” rồi “ok”.'
+    spans = [body[s:e] for s, e in evaluation.quotation_spans(body)]
+    # "ok" is under the 8 characters the product asks for too
+    assert spans == ["đáp trả thích đáng", "vùng xám", "Ý định thực sự của Nhật Bản"]
+
+
+def test_a_respelled_sentence_is_found_in_the_body():
+    # cleaning writes tone marks one way ("hòa"), respaces, and may change the kind of mark
+    text = "Ông nói:  “Hoà bình là  mục tiêu” ,  rồi đi."
+    body = evaluation._Body(text)
+    wanted = evaluation._fold('"Hòa bình là mục tiêu"')[0]
+    at = body.locate(wanted, 0)
+    assert at is not None
+    assert text[slice(*body.span(at, len(wanted)))] == "“Hoà bình là  mục tiêu”"
+    assert body.locate_span("Hòa bình là mục tiêu", 0) == (11, 32)
+
+
+def test_gold_offsets_are_checked_against_the_body_files(tmp_path):
+    (tmp_path / "cluster_1").mkdir()
+    (tmp_path / "cluster_1" / "7.body.txt").write_text("Ông nói “hòa bình là mục tiêu”.", encoding="utf-8")
+    gold = [evaluation.GoldQuote("cluster_1/7", 9, 20, "hòa bình", "direct", "X", "", "other")]
+    with pytest.raises(evaluation.GoldFormatError, match=r"cluster_1/7: offsets 9-20"):
+        evaluation.quote_articles(gold, tmp_path)
+
+
+# A real excerpt: cluster_24/12209436 of the MDS set (VietnamNet, 19/10/2013), with its gold rows.
+EXCERPT = (
+    "Bộ trưởng Bộ Giao thông Lào Sommad Pholsena bày tỏ sự thất vọng khi ông chờ đợi sự giúp đỡ hơn nữa "
+    'tại hiện trường vụ tai nạn. "Thật khó để tìm kiếm các thi thể dưới nước," ông Sommad nói với các '
+    "phóng viên. Trước đó, Bộ trưởng Bộ Giao thông Thái Lan Chadchart Sittipunt cho biết Hải quân Thái ban "
+    "đầu đã cử các thợ lặn tới hỗ trợ nhưng công việc của họ trở nên rất phức tạp bởi dòng chảy mạnh, "
+    "nước sâu tới 10m và tầm nhìn kém trong con sông đục ngầu. Ông cũng nói rằng các tàu đánh cá bằng "
+    "lưới rà của Hải quân cũng được gửi đến tiếp viện vào hôm 18/10 để quét toàn bộ dòng sông với những "
+    "chiếc lưới khổng lồ nhằm định vị thân máy bay, cùng với một nhóm bác sĩ pháp y để giúp xác định các "
+    'nạn nhân. "Chúng tôi nghĩ rằng máy bay đã bị gãy làm đôi. Phần đuôi của máy bay có chứa hộp đen," '
+    "ông Chadchart nói trong một cuộc điện đàm sau khi gặp gỡ với người đồng cấp Lào ở Pakse. "
+    '"Nhiều thi thể được tin là vẫn mắc kẹt trong máy bay hoặc đang trôi nổi trên sông."'
+)
+EXCERPT_GOLD = [
+    ("Thật khó để tìm kiếm các thi thể dưới nước,", "Sommad Pholsena", "addressee"),
+    (
+        "Chúng tôi nghĩ rằng máy bay đã bị gãy làm đôi. Phần đuôi của máy bay có chứa hộp đen,",
+        "Chadchart Sittipunt",
+        "after-verb",
+    ),
+    (
+        "Nhiều thi thể được tin là vẫn mắc kẹt trong máy bay hoặc đang trôi nổi trên sông.",
+        "Chadchart Sittipunt",
+        "continuation",
+    ),
+]
+
+
+def _excerpt_cluster(tmp_path):
+    folder = tmp_path / "clusters" / "cluster_24"
+    folder.mkdir(parents=True)
+    (folder / "12209436.body.txt").write_text(EXCERPT, encoding="utf-8")
+    (folder / "12209436.info.txt").write_text(
+        "TITLE: Công_tác cứu_hộ máy_bay rơi tại Lào gặp nhiều khó_khăn \nTIME: 19/10/2013 10:35\n",
+        encoding="utf-8",
+    )
+    rows = [
+        dataclasses.asdict(_quote(EXCERPT, text, speaker=who, pattern=pattern, article="cluster_24/12209436"))
+        | {"note": ""}
+        for text, who, pattern in EXCERPT_GOLD
+    ]
+    gold = tmp_path / "gold.jsonl"
+    gold.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n", encoding="utf-8")
+    return gold, tmp_path / "clusters"
+
+
+def test_the_product_and_the_baseline_on_a_real_excerpt(tmp_path):
+    gold, clusters = _excerpt_cluster(tmp_path)
+    articles = evaluation.quote_articles(evaluation.read_quote_gold(gold), clusters)
+    systems = evaluation.analyse_quotes(articles, clusters)
+    ours, baseline = systems["ours"][0], systems["baseline"][0]
+    # the product finds the two quotes with a speech verb beside them, each with its speaker, and
+    # not the follow-on quotation that has none
+    assert [(EXCERPT[f.start : f.end][:20], f.speaker) for f in ours.found] == [
+        ("Thật khó để tìm kiếm", "Sommad"),
+        ("Chúng tôi nghĩ rằng ", "Chadchart"),
+    ]
+    assert ours.unmapped == 0
+    scores = evaluation.score_quotes([ours])
+    assert (scores.detection.tp, scores.detection.predicted, scores.detection.gold) == (2, 2, 3)
+    assert scores.attribution.tp == 2
+    assert (scores.by_pattern["continuation"].gold, scores.by_pattern["continuation"].detected) == (1, 0)
+    # the baseline takes every span, and the nearest person before each: nobody is named in the
+    # sentence before "Chúng tôi nghĩ…", while the follow-on gets the right man by position
+    assert [f.speaker for f in baseline.found] == ["Sommad Pholsena", None, "Chadchart"]
+    scores = evaluation.score_quotes([baseline])
+    assert (scores.detection.tp, scores.attribution.tp) == (3, 2)
+
+
+def test_the_eval_quotes_command(tmp_path):
+    from typer.testing import CliRunner
+
+    from nienbieu.cli import app
+
+    gold, clusters = _excerpt_cluster(tmp_path)
+    split = tmp_path / "split.toml"
+    split.write_text('dev = ["cluster_24"]\ntest = ["cluster_2"]\n', encoding="utf-8")
+    args = ["eval", "quotes", str(gold), "--articles", str(clusters), "--split-file", str(split), "--json"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    scores = json.loads(result.output)
+    assert scores["ours"]["attribution"]["f1"] == 0.8
+    assert scores["baseline"]["attribution"]["f1"] == 0.6667
+    result = CliRunner().invoke(app, [*args[:-1], "--part", "train"])
+    assert result.exit_code == 1
+    assert "no part 'train'" in result.output

@@ -594,7 +594,12 @@ def eval_quotes(
         ),
     ] = None,
     split_file: Annotated[
-        Path | None, typer.Option("--split-file", help="TOML with lists of clusters per part.", exists=True)
+        Path | None,
+        typer.Option(
+            "--split-file",
+            help="TOML listing clusters per part; without it, every cluster GOLD names (test too).",
+            exists=True,
+        ),
     ] = None,
     part: Annotated[
         str, typer.Option("--part", help="With --split-file: dev (default), test, or all.")

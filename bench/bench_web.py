@@ -46,10 +46,12 @@ def build(n: int) -> Path:
     with tempfile.TemporaryDirectory() as tmp:
         bench_scale.write_corpus(n, Path(tmp))
         started = time.perf_counter()
-        with Store(OUT / "building.db") as store:
+        building = OUT / f"building-{n}.db"  # per size: two builds at once must not share a file
+        building.unlink(missing_ok=True)
+        with Store(building) as store:
             pipeline.ingest_paths([Path(tmp)], store, workers=2, segmenter="syllable")
         print(f"built a store of {n} articles in {time.perf_counter() - started:.0f} s")
-    (OUT / "building.db").rename(db)
+    building.rename(db)
     return db
 
 

@@ -91,7 +91,8 @@ def create_app(db: str | Path, settings: Settings | None = None) -> FastAPI:
     templates = Jinja2Templates(env=templating.environment())  # autoescaping, controls stripped
 
     def page(request: Request, name: str, context: dict[str, Any]) -> HTMLResponse:
-        return templates.TemplateResponse(request, name, context)
+        # a copy: the response adds the request to its context, and `context` may be a kept answer
+        return templates.TemplateResponse(request, name, {**context})
 
     def scope_of(
         story: int | None, query: str | None, entity: str | None, start: date | None, end: date | None

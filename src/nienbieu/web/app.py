@@ -129,6 +129,20 @@ def create_app(db: str | Path, settings: Settings | None = None) -> FastAPI:
         found = read(("timeline", scope, *size), lambda s: timeline_view.data(s, scope, *size))
         return page(request, "timeline.html", found)
 
+    def timeline_visual_page(
+        request: Request,
+        story: StoryQ = None,
+        query: str | None = None,
+        entity: str | None = None,
+        start: From = None,
+        end: To = None,
+    ) -> HTMLResponse:
+        """The same timeline as TimelineJS slides (served from /static: nothing from other sites)."""
+        scope = scope_of(story, query, entity, start, end)
+        size = (settings.timeline_dates, settings.timeline_sentences)
+        found = read(("timeline", scope, *size), lambda s: timeline_view.data(s, scope, *size))
+        return page(request, "timeline_visual.html", found)
+
     def brief_page(
         request: Request,
         story: StoryQ = None,
@@ -288,6 +302,9 @@ def create_app(db: str | Path, settings: Settings | None = None) -> FastAPI:
     routes: list[BaseRoute] = [
         APIRoute("/", stories_page, response_class=HTMLResponse, include_in_schema=False),
         APIRoute("/timeline", timeline_page, response_class=HTMLResponse, include_in_schema=False),
+        APIRoute(
+            "/timeline/visual", timeline_visual_page, response_class=HTMLResponse, include_in_schema=False
+        ),
         APIRoute("/brief", brief_page, response_class=HTMLResponse, include_in_schema=False),
         APIRoute("/search", search_page, response_class=HTMLResponse, include_in_schema=False),
         APIRoute(

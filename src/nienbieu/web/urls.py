@@ -30,6 +30,10 @@ def timeline(scope: Scope) -> str:
     return "/timeline" + _query(scope_params(scope))
 
 
+def timeline_visual(scope: Scope) -> str:
+    return "/timeline/visual" + _query(scope_params(scope))
+
+
 def brief(scope: Scope) -> str:
     return "/brief" + _query(scope_params(scope))
 

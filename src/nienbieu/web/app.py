@@ -155,10 +155,19 @@ def create_app(db: str | Path, settings: Settings | None = None) -> FastAPI:
         found = read(("brief", scope), lambda s: brief_view.data(s, scope, settings.brief_words))
         return page(request, "brief.html", found)
 
-    def search_page(request: Request, q: str = "", offset: Offset = 0) -> HTMLResponse:
+    def search_page(
+        request: Request,
+        q: Annotated[str, Query(max_length=500)] = "",
+        start: From = None,
+        end: To = None,
+        entity: str | None = None,
+        outlet: str | None = None,
+        offset: Offset = 0,
+    ) -> HTMLResponse:
+        filters = search.Filters(start, end, entity or None, outlet or None)
         found = read(
-            ("search", q, offset),
-            lambda s: search_view.data(s, q, search.Filters(), offset, settings.page_size),
+            ("search", q, filters, offset),
+            lambda s: search_view.data(s, q, filters, offset, settings.page_size),
         )
         return page(request, "search.html", found)
 

@@ -102,8 +102,9 @@ def _routes(port: int) -> dict[str, list[str]]:
 def run(db: Path, clients: int, requests: int, seed: int = 5) -> None:
     port = _port()
     start = "from nienbieu.cli import main; main()"
+    log = (OUT / "server.log").open("w")  # the server's own log, for the errors
     server = subprocess.Popen([sys.executable, "-c", start, "serve", "--db", str(db), "--port", str(port)],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+                              stdout=log, stderr=log)  # fmt: skip
     try:
         for _ in range(300):
             try:

@@ -213,3 +213,17 @@ def test_nienbieu_serve_answers_on_localhost(mixed_store):
     finally:
         server.terminate()
         server.wait(10)
+
+
+def test_a_page_and_its_api_route_share_an_answer_without_spoiling_it(mixed_store):
+    client = TestClient(create_app(mixed_store))  # a fresh app: nothing kept yet
+    assert client.get(f"/articles/{VTV}").status_code == 200
+    response = client.get(f"/api/articles/{VTV}")
+    assert response.status_code == 200 and response.json()["id"] == VTV
+
+
+def test_the_search_page_takes_the_cli_filters(client):
+    everything = client.get("/search?q=nato").text
+    later = client.get("/search?q=nato&from=2021-12-01").text
+    assert f"/articles/{VTV}" in everything and f"/articles/{VTV}" not in later
+    assert 'name="from" value="2021-12-01"' in later

@@ -162,3 +162,16 @@ def test_the_brief_page_renders_with_sources(site, page):
     _shot(page, "brief")
     page.goto(f"{site}/articles/{VTV}")
     assert page.locator(".text .ent").count() > 0
+
+
+def test_the_timelinejs_view_shows_the_same_dates(site, page):
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    found = json.load(urllib.request.urlopen(f"{site}/api/timeline?query=NATO"))["timeline"]
+    page.goto(f"{site}/timeline/visual?query=NATO")
+    page.wait_for_selector(".tl-timemarker", state="attached", timeout=15000)
+    page.wait_for_timeout(1500)
+    _shot(page, "timelinejs")
+    shown = page.locator(".tl-timemarker").count()
+    assert shown == len(found)
+    assert not [e for e in errors if "Content Security Policy" in e], errors

@@ -932,6 +932,10 @@ class Store:
         sql = f"SELECT a.id FROM articles a WHERE a.id NOT IN (SELECT article_id FROM duplicates){where}"
         return {row[0] for row in self.conn.execute(sql, params)}
 
+    def published_of(self, ids: Iterable[str]) -> dict[str, str | None]:
+        """The publication time (ISO, stated or inferred; None when unknown) of each article."""
+        return dict(_select_in(self.conn, "SELECT id, published FROM articles WHERE id IN (?*)", ids))
+
     def mentions(self, ids: Iterable[str]) -> list[tuple[str, Mention]]:
         """The recognised names in the articles `ids`, each with its article's id."""
         sql = ("SELECT article_id, start, end, text, type, canonical FROM mentions "

@@ -91,7 +91,8 @@ def create_app(db: str | Path, settings: Settings | None = None) -> FastAPI:
     templates = Jinja2Templates(env=templating.environment())  # autoescaping, controls stripped
 
     def page(request: Request, name: str, context: dict[str, Any]) -> HTMLResponse:
-        return templates.TemplateResponse(request, name, context)
+        # a copy: the response adds the request to its context, and `context` may be a kept answer
+        return templates.TemplateResponse(request, name, {**context})
 
     def scope_of(
         story: int | None, query: str | None, entity: str | None, start: date | None, end: date | None
@@ -128,6 +129,20 @@ def create_app(db: str | Path, settings: Settings | None = None) -> FastAPI:
         found = read(("timeline", scope, *size), lambda s: timeline_view.data(s, scope, *size))
         return page(request, "timeline.html", found)
 
+    def timeline_visual_page(
+        request: Request,
+        story: StoryQ = None,
+        query: str | None = None,
+        entity: str | None = None,
+        start: From = None,
+        end: To = None,
+    ) -> HTMLResponse:
+        """The same timeline as TimelineJS slides (served from /static: nothing from other sites)."""
+        scope = scope_of(story, query, entity, start, end)
+        size = (settings.timeline_dates, settings.timeline_sentences)
+        found = read(("timeline", scope, *size), lambda s: timeline_view.data(s, scope, *size))
+        return page(request, "timeline_visual.html", found)
+
     def brief_page(
         request: Request,
         story: StoryQ = None,
@@ -140,10 +155,19 @@ def create_app(db: str | Path, settings: Settings | None = None) -> FastAPI:
         found = read(("brief", scope), lambda s: brief_view.data(s, scope, settings.brief_words))
         return page(request, "brief.html", found)
 
-    def search_page(request: Request, q: str = "", offset: Offset = 0) -> HTMLResponse:
+    def search_page(
+        request: Request,
+        q: Annotated[str, Query(max_length=500)] = "",
+        start: From = None,
+        end: To = None,
+        entity: str | None = None,
+        outlet: str | None = None,
+        offset: Offset = 0,
+    ) -> HTMLResponse:
+        filters = search.Filters(start, end, entity or None, outlet or None)
         found = read(
-            ("search", q, offset),
-            lambda s: search_view.data(s, q, search.Filters(), offset, settings.page_size),
+            ("search", q, filters, offset),
+            lambda s: search_view.data(s, q, filters, offset, settings.page_size),
         )
         return page(request, "search.html", found)
 
@@ -287,6 +311,9 @@ def create_app(db: str | Path, settings: Settings | None = None) -> FastAPI:
     routes: list[BaseRoute] = [
         APIRoute("/", stories_page, response_class=HTMLResponse, include_in_schema=False),
         APIRoute("/timeline", timeline_page, response_class=HTMLResponse, include_in_schema=False),
+        APIRoute(
+            "/timeline/visual", timeline_visual_page, response_class=HTMLResponse, include_in_schema=False
+        ),
         APIRoute("/brief", brief_page, response_class=HTMLResponse, include_in_schema=False),
         APIRoute("/search", search_page, response_class=HTMLResponse, include_in_schema=False),
         APIRoute(

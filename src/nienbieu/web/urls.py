@@ -30,6 +30,10 @@ def timeline(scope: Scope) -> str:
     return "/timeline" + _query(scope_params(scope))
 
 
+def timeline_visual(scope: Scope) -> str:
+    return "/timeline/visual" + _query(scope_params(scope))
+
+
 def brief(scope: Scope) -> str:
     return "/brief" + _query(scope_params(scope))
 
@@ -43,8 +47,8 @@ def article(article_id: str, sentence: int | None = None) -> str:
     return f"/articles/{quote(article_id, safe='')}{anchor}"
 
 
-def search(query: str, offset: int = 0) -> str:
-    return "/search" + _query({"q": query, "offset": offset or None})
+def search(query: str, offset: int = 0, filters: dict[str, object] | None = None) -> str:
+    return "/search" + _query({"q": query, **(filters or {}), "offset": offset or None})
 
 
 def entity(name: str) -> str:

@@ -8,16 +8,23 @@ from typing import Any
 
 from nienbieu import entities, export, pipeline
 from nienbieu import timeline as timelines
-from nienbieu.scope import Scope
+from nienbieu.scope import EmptyScope, Scope, ids_in
 from nienbieu.store import Store
 from nienbieu.web import urls
 
 CHART_DAYS = 60  # most recent days drawn; older mentions still count in the totals
+# A common name ("Hà Nội") is in thousands of articles: the page is built from the latest of them.
+ARTICLES = 200
 
 
 def data(store: Store, name: str, dates: int = 10, sentences: int = 2) -> dict[str, Any]:
     scope = Scope(entity=name)
-    articles, found = pipeline.corpus_entities(store, scope)  # EmptyScope when no article names it
+    naming = ids_in(store, scope) or set()
+    if not naming:
+        raise EmptyScope(scope)
+    latest = sorted(store.published_of(naming).items(), key=lambda kv: (kv[1] or "", kv[0]))[-ARTICLES:]
+    articles = store.articles(canonical_only=True, ids=[a for a, _ in latest])
+    found = entities.link(articles)
     rows = export.entity_rows(found)
     same = entities.name_test(name)
     entity = next((r for r in rows if same(r["name"]) or any(same(a) for a in r["aliases"])), None)
@@ -35,6 +42,7 @@ def data(store: Store, name: str, dates: int = 10, sentences: int = 2) -> dict[s
         "mentions_by_day": [{"day": d, "mentions": n} for d, n in sorted(per_day.items())[-CHART_DAYS:] if n],
         **export.timeline_data(entries),
         "quotes": [q for q in quotes if q["speaker"] == canonical],
-        "articles": len(articles),
+        "articles": len(naming),
+        "articles_read": len(articles),
         "scope": urls.scope_params(scope),
     }

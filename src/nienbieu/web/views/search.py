@@ -17,8 +17,15 @@ def data(
     for row in page:
         marked = [(s, e, {"mark": "1"}) for s, e in row["highlights"]]
         row["pieces"] = segments(row["text"], marked)
+    shown = {
+        "from": filters.start and filters.start.isoformat(),
+        "to": filters.end and filters.end.isoformat(),
+        "entity": filters.entity,
+        "outlet": filters.outlet,
+    }
     return {
         "query": query,
+        "filters": shown,
         "hits": page,
         "offset": offset,
         "limit": limit,

@@ -21,6 +21,8 @@ def data(store: Store, scope: Scope, dates: int = 10, sentences: int = 2) -> dic
         "others": export.story_rows(others[1:]),
         "downloads": {fmt: urls.download("timeline", chosen, fmt) for fmt in export.TIMELINE_FORMATS},
         "brief": urls.brief(chosen),
+        "visual": urls.timeline_visual(chosen),
+        "text_view": urls.timeline(chosen),
     }
 
 

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from nienbieu import clean, ingest, pipeline
-from nienbieu.models import Article
+from nienbieu.models import Article, RawDocument
 from nienbieu.store import Store
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
@@ -214,3 +214,25 @@ def dump(db: Path) -> dict[str, list[tuple]]:
             columns = [r[1] for r in conn.execute(f"PRAGMA table_info({table})") if r[1] != "ingested_at"]
             dump[table] = sorted(conn.execute(f"SELECT {', '.join(columns)} FROM {table}"), key=repr)
     return dump
+
+
+# An article meant to run script in a web page: tags, an event handler, a javascript: link and url
+HOSTILE_WEB = (
+    "Tin nóng <script>window.pwned=1</script>\n\n"
+    'Hà Nội, ngày 5/3/2024 – Ông Nguyễn Văn An nói <img src=x onerror="window.pwned=1"> '
+    'rằng <a href="javascript:window.pwned=1">bấm đây</a> là an toàn.\n\n'
+    "Bộ Y tế cho biết ngày 4/3/2024 đã họp <svg onload=window.pwned=1></svg> về việc này."
+)
+
+
+def hostile_web_store(folder: Path) -> tuple[Path, str]:
+    """A store holding `HOSTILE_WEB` (title "<b>Tít</b>", url javascript:…), and its article id."""
+    db = folder / "hostile.db"
+    raw = RawDocument(
+        source="hostile.txt", text=HOSTILE_WEB, url="javascript:window.pwned=1", title="<b>Tít</b>"
+    )
+    with Store(db) as store:
+        article = pipeline.analyze(clean.clean(raw)[0], "syllable")
+        store.add([article])
+        pipeline.settle(store)
+    return db, article.id

@@ -12,14 +12,11 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from conftest import NHAT_22, U23, VTV
+from conftest import NHAT_22, U23, VTV, hostile_web_store
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
-from nienbieu import clean, pipeline
 from nienbieu.cli import app as cli
-from nienbieu.models import RawDocument
-from nienbieu.store import Store
 from nienbieu.web import create_app
 
 runner = CliRunner()
@@ -145,23 +142,10 @@ def test_pages_forbid_inline_script_and_framing(client):
     assert re.findall(r"<script[^>]*>", response.text) == ['<script src="/static/app.js" defer>']
 
 
-HOSTILE = (
-    "Tin nóng <script>window.pwned=1</script>\n\n"
-    'Hà Nội, ngày 5/3/2024 – Ông Nguyễn Văn An nói <img src=x onerror="window.pwned=1"> '
-    'rằng <a href="javascript:window.pwned=1">bấm đây</a> là an toàn.\n\n'
-    "Bộ Y tế cho biết ngày 4/3/2024 đã họp về việc này <svg onload=alert(1)>."
-)
-
-
 @pytest.fixture(scope="module")
 def hostile(tmp_path_factory) -> tuple[TestClient, str]:
-    db = tmp_path_factory.mktemp("web") / "hostile.db"
-    raw = RawDocument(source="hostile.txt", text=HOSTILE, url="javascript:alert(1)", title="<b>Tít</b>")
-    with Store(db) as store:
-        article = pipeline.analyze(clean.clean(raw)[0], "syllable")
-        store.add([article])
-        pipeline.settle(store)
-    return TestClient(create_app(db)), article.id
+    db, article_id = hostile_web_store(tmp_path_factory.mktemp("web"))
+    return TestClient(create_app(db)), article_id
 
 
 def test_article_text_is_escaped_everywhere(hostile):

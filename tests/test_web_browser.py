@@ -12,11 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import VTV
-
-from nienbieu import clean, pipeline
-from nienbieu.models import RawDocument
-from nienbieu.store import Store
+from conftest import VTV, hostile_web_store
 
 playwright = pytest.importorskip("playwright.sync_api")
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -55,24 +51,11 @@ def site(mixed_store: Path) -> Iterator[str]:
     yield from _serve(mixed_store)
 
 
-HOSTILE = (
-    "Tin nóng <script>window.pwned=1</script>\n\n"
-    'Hà Nội, ngày 5/3/2024 – Ông Nguyễn Văn An nói <img src=x onerror="window.pwned=1"> '
-    'rằng <a href="javascript:window.pwned=1">bấm đây</a> là an toàn.\n\n'
-    "Bộ Y tế cho biết ngày 4/3/2024 đã họp <svg onload=window.pwned=1></svg> về việc này."
-)
-
-
 @pytest.fixture(scope="module")
 def hostile_site(tmp_path_factory) -> Iterator[tuple[str, str]]:
-    db = tmp_path_factory.mktemp("browser") / "hostile.db"
-    raw = RawDocument(source="hostile.txt", text=HOSTILE, url="javascript:window.pwned=1", title="<b>Tít</b>")
-    with Store(db) as store:
-        article = pipeline.analyze(clean.clean(raw)[0], "syllable")
-        store.add([article])
-        pipeline.settle(store)
+    db, article_id = hostile_web_store(tmp_path_factory.mktemp("browser"))
     for base in _serve(db):
-        yield base, article.id
+        yield base, article_id
 
 
 @pytest.fixture(scope="module")

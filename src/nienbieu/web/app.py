@@ -11,7 +11,7 @@ from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
-from fastapi import FastAPI, Query, Request
+from fastapi import Depends, FastAPI, Query, Request
 from fastapi import Path as PathPart
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
@@ -94,11 +94,6 @@ def create_app(db: str | Path, settings: Settings | None = None) -> FastAPI:
         # a copy: the response adds the request to its context, and `context` may be a kept answer
         return templates.TemplateResponse(request, name, {**context})
 
-    def scope_of(
-        story: int | None, query: str | None, entity: str | None, start: date | None, end: date | None
-    ) -> Scope:
-        return Scope(story, query or None, entity or None, start, end)
-
     def entity(name: str) -> dict[str, Any]:
         size = (settings.timeline_dates, settings.timeline_sentences)
         return read(("entity", name, *size), lambda s: entity_view.data(s, name, *size))
@@ -118,40 +113,25 @@ def create_app(db: str | Path, settings: Settings | None = None) -> FastAPI:
 
     def timeline_page(
         request: Request,
-        story: StoryQ = None,
-        query: str | None = None,
-        entity: str | None = None,
-        start: From = None,
-        end: To = None,
+        scope: ScopeQ,
     ) -> HTMLResponse:
-        scope = scope_of(story, query, entity, start, end)
         size = (settings.timeline_dates, settings.timeline_sentences)
         found = read(("timeline", scope, *size), lambda s: timeline_view.data(s, scope, *size))
         return page(request, "timeline.html", found)
 
     def timeline_visual_page(
         request: Request,
-        story: StoryQ = None,
-        query: str | None = None,
-        entity: str | None = None,
-        start: From = None,
-        end: To = None,
+        scope: ScopeQ,
     ) -> HTMLResponse:
         """The same timeline as TimelineJS slides (served from /static: nothing from other sites)."""
-        scope = scope_of(story, query, entity, start, end)
         size = (settings.timeline_dates, settings.timeline_sentences)
         found = read(("timeline", scope, *size), lambda s: timeline_view.data(s, scope, *size))
         return page(request, "timeline_visual.html", found)
 
     def brief_page(
         request: Request,
-        story: StoryQ = None,
-        query: str | None = None,
-        entity: str | None = None,
-        start: From = None,
-        end: To = None,
+        scope: ScopeQ,
     ) -> HTMLResponse:
-        scope = scope_of(story, query, entity, start, end)
         found = read(("brief", scope), lambda s: brief_view.data(s, scope, settings.brief_words))
         return page(request, "brief.html", found)
 
@@ -180,14 +160,9 @@ def create_app(db: str | Path, settings: Settings | None = None) -> FastAPI:
 
     def download(
         kind: Annotated[str, PathPart(pattern="^(timeline|brief)$")],
-        story: StoryQ = None,
-        query: str | None = None,
-        entity: str | None = None,
-        start: From = None,
-        end: To = None,
+        scope: ScopeQ,
         fmt: Fmt = "md",
     ) -> Response:
-        scope = scope_of(story, query, entity, start, end)
         with store().snapshot():
             chosen, _ = api.choose(store(), scope)
             if kind == "timeline":
@@ -227,29 +202,19 @@ def create_app(db: str | Path, settings: Settings | None = None) -> FastAPI:
         return _page(response, rows, offset, limit)
 
     def api_timeline(
-        story: StoryQ = None,
-        query: str | None = None,
-        entity: str | None = None,
-        start: From = None,
-        end: To = None,
+        scope: ScopeQ,
         dates: Dates = 10,
         sentences: Sentences = 2,
     ) -> dict[str, Any]:
-        scope = scope_of(story, query, entity, start, end)
         return read(
             ("api-timeline", scope, dates, sentences),
             lambda s: api.timeline(s, api.choose(s, scope)[0], dates, sentences),
         )
 
     def api_brief(
-        story: StoryQ = None,
-        query: str | None = None,
-        entity: str | None = None,
-        start: From = None,
-        end: To = None,
+        scope: ScopeQ,
         words: Words = 150,
     ) -> dict[str, Any]:
-        scope = scope_of(story, query, entity, start, end)
         return read(("api-brief", scope, words), lambda s: api.brief(s, api.choose(s, scope)[0], words))
 
     def api_search(
@@ -277,16 +242,11 @@ def create_app(db: str | Path, settings: Settings | None = None) -> FastAPI:
 
     def api_entities(
         response: Response,
-        story: StoryQ = None,
-        query: str | None = None,
-        entity: str | None = None,
-        start: From = None,
-        end: To = None,
+        scope: ScopeQ,
         type: Kind = None,
         offset: Offset = 0,
         limit: Limit = 100,
     ) -> list[dict[str, Any]]:
-        scope = scope_of(story, query, entity, start, end)
         rows = read(("api-entities", scope, type), lambda s: api.entities(s, scope, type))
         return _page(response, rows, offset, limit)
 
@@ -295,16 +255,11 @@ def create_app(db: str | Path, settings: Settings | None = None) -> FastAPI:
 
     def api_quotes(
         response: Response,
-        story: StoryQ = None,
-        query: str | None = None,
-        entity: str | None = None,
-        start: From = None,
-        end: To = None,
+        scope: ScopeQ,
         who: str | None = None,
         offset: Offset = 0,
         limit: Limit = 100,
     ) -> list[dict[str, Any]]:
-        scope = scope_of(story, query, entity, start, end)
         rows = read(("api-quotes", scope, who or None), lambda s: api.quotes(s, scope, who or None))
         return _page(response, rows, offset, limit)
 
@@ -437,3 +392,17 @@ Kind = Annotated[str | None, Query(pattern="^(PER|ORG|LOC|MISC)$")]
 Fmt = Annotated[str, Query(alias="format", pattern="^(md|json|html|timelinejs)$")]
 Name = Annotated[str, PathPart(min_length=1, max_length=200)]
 ArticleId = Annotated[str, PathPart(pattern="^[0-9a-f]{8,64}$")]
+
+
+def _scope(
+    story: StoryQ = None,
+    query: str | None = None,
+    entity: str | None = None,
+    start: From = None,
+    end: To = None,
+) -> Scope:
+    """A scope from the query string, as the CLI's --story, --query, --entity, --from, --to."""
+    return Scope(story, query or None, entity or None, start, end)
+
+
+ScopeQ = Annotated[Scope, Depends(_scope)]

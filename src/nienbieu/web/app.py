@@ -111,27 +111,18 @@ def create_app(db: str | Path, settings: Settings | None = None) -> FastAPI:
         found = read(("stories", *args), lambda s: stories_view.data(s, *args))
         return page(request, "stories.html", found)
 
-    def timeline_page(
-        request: Request,
-        scope: ScopeQ,
-    ) -> HTMLResponse:
+    def timeline(scope: Scope) -> dict[str, Any]:
         size = (settings.timeline_dates, settings.timeline_sentences)
-        found = read(("timeline", scope, *size), lambda s: timeline_view.data(s, scope, *size))
-        return page(request, "timeline.html", found)
+        return read(("timeline", scope, *size), lambda s: timeline_view.data(s, scope, *size))
 
-    def timeline_visual_page(
-        request: Request,
-        scope: ScopeQ,
-    ) -> HTMLResponse:
+    def timeline_page(request: Request, scope: ScopeQ) -> HTMLResponse:
+        return page(request, "timeline.html", timeline(scope))
+
+    def timeline_visual_page(request: Request, scope: ScopeQ) -> HTMLResponse:
         """The same timeline as TimelineJS slides (served from /static: nothing from other sites)."""
-        size = (settings.timeline_dates, settings.timeline_sentences)
-        found = read(("timeline", scope, *size), lambda s: timeline_view.data(s, scope, *size))
-        return page(request, "timeline_visual.html", found)
+        return page(request, "timeline_visual.html", timeline(scope))
 
-    def brief_page(
-        request: Request,
-        scope: ScopeQ,
-    ) -> HTMLResponse:
+    def brief_page(request: Request, scope: ScopeQ) -> HTMLResponse:
         found = read(("brief", scope), lambda s: brief_view.data(s, scope, settings.brief_words))
         return page(request, "brief.html", found)
 

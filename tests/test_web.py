@@ -211,3 +211,30 @@ def test_the_search_page_takes_the_cli_filters(client):
     later = client.get("/search?q=nato&from=2021-12-01").text
     assert f"/articles/{VTV}" in everything and f"/articles/{VTV}" not in later
     assert 'name="from" value="2021-12-01"' in later
+
+
+def test_readers_asking_for_one_answer_at_once_wait_for_one_computation(tmp_path):
+    import threading
+
+    from nienbieu.web.app import _Memo
+
+    db = tmp_path / "s.db"
+    db.write_bytes(b"x")
+    memo, calls, gate = _Memo(db), [], threading.Event()
+
+    def slow() -> str:
+        calls.append(1)
+        gate.wait(5)
+        return "timeline"
+
+    found: list[str] = []
+    readers = [threading.Thread(target=lambda: found.append(memo.get(("t",), slow))) for _ in range(8)]
+    for r in readers:
+        r.start()
+    time.sleep(0.2)
+    gate.set()
+    for r in readers:
+        r.join()
+    assert found == ["timeline"] * 8 and len(calls) == 1
+    db.write_bytes(b"xy")  # the store changed: computed again
+    assert memo.get(("t",), lambda: "new") == "new"

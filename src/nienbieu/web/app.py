@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
+from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -302,6 +303,7 @@ class _Memo:
         self.files = (path, path.with_name(path.name + "-wal"))
         self.size = size
         self.found: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
+        self.running: dict[tuple[Any, ...], Future[Any]] = {}
         self.lock = threading.Lock()
 
     def state(self) -> tuple[tuple[int, int], ...]:
@@ -315,16 +317,34 @@ class _Memo:
         return tuple(stats)
 
     def get(self, key: tuple[Any, ...], compute: Callable[[], Any]) -> Any:
+        """The kept answer, or the one another thread is computing now (a page asked by twenty
+        readers at once is built once), or a new one."""
         key = (self.state(), *key)
         with self.lock:
             if key in self.found:
                 self.found.move_to_end(key)
                 return self.found[key]
-        value = compute()  # outside the lock: two threads may compute one answer, never wait on each other
+            running = self.running.get(key)
+            if running is None:
+                running = self.running[key] = Future()
+                mine = True
+            else:
+                mine = False
+        if not mine:
+            return running.result()
+        try:
+            value = compute()
+        except BaseException as exc:
+            running.set_exception(exc)
+            raise
+        finally:
+            with self.lock:
+                self.running.pop(key, None)
         with self.lock:
             self.found[key] = value
             while len(self.found) > self.size:
                 self.found.popitem(last=False)
+        running.set_result(value)
         return value
 
 

@@ -90,13 +90,22 @@ def cosine(a: SparseVector, b: SparseVector) -> float:
 
 
 def vectorize(texts: Sequence[str]) -> np.ndarray:
-    """L2-normalised TF-IDF rows (dense: the sets compared here are small)."""
+    """L2-normalised TF-IDF rows, dense. A term of one text only is no column of its own: each
+    row's such terms share one column of the row's own, holding their weights' norm. Every dot
+    product between rows, or between sums of rows (a centroid), is the same as over one column
+    per term, while a thousand sentences of news, with tens of thousands of terms most of them
+    in one sentence, make a matrix of a few thousand columns instead."""
     rows, df = sparse_vectors(texts)
-    vocab = {term: i for i, term in enumerate(df)}
-    matrix = np.zeros((len(texts), len(vocab)), dtype=np.float32)
+    vocab = {term: i for i, term in enumerate(t for t, n in df.items() if n > 1)}
+    matrix = np.zeros((len(texts), len(vocab) + len(texts)), dtype=np.float32)
     for i, row in enumerate(rows):
+        own = 0.0
         for term, weight in row.items():
-            matrix[i, vocab[term]] = weight
+            if term in vocab:
+                matrix[i, vocab[term]] = weight
+            else:
+                own += weight * weight
+        matrix[i, len(vocab) + i] = math.sqrt(own)
     return matrix
 
 
@@ -135,6 +144,7 @@ def mmr(
     # similarity of each candidate to the closest sentence already said or chosen
     overlap = (matrix @ said.T).max(axis=1) if said is not None and len(said) else np.zeros(len(scores))
     chosen: list[int] = []
+    similar = matrix @ matrix.T if k > 8 else None  # ranking a whole pool: every pair, once
     while len(chosen) < k:
         gain = np.where(pool & (overlap <= max_similarity), lam * scores - (1 - lam) * overlap, -np.inf)
         best = int(np.argmax(gain))
@@ -142,7 +152,7 @@ def mmr(
             break
         chosen.append(best)
         pool[best] = False
-        overlap = np.maximum(overlap, matrix @ matrix[best])
+        overlap = np.maximum(overlap, similar[best] if similar is not None else matrix @ matrix[best])
     return chosen
 
 

@@ -17,6 +17,7 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from nienbieu.cli import app as cli
+from nienbieu.store import Store
 from nienbieu.web import create_app
 
 runner = CliRunner()
@@ -238,3 +239,13 @@ def test_readers_asking_for_one_answer_at_once_wait_for_one_computation(tmp_path
     assert found == ["timeline"] * 8 and len(calls) == 1
     db.write_bytes(b"xy")  # the store changed: computed again
     assert memo.get(("t",), lambda: "new") == "new"
+
+
+def test_the_stories_page_comes_a_page_at_a_time(mixed_store):
+    from nienbieu.web.views import stories as stories_view
+
+    with Store(mixed_store, readonly=True) as store:
+        first = stories_view.data(store, limit=2)
+        second = stories_view.data(store, offset=2, limit=2)
+    assert (len(first["stories"]), first["more"], first["total"] > 2) == (2, True, True)
+    assert first["stories"][0]["id"] != second["stories"][0]["id"]

@@ -107,9 +107,10 @@ def create_app(db: str | Path, settings: Settings | None = None) -> FastAPI:
         end: To = None,
         outlet: str | None = None,
         entity: str | None = None,
+        offset: Offset = 0,
     ) -> HTMLResponse:
         args = (start, end, outlet or None, entity or None)
-        found = read(("stories", *args), lambda s: stories_view.data(s, *args))
+        found = read(("stories", *args, offset), lambda s: stories_view.data(s, *args, offset=offset))
         return page(request, "stories.html", found)
 
     def timeline(scope: Scope) -> dict[str, Any]:
@@ -181,36 +182,38 @@ def create_app(db: str | Path, settings: Settings | None = None) -> FastAPI:
     # --- JSON API: each returns what `nienbieu COMMAND --json` prints ------------------------------
 
     def api_stories(
-        response: Response,
         start: From = None,
         end: To = None,
         min_articles: MinArticles = 1,
         offset: Offset = 0,
         limit: Limit = 100,
-    ) -> list[dict[str, Any]]:
+    ) -> Response:
         rows = read(
             ("api-stories", start, end, min_articles), lambda s: api.stories(s, start, end, min_articles)
         )
-        return _page(response, rows, offset, limit)
+        return _page(rows, offset, limit)
 
     def api_timeline(
         scope: ScopeQ,
         dates: Dates = 10,
         sentences: Sentences = 2,
-    ) -> dict[str, Any]:
-        return read(
-            ("api-timeline", scope, dates, sentences),
-            lambda s: api.timeline(s, api.choose(s, scope)[0], dates, sentences),
+    ) -> Response:
+        return _Json(
+            read(
+                ("api-timeline", scope, dates, sentences),
+                lambda s: api.timeline(s, api.choose(s, scope)[0], dates, sentences),
+            )
         )
 
     def api_brief(
         scope: ScopeQ,
         words: Words = 150,
-    ) -> dict[str, Any]:
-        return read(("api-brief", scope, words), lambda s: api.brief(s, api.choose(s, scope)[0], words))
+    ) -> Response:
+        return _Json(
+            read(("api-brief", scope, words), lambda s: api.brief(s, api.choose(s, scope)[0], words))
+        )
 
     def api_search(
-        response: Response,
         q: Annotated[str, Query(min_length=1, max_length=500)],
         start: From = None,
         end: To = None,
@@ -218,42 +221,40 @@ def create_app(db: str | Path, settings: Settings | None = None) -> FastAPI:
         outlet: str | None = None,
         offset: Offset = 0,
         limit: Limit = 20,
-    ) -> list[dict[str, Any]]:
+    ) -> Response:
         filters = search.Filters(start, end, entity or None, outlet or None)
         rows = read(
             ("api-search", q, filters, offset + limit),
             lambda s: api.search_hits(s, q, filters, offset + limit),
         )
-        return _page(response, rows, offset, limit)
+        return _page(rows, offset, limit)
 
-    def api_articles(response: Response, offset: Offset = 0, limit: Limit = 100) -> list[dict[str, Any]]:
-        return _page(response, read(("api-articles",), api.articles), offset, limit)
+    def api_articles(offset: Offset = 0, limit: Limit = 100) -> Response:
+        return _page(read(("api-articles",), api.articles), offset, limit)
 
-    def api_article(article_id: ArticleId) -> dict[str, Any]:
-        return read(("article", article_id), lambda s: article_view.data(s, article_id))
+    def api_article(article_id: ArticleId) -> Response:
+        return _Json(read(("article", article_id), lambda s: article_view.data(s, article_id)))
 
     def api_entities(
-        response: Response,
         scope: ScopeQ,
         type: Kind = None,
         offset: Offset = 0,
         limit: Limit = 100,
-    ) -> list[dict[str, Any]]:
+    ) -> Response:
         rows = read(("api-entities", scope, type), lambda s: api.entities(s, scope, type))
-        return _page(response, rows, offset, limit)
+        return _page(rows, offset, limit)
 
-    def api_entity(name: Name) -> dict[str, Any]:
-        return entity(name)
+    def api_entity(name: Name) -> Response:
+        return _Json(entity(name))
 
     def api_quotes(
-        response: Response,
         scope: ScopeQ,
         who: str | None = None,
         offset: Offset = 0,
         limit: Limit = 100,
-    ) -> list[dict[str, Any]]:
+    ) -> Response:
         rows = read(("api-quotes", scope, who or None), lambda s: api.quotes(s, scope, who or None))
-        return _page(response, rows, offset, limit)
+        return _page(rows, offset, limit)
 
     routes: list[BaseRoute] = [
         APIRoute("/", stories_page, response_class=HTMLResponse, include_in_schema=False),
@@ -348,10 +349,17 @@ class _Memo:
         return value
 
 
-def _page(response: Response, rows: list[dict[str, Any]], offset: int, limit: int) -> list[dict[str, Any]]:
+class _Json(JSONResponse):
+    """JSON as the CLI's --json writes it (`export.to_json`), without FastAPI's re-validation of
+    answers that are JSON already (it cost more than building a kept answer)."""
+
+    def render(self, content: Any) -> bytes:
+        return export.to_json(content, indent=None).encode("utf-8")
+
+
+def _page(rows: list[dict[str, Any]], offset: int, limit: int) -> Response:
     """One page of a list; the whole list's size in X-Total-Count (the body keeps the CLI's shape)."""
-    response.headers["X-Total-Count"] = str(len(rows))
-    return rows[offset : offset + limit]
+    return _Json(rows[offset : offset + limit], headers={"X-Total-Count": str(len(rows))})
 
 
 def _handle_errors(app: FastAPI, templates: Jinja2Templates) -> None:

@@ -22,8 +22,8 @@ def scope_params(scope: Scope) -> dict[str, object]:
     }
 
 
-def stories() -> str:
-    return "/"
+def stories(filters: dict[str, object] | None = None, offset: int = 0) -> str:
+    return "/" + _query({**(filters or {}), "offset": offset or None})
 
 
 def timeline(scope: Scope) -> str:

@@ -17,6 +17,8 @@ def data(
     outlet: str | None = None,
     entity: str | None = None,
     min_articles: int = 1,
+    offset: int = 0,
+    limit: int = 50,
 ) -> dict[str, Any]:
     rows = api.stories(store, start, end, min_articles)
     if outlet:
@@ -28,4 +30,6 @@ def data(
         rows = [r for r in rows if r["id"] in told]
     filters = {"from": start and start.isoformat(), "to": end and end.isoformat(), "outlet": outlet,
                "entity": entity, "min_articles": min_articles}  # fmt: skip
-    return {"stories": rows, "filters": filters, "articles": store.count()}
+    page = rows[offset : offset + limit]  # a store of thousands of stories is read a page at a time
+    return {"stories": page, "total": len(rows), "offset": offset, "limit": limit,
+            "more": offset + limit < len(rows), "filters": filters, "articles": store.count()}  # fmt: skip

@@ -338,3 +338,32 @@ def test_naming_links_names_as_the_corpus_does():
     # "Biden" alone could be either Biden: only where the short name is written
     assert entities.naming("Biden", mentions) == {"2"}
     assert entities.naming("Putin", mentions) == set()
+
+
+def test_scare_quotes_and_titles_get_no_speaker():
+    article = _article(
+        "Thủ tướng Shinzo Abe nói Nhật Bản cần tăng cường năng lực quân sự. "
+        "Bắc Kinh chỉ trích việc Nhật Bản sử dụng cái gọi là “mối đe dọa bên ngoài” làm cái cớ.",
+        "Ca sĩ Đàm Vĩnh Hưng cho biết fan của anh lập tức “thức tỉnh”, "
+        "bình chọn cho ca khúc “Chiếc vòng cầu hôn”.",
+    )
+    quotes = [q for s in article.sentences for q in s.quotes]
+    assert [(q.text, q.speaker) for q in quotes] == [
+        ("mối đe dọa bên ngoài", None),
+        ("thức tỉnh", None),
+        ("Chiếc vòng cầu hôn", None),
+    ]
+
+
+def test_short_quotations_framed_as_speech_keep_their_speaker():
+    article = _article(
+        "Ông Stoltenberg nói: “Không bao giờ”.",
+        "“Hoàn toàn sai lầm”, ông Stoltenberg nói.",
+        "Ông Stoltenberg cho rằng đó là hành vi “khiêu khích trắng trợn”.",
+    )
+    quotes = [q for s in article.sentences for q in s.quotes]
+    assert [(q.text, q.speaker) for q in quotes] == [
+        ("Không bao giờ", "Stoltenberg"),
+        ("Hoàn toàn sai lầm", "Stoltenberg"),
+        ("khiêu khích trắng trợn", "Stoltenberg"),
+    ]

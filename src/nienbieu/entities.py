@@ -90,6 +90,8 @@ def _syllable_sets() -> dict[str, frozenset[tuple[str, ...]]]:
         "org_cues",
         "place_cues",
         "speech_verbs",
+        "quote_leads",
+        "name_leads",
         "misc_heads",
         "misc_cues",
         "org_tails",
@@ -742,9 +744,44 @@ def quotes(sentence: Sentence, previous_speaker: str | None = None) -> list[Quot
         outside = text[: match.start()] + " " * (match.end() - match.start()) + text[match.end() :]
         if not _has_speech_verb(outside):
             continue
-        speaker = _speaker(sentence, match.start(), match.end()) or previous_speaker
-        found.append(Quote(match.start(), match.end(), (match.group(1) or match.group(2)).strip(), speaker))
+        quoted = (match.group(1) or match.group(2)).strip()
+        if _named_or_scare(text, match.start(), match.end(), quoted):
+            speaker = None
+        else:
+            speaker = _speaker(sentence, match.start(), match.end()) or previous_speaker
+        found.append(Quote(match.start(), match.end(), quoted, speaker))
     return found
+
+
+# A quotation of at most this many words inside a clause is a term the writer marks ("cái gọi là
+# “mối đe dọa”", "fan lập tức “thức tỉnh”"), nobody's words, unless a speech verb frames it.
+SCARE_QUOTE_MAX_WORDS = 4
+_CLAUSE_END = re.compile(r"[.;:!?“”\"()]")
+
+
+def _named_or_scare(text: str, start: int, end: int, quoted: str) -> bool:
+    """Nobody's words: a title after the noun that names it ("ca khúc “…”", "chương trình
+    “…”"), a term after "cái gọi là", or a short quotation inside a clause: not introduced by a
+    colon ("X nói: “…”"), not followed by its speaker (“…”, X nói), and not opened by a word
+    that introduces reported speech ("X cho rằng “…”", "gọi đó là “…”")."""
+    before = text[:start].rstrip()
+    words = re.findall(r"\w+", before.lower())
+    if any(_ends_with(words, w) for w in _syllable_sets()["name_leads"]):
+        return True
+    if len(quoted.split()) > SCARE_QUOTE_MAX_WORDS:
+        return False
+    if before.endswith(":"):
+        return False
+    after = text[end:].lstrip()
+    if after[:1] in (",", "–", "-", "—"):
+        clause = _CLAUSE_END.split(after[1:], maxsplit=1)[0]
+        if _has_speech_verb(clause):
+            return False
+    return not any(_ends_with(words, w) for w in _syllable_sets()["quote_leads"])
+
+
+def _ends_with(words: list[str], entry: tuple[str, ...]) -> bool:
+    return len(words) >= len(entry) and tuple(words[-len(entry) :]) == entry
 
 
 def _has_speech_verb(outside: str) -> bool:

@@ -367,3 +367,35 @@ def test_short_quotations_framed_as_speech_keep_their_speaker():
         ("Hoàn toàn sai lầm", "Stoltenberg"),
         ("khiêu khích trắng trợn", "Stoltenberg"),
     ]
+
+
+def test_a_body_or_a_country_that_says_it_is_the_speaker():
+    article = _article(
+        "Ông Dmitry Peskov cho biết cuộc tập trận đã kết thúc. "
+        "Thông báo của Bộ Quốc phòng Nga cho biết: “Cả hai tên lửa đều bắn trúng mục tiêu đã định”.",
+        "“Các lực lượng tên lửa đã phóng một tên lửa đạn đạo Topol”, Bộ Quốc phòng Nga thông báo.",
+        "Thủ tướng Shinzo Abe thăm Mỹ. Đồng thời, Trung Quốc cho biết, máy bay quân đội của họ "
+        "“sẽ không xâm phạm không phận nước khác”.",
+    )
+    quotes = [q for s in article.sentences for q in s.quotes]
+    assert [(q.text.split()[0], q.speaker) for q in quotes] == [
+        ("Cả", "Bộ Quốc phòng Nga"),
+        ("Các", "Bộ Quốc phòng Nga"),
+        ("sẽ", "Trung Quốc"),
+    ]
+
+
+def test_a_body_in_a_persons_title_or_a_nationality_is_not_the_speaker():
+    article = _article(
+        "Chiến sĩ Nguyễn Minh Thắng (Đội CSGT số 1, Công an TP Hà Nội) cho biết: "
+        "“Chúng tôi đã xử lý nhiều trường hợp vi phạm”.",
+        "Trên trang cá nhân, tay vợt Rafael Nadal người Tây Ban Nha chia sẻ: "
+        "“Tôi rất tiếc vì không thể đến Basel”.",
+        "“Chúng tôi sẽ công bố kết quả vào tuần tới”, hãng RIA-Novosti dẫn lời ông Dmitry Peskov.",
+    )
+    quotes = [q for s in article.sentences for q in s.quotes]
+    assert [(q.text.split()[0], q.speaker) for q in quotes] == [
+        ("Chúng", "Nguyễn Minh Thắng"),
+        ("Tôi", "Rafael Nadal"),
+        ("Chúng", "Dmitry Peskov"),
+    ]

@@ -92,6 +92,7 @@ def _syllable_sets() -> dict[str, frozenset[tuple[str, ...]]]:
         "speech_verbs",
         "quote_leads",
         "name_leads",
+        "org_subject_leads",
         "misc_heads",
         "misc_cues",
         "org_tails",
@@ -789,7 +790,53 @@ def _has_speech_verb(outside: str) -> bool:
     return any(f" {' '.join(v)} " in lowered for v in _syllable_sets()["speech_verbs"])
 
 
+@cache
+def _speech_verb_pattern() -> re.Pattern[str]:
+    verbs = sorted(tables()["speech_verbs"], key=len, reverse=True)
+    return re.compile(r"(?<!\w)(?:" + "|".join(re.escape(v) for v in verbs) + r")(?!\w)", re.IGNORECASE)
+
+
+# Between a speaker and its speech verb: a few words ("đã", "hôm nay", "ngày 22/10"), no clause
+# punctuation.
+_SUBJECT_GAP = re.compile(r"(?:\s+[\w/()-]+){0,4}\s+")
+
+
+def _subject_speaker(sentence: Sentence, start: int, end: int) -> Mention | None:
+    """The subject of the speech verb that frames the quotation between start and end: the
+    mention just before the nearest speech verb before the quotation (with nothing but a few
+    words and a colon or comma between the verb and the quotation) or right after it (“…”,
+    Bộ Quốc phòng Nga cho biết). None when that verb cites somebody else ("dẫn lời")."""
+    text = sentence.text
+    verbs = [v for v in _speech_verb_pattern().finditer(text) if v.end() <= start or v.start() >= end]
+    before = [v for v in verbs if v.end() <= start and not re.search(r"[.;!?“”\"]", text[v.end() : start])]
+    after = [v for v in verbs if v.start() >= end and len(text[end : v.start()].split()) <= 8]
+    after = [v for v in after if not re.search(r"[.;:!?“”\"]", text[end : v.start()].lstrip(' .,”"–—-'))]
+    for verb in ([after[0]] if after else []) + ([before[-1]] if before else []):
+        if verb.group().lower() in _word_set("citing_verbs"):
+            continue
+        outside = [m for m in sentence.mentions if not (start <= m.start < end) and m.end <= verb.start()]
+        if verb.start() >= end:
+            outside = [m for m in outside if m.start >= end]
+        if outside and _SUBJECT_GAP.fullmatch(" " + text[outside[-1].end : verb.start()]):
+            return outside[-1] if _opens_clause(text, outside[-1]) else None
+    return None
+
+
+def _opens_clause(text: str, m: Mention) -> bool:
+    """The mention starts its clause, or follows only words that make a body the speaker
+    ("Thông báo của Bộ Quốc phòng Nga cho biết"): not "tay vợt người Tây Ban Nha", "Đại sứ Séc
+    tại Việt Nam", a body in a person's title."""
+    if text[: m.start].count("(") > text[: m.start].count(")"):
+        return False  # "Chiến sĩ Nguyễn Minh Thắng (Đội CSGT số 1, Công an TP Hà Nội) cho biết"
+    clause = re.split(r"[,.;:!?“”\"–—]", text[: m.start])[-1]
+    words = tuple(re.findall(r"\w+", clause.lower()))
+    return not words or words in _syllable_sets()["org_subject_leads"]
+
+
 def _speaker(sentence: Sentence, start: int, end: int) -> str | None:
+    subject = _subject_speaker(sentence, start, end)
+    if subject is not None and subject.type in ("ORG", "LOC"):
+        return subject.canonical or subject.text
     people = [m for m in sentence.mentions if m.type == "PER" and not (start <= m.start < end)]
     if not people:
         return None

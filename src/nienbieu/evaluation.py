@@ -14,12 +14,13 @@ import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 from nienbieu import timex
 from nienbieu.models import Sentence
+from nienbieu.nlp import fold
 
 
 @dataclass(frozen=True, slots=True)
@@ -493,19 +494,22 @@ def quote_articles(
     return articles
 
 
-def mds_info(body_file: Path) -> tuple[str | None, str | None]:
-    """TITLE (word-segmented in the file: "máy_bay ," back to "máy bay,") and TIME (ISO) of
-    the `.info.txt` beside an MDS `.body.txt`, as bench/mds.py reads them."""
-    from datetime import datetime
-
+def mds_fields(body_file: Path) -> dict[str, str]:
+    """The `KEY: value` fields (TITLE, TIME, SUMMARY, …) of the `.info.txt` beside an MDS
+    `.body.txt`."""
     info = body_file.with_name(body_file.name.replace(".body.txt", ".info.txt"))
-    fields = dict(line.partition(":")[::2] for line in info.read_text(encoding="utf-8").splitlines())
-    fields = {k.strip(): v.strip() for k, v in fields.items()}
-    title = re.sub(r"\s+([,.;:!?%)\]])", r"\1", fields.get("TITLE", "").replace("_", " "))
-    title = re.sub(r"\s+", " ", re.sub(r"([(\[])\s+", r"\1", title)).strip()
-    when = fields.get("TIME")
-    published = datetime.strptime(when, "%d/%m/%Y %H:%M").isoformat() if when else None
-    return title or None, published
+    fields = (line.partition(":") for line in info.read_text(encoding="utf-8").splitlines())
+    return {key.strip(): value.strip() for key, _, value in fields}
+
+
+def mds_detokenise(text: str) -> str:
+    """The `.info.txt` fields are word-segmented ("máy_bay ,"): back to plain text."""
+    text = re.sub(r"\s+([,.;:!?%)\]])", r"\1", text.replace("_", " "))
+    return re.sub(r"\s+", " ", re.sub(r"([(\[])\s+", r"\1", text)).strip()
+
+
+def mds_published(fields: dict[str, str]) -> datetime | None:
+    return datetime.strptime(fields["TIME"], "%d/%m/%Y %H:%M") if fields.get("TIME") else None
 
 
 def _fold(text: str) -> tuple[str, list[int]]:
@@ -676,7 +680,9 @@ def analyse_quotes(
         analysed = []
         for a in members:
             body_file = clusters / f"{a.id}.body.txt"
-            title, published = mds_info(body_file)
+            fields = mds_fields(body_file)
+            title, when = mds_detokenise(fields.get("TITLE", "")) or None, mds_published(fields)
+            published = when.isoformat() if when else None
             raw = RawDocument(source=str(body_file), text=a.body, title=title, published=published)
             analysed.append(pipeline.analyze(clean.clean(raw)[0], segmenter))
         entities.link(analysed)
@@ -763,13 +769,7 @@ class QuoteScores:
 
 
 def _name_words(name: str) -> set[str]:
-    return set(re.findall(r"\w+", _plain(name)))
-
-
-def _plain(text: str) -> str:
-    """Lower case without diacritics, spaces kept."""
-    base = unicodedata.normalize("NFD", text)
-    return "".join(c for c in base if not unicodedata.combining(c)).casefold().replace("đ", "d")
+    return set(re.findall(r"\w+", fold(name)))
 
 
 def same_speaker(gold: str, system: str | None) -> bool:

@@ -86,9 +86,13 @@ def test_the_article_page_marks_names_and_time_expressions(client):
     assert 'id="s0"' in html
 
 
-def test_the_entity_page_charts_mentions_and_tells_its_timeline(client):
+def test_the_entity_page_charts_mentions_and_tells_its_timeline(client, mixed_store):
     found = client.get("/api/entities/Stoltenberg").json()
     assert found["name"] == "Jens Stoltenberg"
+    # its quotations are those `quotes` gives him, speakers named as the CLI names them
+    said = [r for r in _cli_json(mixed_store, "quotes", "--json", "--entity", "Stoltenberg")
+            if r["speaker"] == "Jens Stoltenberg"]  # fmt: skip
+    assert [q["quote"] for q in found["quotes"]] == [r["quote"] for r in said] and len(said) == 14
     assert found["mentions_by_day"] and all(d["mentions"] > 0 for d in found["mentions_by_day"])
     html = client.get("/entities/Stoltenberg").text
     assert "<h1>Jens Stoltenberg</h1>" in html and "<rect" in html

@@ -514,16 +514,23 @@ def corpus_entities(store: Store, scope: Scope | None = None) -> tuple[list[Arti
     selects no article.
 
     Articles stored before entity recognition existed are analysed now, once."""
-    pending = set(store.without_entities())
     # no near-duplicate copies: a syndicated copy would count every name twice
     articles = articles_in(store, scope or Scope())
+    return articles, link_articles(store, articles)
+
+
+def link_articles(store: Store, articles: list[Article]) -> list[entities.Entity]:
+    """The entities of these stored articles, their names linked across them and their quotes'
+    speakers given canonical names (in place). Articles stored before entity recognition existed
+    are analysed now, once."""
+    pending = set(store.without_entities())
     if pending:
         recognised = [recognise_entities(a) for a in articles if a.id in pending]
         if not store.readonly:
             store.update_entities(recognised)
     found = entities.link(articles)
     entities.canonical_speakers(articles)
-    return articles, found
+    return found
 
 
 def corpus_quotes(articles: Iterable[Article], who: str | None = None) -> list[tuple[Article, Quote]]:

@@ -24,7 +24,7 @@ def data(store: Store, name: str, dates: int = 10, sentences: int = 2) -> dict[s
         raise EmptyScope(scope)
     latest = sorted(store.published_of(naming).items(), key=lambda kv: (kv[1] or "", kv[0]))[-ARTICLES:]
     articles = store.articles(canonical_only=True, ids=[a for a, _ in latest])
-    found = entities.link(articles)
+    found = pipeline.link_articles(store, articles)
     rows = export.entity_rows(found)
     same = entities.name_test(name)
     entity = next((r for r in rows if same(r["name"]) or any(same(a) for a in r["aliases"])), None)

@@ -130,14 +130,10 @@ def create_app(db: str | Path, settings: Settings | None = None) -> FastAPI:
 
     def search_page(
         request: Request,
+        filters: FiltersQ,
         q: Annotated[str, Query(max_length=500)] = "",
-        start: From = None,
-        end: To = None,
-        entity: str | None = None,
-        outlet: str | None = None,
         offset: Offset = 0,
     ) -> HTMLResponse:
-        filters = search.Filters(start, end, entity or None, outlet or None)
         found = read(
             ("search", q, filters, offset),
             lambda s: search_view.data(s, q, filters, offset, settings.page_size),
@@ -215,14 +211,10 @@ def create_app(db: str | Path, settings: Settings | None = None) -> FastAPI:
 
     def api_search(
         q: Annotated[str, Query(min_length=1, max_length=500)],
-        start: From = None,
-        end: To = None,
-        entity: str | None = None,
-        outlet: str | None = None,
+        filters: FiltersQ,
         offset: Offset = 0,
         limit: Limit = 20,
     ) -> Response:
-        filters = search.Filters(start, end, entity or None, outlet or None)
         rows = read(
             ("api-search", q, filters, offset + limit),
             lambda s: api.search_hits(s, q, filters, offset + limit),
@@ -257,17 +249,13 @@ def create_app(db: str | Path, settings: Settings | None = None) -> FastAPI:
         return _page(rows, offset, limit)
 
     routes: list[BaseRoute] = [
-        APIRoute("/", stories_page, response_class=HTMLResponse, include_in_schema=False),
-        APIRoute("/timeline", timeline_page, response_class=HTMLResponse, include_in_schema=False),
-        APIRoute(
-            "/timeline/visual", timeline_visual_page, response_class=HTMLResponse, include_in_schema=False
-        ),
-        APIRoute("/brief", brief_page, response_class=HTMLResponse, include_in_schema=False),
-        APIRoute("/search", search_page, response_class=HTMLResponse, include_in_schema=False),
-        APIRoute(
-            "/articles/{article_id}", article_page, response_class=HTMLResponse, include_in_schema=False
-        ),
-        APIRoute("/entities/{name}", entity_page, response_class=HTMLResponse, include_in_schema=False),
+        _html_route("/", stories_page),
+        _html_route("/timeline", timeline_page),
+        _html_route("/timeline/visual", timeline_visual_page),
+        _html_route("/brief", brief_page),
+        _html_route("/search", search_page),
+        _html_route("/articles/{article_id}", article_page),
+        _html_route("/entities/{name}", entity_page),
         APIRoute("/download/{kind}", download, include_in_schema=False),
         APIRoute("/api/stories", api_stories, summary="Stories, biggest and most recent first"),
         APIRoute("/api/timeline", api_timeline, summary="Timeline of a scope (default: the biggest story)"),
@@ -357,6 +345,11 @@ class _Json(JSONResponse):
         return export.to_json(content, indent=None).encode("utf-8")
 
 
+def _html_route(path: str, endpoint: Callable[..., HTMLResponse]) -> APIRoute:
+    """A page: HTML, and no part of the JSON API's OpenAPI description."""
+    return APIRoute(path, endpoint, response_class=HTMLResponse, include_in_schema=False)
+
+
 def _page(rows: list[dict[str, Any]], offset: int, limit: int) -> Response:
     """One page of a list; the whole list's size in X-Total-Count (the body keeps the CLI's shape)."""
     return _Json(rows[offset : offset + limit], headers={"X-Total-Count": str(len(rows))})
@@ -425,3 +418,13 @@ def _scope(
 
 
 ScopeQ = Annotated[Scope, Depends(_scope)]
+
+
+def _filters(
+    start: From = None, end: To = None, entity: str | None = None, outlet: str | None = None
+) -> search.Filters:
+    """Search filters from the query string, as the CLI's `search --from --to --entity --outlet`."""
+    return search.Filters(start, end, entity or None, outlet or None)
+
+
+FiltersQ = Annotated[search.Filters, Depends(_filters)]

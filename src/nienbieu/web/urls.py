@@ -55,10 +55,6 @@ def entity(name: str) -> str:
     return f"/entities/{quote(name, safe='')}"
 
 
-def api(route: str, **params: object) -> str:
-    return f"/api/{route}" + _query(params)
-
-
 def story(story_id: int) -> str:
     return timeline(Scope(story=story_id))
 

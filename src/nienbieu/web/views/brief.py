@@ -14,7 +14,6 @@ def data(store: Store, scope: Scope, words: int = 150) -> dict[str, Any]:
     chosen, others = api.choose(store, scope)
     return {
         **api.brief(store, chosen, words),
-        "scope": urls.scope_params(chosen),
         "others": export.story_rows(others[1:]),
         "timeline": urls.timeline(chosen),
         "downloads": {fmt: urls.download("brief", chosen, fmt) for fmt in export.FORMATS},

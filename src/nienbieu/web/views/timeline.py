@@ -16,7 +16,6 @@ def data(store: Store, scope: Scope, dates: int = 10, sentences: int = 2) -> dic
     story = _story(store, chosen)
     return {
         **found,
-        "scope": urls.scope_params(chosen),
         "story": story,
         "others": export.story_rows(others[1:]),
         "downloads": {fmt: urls.download("timeline", chosen, fmt) for fmt in export.TIMELINE_FORMATS},

@@ -17,7 +17,7 @@ import math
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from functools import cache
@@ -365,10 +365,19 @@ class BriefModel:
     redundancy: float  # TF-IDF cosine above which a sentence repeats one already chosen
     fill: float  # share of the word budget after which a sentence that does not fit ends the briefing
 
-    def score(self, features: np.ndarray) -> np.ndarray:
-        """A log-score per row of `features` (columns in `BRIEF_FEATURES` order): higher is better."""
-        columns = [BRIEF_FEATURES.index(name) for name in self.features]
-        return np.asarray(((features[:, columns] - self.mean) / self.scale) @ self.weights, dtype=np.float64)
+    @property
+    def used(self) -> tuple[str, ...]:
+        """The features with a weight: the only ones worth computing."""
+        return tuple(name for name, w in zip(self.features, self.weights, strict=True) if w != 0)
+
+    def score(self, features: np.ndarray, names: Sequence[str] = BRIEF_FEATURES) -> np.ndarray:
+        """A log-score per row of `features` (columns in `names` order, holding at least the
+        features with a weight): higher is better."""
+        where = {name: i for i, name in enumerate(names)}
+        kept = [i for i, w in enumerate(self.weights) if w != 0]
+        columns = [where[self.features[i]] for i in kept]
+        standard = (features[:, columns] - self.mean[kept]) / self.scale[kept]
+        return np.asarray(standard @ self.weights[kept], dtype=np.float64)
 
 
 @cache
@@ -388,51 +397,65 @@ _NUMBERISH = re.compile(r"\d+(?:[.,]\d+)*")  # "10", "2,5", "1.000": one number 
 _QUOTE_MARKS = re.compile(r"[\"“”«»]")
 
 
-def pool_features(pool: Sequence[tuple[Article, Sentence]]) -> tuple[np.ndarray, np.ndarray]:
-    """`BRIEF_FEATURES` of each pool sentence (one row each), and the pool's TF-IDF rows (titles
-    weigh in the document frequencies, so that title words shared by every article count less)."""
+def pool_features(
+    pool: Sequence[tuple[Article, Sentence]], names: Sequence[str] = BRIEF_FEATURES
+) -> tuple[np.ndarray, np.ndarray]:
+    """The `names` features (default: all `BRIEF_FEATURES`) of each pool sentence (one row each,
+    columns in `names` order), and the pool's TF-IDF rows (titles weigh in the document
+    frequencies, so that title words shared by every article count less). Only the features
+    asked for are computed: some are quadratic in the pool."""
     titles = list(dict.fromkeys(a.title for a, _ in pool if a.title))
     both = vectorize([s.text for _, s in pool] + titles)
     matrix, title_rows = both[: len(pool)], both[len(pool) :]
     n = len(pool)
     index = np.array([s.index for _, s in pool], dtype=np.float64)
     sizes = {a.id: len(a.sentences) for a, _ in pool}
-    words = np.array([len(s.text.split()) for _, s in pool], dtype=np.float64)
     shape = np.array([length_factor(s.text) for _, s in pool])
     context = np.array([context_factor(s) for _, s in pool])
-    centrality = lexrank(matrix)
-    centroid = matrix.sum(axis=0)
-    centroid = centroid / (np.linalg.norm(centroid) or 1.0)
-    similarity = matrix @ matrix.T
-    owners = np.array([a.id for a, _ in pool])
-    others = len(sizes) - 1
-    repeated = np.zeros(n)
-    if others:
-        for i in range(n):
-            repeated[i] = len(set(owners[(similarity[i] >= REDUNDANCY) & (owners != owners[i])])) / others
-    columns = {
-        "prior": np.log(np.maximum(centrality * shape * context, 1e-6)) - index / POSITION_DECAY,
-        "first": (index == 0).astype(np.float64),
-        "position": position_factor(index),
-        "relative_position": np.array([s.index / max(1, sizes[a.id] - 1) for a, s in pool]),
-        "length": shape,
-        "words": np.log1p(words) / math.log(60),
-        "dangling": (context < 1).astype(np.float64),
+    centrality = cache(lambda: lexrank(matrix))
+
+    def centroid() -> np.ndarray:
+        total = matrix.sum(axis=0)
+        return matrix @ (total / (np.linalg.norm(total) or 1.0))
+
+    def repeated() -> np.ndarray:
+        similarity = matrix @ matrix.T
+        owners = np.array([a.id for a, _ in pool])
+        others = len(sizes) - 1
+        found = np.zeros(n)
+        if others:
+            for i in range(n):
+                found[i] = len(set(owners[(similarity[i] >= REDUNDANCY) & (owners != owners[i])])) / others
+        return found
+
+    columns: dict[str, Callable[[], np.ndarray]] = {
+        "prior": lambda: np.log(np.maximum(centrality() * shape * context, 1e-6)) - index / POSITION_DECAY,
+        "first": lambda: (index == 0).astype(np.float64),
+        "position": lambda: position_factor(index),
+        "relative_position": lambda: np.array([s.index / max(1, sizes[a.id] - 1) for a, s in pool]),
+        "length": lambda: shape,
+        "words": lambda: (
+            np.log1p(np.array([len(s.text.split()) for _, s in pool], dtype=np.float64)) / math.log(60)
+        ),
+        "dangling": lambda: (context < 1).astype(np.float64),
         "centrality": centrality,
-        "centroid": matrix @ centroid,
-        "title": (matrix @ title_rows.T).max(axis=1) if titles else np.zeros(n),
+        "centroid": centroid,
+        "title": lambda: (matrix @ title_rows.T).max(axis=1) if titles else np.zeros(n),
         "repeated": repeated,
-        "names": np.array([min(len(s.mentions), 5) / 5 for _, s in pool]),
-        "numbers": np.array([min(len(_NUMBERISH.findall(s.text)) + len(s.timexes), 5) / 5 for _, s in pool]),
-        "quote": np.array([1.0 if _QUOTE_MARKS.search(s.text) else 0.0 for _, s in pool]),
+        "names": lambda: np.array([min(len(s.mentions), 5) / 5 for _, s in pool]),
+        "numbers": lambda: np.array(
+            [min(len(_NUMBERISH.findall(s.text)) + len(s.timexes), 5) / 5 for _, s in pool]
+        ),
+        "quote": lambda: np.array([1.0 if _QUOTE_MARKS.search(s.text) else 0.0 for _, s in pool]),
     }
-    return np.column_stack([columns[name] for name in BRIEF_FEATURES]), matrix
+    return np.column_stack([columns[name]() for name in names]), matrix
 
 
 def score_pool(pool: Sequence[tuple[Article, Sentence]]) -> tuple[np.ndarray, np.ndarray]:
     """The learned score of each pool sentence, and the pool's TF-IDF rows."""
-    features, matrix = pool_features(pool)
-    return brief_model().score(features), matrix
+    model = brief_model()
+    features, matrix = pool_features(pool, model.used)
+    return model.score(features, model.used), matrix
 
 
 def brief(articles: Sequence[Article], words: int = 150) -> Briefing:

@@ -219,7 +219,6 @@ def ours(articles: list[Article], gold: Gold, dates: int, sentences: int) -> dic
     """`timeline.build` with the date ranker trained without this topic (leave-one-topic-out);
     summary lines must hold a topic keyword, as news-tls's sentence filter asks."""
     import train_date_ranker
-    import train_sentence_scorer
 
     start, end = gold.span
     entries = timeline.build(
@@ -230,7 +229,6 @@ def ours(articles: list[Article], gold: Gold, dates: int, sentences: int) -> dic
         end=end,
         ranker=train_date_ranker.held_out(gold.topic),
         lines=has_keyword(gold.keywords),
-        scorer=train_sentence_scorer.held_out(gold.topic),
     )
     return {e.date: e.sentences for e in entries}
 

@@ -116,10 +116,8 @@ BACKGROUND_DAYS = 90
 
 
 @dataclass(frozen=True, slots=True)
-class Linear:
-    """A linear score over a feature table's columns: the date ranker (`DATE_FEATURES`, trained by
-    bench/train_date_ranker.py) and the sentence scorer (`SENTENCE_FEATURES`, trained by
-    bench/train_sentence_scorer.py)."""
+class DateRanker:
+    """A linear score over `DATE_FEATURES`, trained by bench/train_date_ranker.py."""
 
     weights: tuple[float, ...]
     bias: float = 0.0
@@ -128,21 +126,10 @@ class Linear:
         return features @ np.asarray(self.weights) + self.bias
 
 
-DateRanker = Linear
-
-
-def _shipped(table_name: str, features: tuple[str, ...]) -> Linear:
-    table = load(table_name)
-    assert tuple(table["features"]) == features, f"{table_name}.toml is for other features"
-    return Linear(tuple(float(w) for w in table["weights"]), float(table["bias"]))
-
-
-def default_ranker() -> Linear:
-    return _shipped("date_ranker", DATE_FEATURES)
-
-
-def default_scorer() -> Linear:
-    return _shipped("sentence_scorer", SENTENCE_FEATURES)
+def default_ranker() -> DateRanker:
+    table = load("date_ranker")
+    assert tuple(table["features"]) == DATE_FEATURES, "date_ranker.toml is for other features"
+    return DateRanker(tuple(float(w) for w in table["weights"]), float(table["bias"]))
 
 
 def date_features(buckets: dict[str, list[DatedSentence]], articles: Sequence[Article]) -> np.ndarray:
@@ -194,36 +181,12 @@ def _first_date(sentence: Sentence) -> str | None:
     return next((named[0] for t in sentence.timexes if (named := calendar_date(t))), None)
 
 
-# --- per-date summaries: DATEWISE's candidates (Gholipour Ghalandari & Ifrim 2020), each line scored
-# by a small learned model of what makes it a good summary line for its date ------------------------
+# --- per-date summaries: DATEWISE's candidate selection and summary (Gholipour Ghalandari & Ifrim
+# 2020), which beat LexRank × position on both benchmarks (README, "Timeline quality, measured") --
 LEAD_SENTENCES = 6  # an article's first sentences that name no date stand for its publication day
 REPORTED_NEXT_DAY = 1  # ... and for the day before: news reports yesterday's events
 ENTRY_REDUNDANCY = summarize.REDUNDANCY  # cosine above which a line repeats another of its entry
 TIMELINE_REDUNDANCY = summarize.REDUNDANCY  # ... or a line of another entry
-SENTENCE_FEATURES = (
-    "date_similarity",  # cosine to what the lines naming the date and that day's leads share (PM-Mean)
-    "centroid_similarity",  # cosine to the centroid of the lines above the knee of date_similarity
-    "topic_similarity",  # cosine to the whole input's term weights: the story, not a side story
-    "kept",  # above that knee (DATEWISE's candidate filter)
-    "explicit",  # names the date, rather than standing for its article's publication day
-    "first_date",  # the date is the first one it names
-    "other_dates",  # how many other dates it names (log1p): a list of dates tells none of them
-    "lead",  # 1 / (1 + its index in its article)
-    "length",  # log of its words over the input's median
-    "repeated",  # share of the pool's other articles saying much the same (cosine above REDUNDANCY)
-    "fresh",  # its article appeared on the date's last day or the day after
-    "future",  # told before it happened
-)
-
-
-@dataclass(frozen=True, slots=True)
-class Pool:
-    """A date's candidate lines, their TF-IDF rows and their `SENTENCE_FEATURES`."""
-
-    lines: list[DatedSentence]
-    vectors: np.ndarray
-    features: np.ndarray
-    said: np.ndarray  # rows of the lines already in the timeline, in the same columns
 
 
 def _leads(articles: Sequence[Article]) -> dict[date, list[DatedSentence]]:
@@ -239,11 +202,13 @@ def _leads(articles: Sequence[Article]) -> dict[date, list[DatedSentence]]:
     return leads
 
 
-def candidate_lines(
-    key: str, items: list[DatedSentence], leads: dict[date, list[DatedSentence]]
+def _candidates(
+    key: str, items: list[DatedSentence], leads: dict[date, list[DatedSentence]], idf: _Idf
 ) -> list[list[DatedSentence]]:
-    """A date's candidate lines, best set first: the sentences naming it and, for a day, the
-    undated leads of the articles published that day or the next; then every sentence of the date."""
+    """A date's candidate lines, best sets first: the sentences naming it, and for a day the undated
+    leads of the articles published that day or the next, kept when close to what both kinds say
+    (above the knee of their similarities to the date's mean vector); then all of those; then
+    every sentence of the date."""
     named = list({(d.article.id, d.sentence.index): d for d in items if d.explicit}.values())
     every = list({(d.article.id, d.sentence.index): d for d in items}.values())
     days = dating.period(key)
@@ -251,76 +216,19 @@ def candidate_lines(
     if days and days[0] == days[1]:
         for back in range(REPORTED_NEXT_DAY + 1):
             published += leads.get(days[0] + timedelta(days=back), [])
-    return [named + published, every] if named or published else [every]
-
-
-def pool(key: str, lines: list[DatedSentence], idf: _Idf, said: Sequence[str] = ()) -> Pool:
-    """The lines with their features (see `SENTENCE_FEATURES`)."""
-    matrix = idf.vectors([d.sentence.text for d in lines] + list(said), also=[idf.topic])
-    vectors, said_vectors = matrix[: len(lines)], matrix[len(lines) : -1]
-    topic = _unit(matrix[-1] * (vectors.sum(axis=0) > 0))  # over the pool's terms, whatever was said
-    similarity = vectors @ _date_vector(vectors, np.array([d.explicit for d in lines]))
-    kept = similarity > 0
-    if kept.any():
-        ranked = np.sort(similarity)[::-1]
-        kept &= similarity > ranked[_knee(ranked)]
-    centroid = vectors[kept if kept.any() else slice(None)].sum(axis=0)
-    days = dating.period(key)
-    columns = [
-        similarity,
-        vectors @ _unit(centroid),
-        vectors @ topic,
-        kept,
-        [d.explicit for d in lines],
-        [d.explicit and _first_date(d.sentence) == key for d in lines],
-        [math.log1p(len(_named_dates(d.sentence) - {key})) for d in lines],
-        [1 / (1 + d.sentence.index) for d in lines],
-        [math.log((1 + len(d.sentence.text.split())) / (1 + idf.median_words)) for d in lines],
-        _repeated(vectors, [d.article.id for d in lines]),
-        [_fresh(d.article, days) for d in lines],
-        [d.future for d in lines],
-    ]
-    features = np.array(columns, dtype=float).T.reshape(len(lines), len(SENTENCE_FEATURES))
-    return Pool(lines, vectors, features, said_vectors)
-
-
-def _date_vector(vectors: np.ndarray, explicit: np.ndarray) -> np.ndarray:
-    """What the lines naming the date and the leads standing for it share (DATEWISE's PM-Mean:
-    the sum of both means over the terms both use); the mean of the lines when one kind is missing."""
-    if explicit.all() or not explicit.any():
-        return _unit(vectors.mean(axis=0) if len(vectors) else vectors.sum(axis=0))
-    named, published = vectors[explicit], vectors[~explicit]
-    shared = (named.sum(axis=0) > 0) & (published.sum(axis=0) > 0)
-    return _unit((named.mean(axis=0) + published.mean(axis=0)) * shared)
-
-
-def _unit(vector: np.ndarray) -> np.ndarray:
-    norm = float(np.linalg.norm(vector))
-    return vector / norm if norm else vector
-
-
-def _named_dates(sentence: Sentence) -> set[str]:
-    return {named[0] for t in sentence.timexes if (named := calendar_date(t))}
-
-
-def _repeated(vectors: np.ndarray, articles: list[str]) -> np.ndarray:
-    """Per line, the share of the pool's other articles with a line close to it."""
-    ids = sorted(set(articles))
-    if len(ids) < 2:
-        return np.zeros(len(articles))
-    column = {a: i for i, a in enumerate(ids)}
-    owner = np.zeros((len(articles), len(ids)), dtype=bool)
-    owner[np.arange(len(articles)), [column[a] for a in articles]] = True
-    close = (vectors @ vectors.T) > summarize.REDUNDANCY
-    # articles holding a close line, less the line's own article
-    reached = (close.astype(float) @ owner.astype(float) > 0) & ~owner
-    return reached.sum(axis=1) / (len(ids) - 1)
-
-
-def _fresh(article: Article, days: tuple[date, date] | None) -> bool:
-    if article.published is None or days is None:
-        return False
-    return 0 <= (article.published.date() - days[1]).days <= 1
+    if not named or not published:
+        return [named or published, every]
+    matrix = idf.vectors([d.sentence.text for d in named + published])
+    shared = (matrix[: len(named)].sum(axis=0) > 0) & (matrix[len(named) :].sum(axis=0) > 0)
+    centre = (matrix[: len(named)].mean(axis=0) + matrix[len(named) :].mean(axis=0)) * shared
+    norm = float(np.linalg.norm(centre))
+    if not norm:
+        return [named + published, every]
+    similarity = matrix @ (centre / norm)
+    ranked = np.sort(similarity)[::-1]
+    threshold = ranked[_knee(ranked)]
+    kept = [d for d, sim in zip(named + published, similarity, strict=True) if sim > 0 and sim > threshold]
+    return [kept, named + published, every]
 
 
 def _knee(values: np.ndarray) -> int:
@@ -339,52 +247,62 @@ def _knee(values: np.ndarray) -> int:
 
 class _Idf:
     """Inverse document frequencies of terms over the sentences of one `build` (smoothed, as
-    scikit-learn's), so that words every article uses weigh little in any language; the input's
-    own term weights (`topic`: document frequency × idf) and its median sentence length in words."""
+    scikit-learn's), so that words every article uses weigh little in any language."""
 
     def __init__(self, texts: Sequence[str]) -> None:
         df: Counter[str] = Counter()
         for text in texts:
             df.update(set(summarize.terms(text)))
         self.idf = {t: math.log((1 + len(texts)) / (1 + n)) + 1 for t, n in df.items()}
-        self.topic = {t: n * self.idf[t] for t, n in df.items()}
-        self.median_words = float(np.median([len(t.split()) for t in texts])) if texts else 0.0
 
-    def vectors(self, texts: Sequence[str], also: Sequence[dict[str, float]] = ()) -> np.ndarray:
-        """L2-normalised rows of the texts, then of the `also` weights, over the texts' terms."""
+    def vectors(self, texts: Sequence[str]) -> np.ndarray:
         counts = [Counter(t for t in summarize.terms(text) if t in self.idf) for text in texts]
         vocab = {t: i for i, t in enumerate(sorted({t for c in counts for t in c}))}
-        matrix = np.zeros((len(texts) + len(also), len(vocab)))
+        matrix = np.zeros((len(texts), len(vocab)))
         for row, c in enumerate(counts):
             for term, n in c.items():
                 matrix[row, vocab[term]] = n * self.idf[term]
-        for row, weights in enumerate(also, start=len(texts)):
-            for term, column in vocab.items():
-                matrix[row, column] = weights.get(term, 0.0)
         norms = np.linalg.norm(matrix, axis=1, keepdims=True)
         return np.divide(matrix, norms, out=np.zeros_like(matrix), where=norms > 0)
 
 
-def _select(candidates: Pool, k: int, lines: Callable[[Sentence], bool] | None, scorer: Linear) -> list[int]:
-    """The best-scored lines, never one `lines` refuses, that reads badly alone, or that repeats a
-    line of the entry or (cosine above TIMELINE_REDUNDANCY) one already in the timeline."""
-    vectors = candidates.vectors
+def _centroid_opt(
+    pool: list[DatedSentence],
+    k: int,
+    said: Sequence[str],
+    lines: Callable[[Sentence], bool] | None,
+    idf: _Idf,
+) -> list[DatedSentence]:
+    """Greedily the line that brings the entry's vector closest to the candidates' centroid;
+    never a line `lines` refuses, that reads badly alone, or that repeats a line of the entry
+    or (cosine above TIMELINE_REDUNDANCY) one already in the timeline."""
+    if not pool:
+        return []
+    matrix = idf.vectors([d.sentence.text for d in pool] + list(said))
+    vectors, said_vectors = matrix[: len(pool)], matrix[len(pool) :]
+    total = vectors.sum(axis=0)
+    norm = float(np.linalg.norm(total))
+    centroid = total / norm if norm else total
     usable = np.array(
-        [
-            summarize.is_summary_material(d.sentence) and (lines is None or lines(d.sentence))
-            for d in candidates.lines
-        ],
-        dtype=bool,
+        [summarize.is_summary_material(d.sentence) and (lines is None or lines(d.sentence)) for d in pool]
     )
-    if len(candidates.said):
-        usable &= (vectors @ candidates.said.T).max(axis=1, initial=0.0) <= TIMELINE_REDUNDANCY
+    if len(said_vectors):
+        usable &= (vectors @ said_vectors.T).max(axis=1, initial=0.0) <= TIMELINE_REDUNDANCY
     chosen: list[int] = []
-    for i in np.argsort(-scorer.scores(candidates.features), kind="stable"):
-        if len(chosen) == k:
+    summary = np.zeros(vectors.shape[1])
+    while len(chosen) < k:
+        combined = summary + vectors
+        lengths = np.linalg.norm(combined, axis=1)
+        closeness = np.divide(combined @ centroid, lengths, out=np.zeros(len(pool)), where=lengths > 0)
+        closeness[~usable] = -np.inf
+        best = int(np.argmax(closeness))
+        if not np.isfinite(closeness[best]):
             break
-        if usable[i] and all(float(vectors[i] @ vectors[j]) <= ENTRY_REDUNDANCY for j in chosen):
-            chosen.append(int(i))
-    return chosen
+        chosen.append(best)
+        summary += vectors[best]
+        usable &= vectors @ vectors[best] <= ENTRY_REDUNDANCY
+        usable[best] = False
+    return [pool[i] for i in chosen]
 
 
 def _main_entities(items: list[DatedSentence], spread: Counter[str], days: int) -> list[str]:
@@ -435,9 +353,8 @@ def build(
     sentences: int = 2,
     start: date | None = None,
     end: date | None = None,
-    ranker: Linear | None = None,
+    ranker: DateRanker | None = None,
     lines: Callable[[Sentence], bool] | None = None,
-    scorer: Linear | None = None,
 ) -> list[TimelineEntry]:
     """The `dates` best-ranked dates, oldest first, with up to `sentences` sentences each;
     with `start` or `end`, only dates that lie wholly from `start` to `end` (a scope's --from and
@@ -460,14 +377,12 @@ def build(
     said: list[str] = []
     idf = _Idf([s.text for a in articles for s in a.sentences])
     leads = _leads(articles)
-    scorer = scorer or default_scorer()
     for key, items in ranked:
         if len(entries) == dates:
             break
-        chosen: list[DatedSentence] = []
-        for candidates in candidate_lines(key, items, leads):
-            found = pool(key, candidates, idf, said)
-            if chosen := [found.lines[i] for i in _select(found, sentences, lines, scorer)]:
+        chosen = []
+        for pool in _candidates(key, items, leads, idf):
+            if chosen := _centroid_opt(pool, sentences, said, lines, idf):
                 break
         if not chosen:
             continue

@@ -23,6 +23,7 @@ from rich.text import Text
 from typer.core import TyperGroup
 
 from nienbieu import api, entities, evaluation, export, llm, nlp, pipeline, rouge, search, summarize
+from nienbieu.models import UNKNOWN_SPEAKER
 from nienbieu.pipeline import IngestReport, ingest_paths
 from nienbieu.scope import EmptyScope, Scope, articles_in, one_story
 from nienbieu.store import DEFAULT_DB, Replacement, Store, StoreError, describe
@@ -529,7 +530,7 @@ def quotes_cmd(
         return
     for r in rows:
         source = ", ".join(filter(None, [r["outlet"], r["published"], r["article_id"]]))
-        _write(f"{r['speaker'] or '(không rõ)'}: “{r['quote']}” — {source}")
+        _write(f"{r['speaker'] or UNKNOWN_SPEAKER}: “{r['quote']}” — {source}")
 
 
 @app.command()

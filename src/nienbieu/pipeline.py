@@ -18,7 +18,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from nienbieu import clean, dating, dedup, entities, ingest, nlp, timex
+from nienbieu import attribution, clean, dating, dedup, entities, ingest, nlp, timex
 from nienbieu.models import Article, DateProvenance, FileStat, Problem, Quote, Sentence, Severity, StoryRow
 from nienbieu.scope import Scope, articles_in
 from nienbieu.store import Replacement, Store
@@ -50,7 +50,8 @@ def recognise_entities(article: Article, segmenter: str | None = None) -> Articl
             sentence.mentions = entities.recognise(sentence.text, sloppy=True, words=segmented)
     for sentence in article.sentences:
         sentence.quotes = []
-    for quote in entities.attribute_quotes(article.sentences):
+    found = entities.attribute_quotes(article.sentences)
+    for quote in attribution.attribute(article.sentences, found):
         article.sentences[quote.sentence_index].quotes.append(quote)
     return article
 

@@ -7,9 +7,14 @@ across the cluster); its quotes are located back in the body file and scored on 
 every quotation-mark span of at least 8 characters is a quote, said by the last PER mention (the
 product's own NER on the same sentences) that ends before it in its own or the previous sentence.
 
-Printed: the scores of both, each with a bootstrap 95% interval (10,000 resamples of the
-articles, percentile), the paired difference ours − baseline with its interval, the table per
-gold pattern, and a few errors of ours per kind and pattern.
+Systems: "ours" (speakers shown from the attribution threshold on), "ours, best guess" (the
+candidate speaker whatever its confidence), the baseline; on dev the attribution scorer is
+cross-validated (each cluster scored by weights fitted on the other folds, bench/train_quotes.py)
+and the shipped model, fitted on all of dev, is shown beside it as in-sample.
+
+Printed: the scores of each, with a bootstrap 95% interval (10,000 resamples of the articles,
+percentile), the paired differences ours − baseline with their intervals, how many shown speakers
+are right, the table per gold pattern, and a few errors of ours per kind and pattern.
 
     .venv/bin/python bench/bench_quotes.py [--part dev] [--examples N] [CLUSTERS]
 

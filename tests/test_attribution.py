@@ -110,3 +110,30 @@ def test_the_shipped_model_names_every_feature():
     model = attribution.model()
     assert set(model.weights) == set(attribution.FEATURES)
     assert 0 < model.threshold < 1
+
+
+@pytest.mark.parametrize("opener", TABLE["clause_openers"])
+def test_each_clause_opener_is_passed_over_to_the_subject(opener):
+    words = attribution._words(f"{opener} một nhà ngoại giao giấu tên")
+    assert attribution.starts_with(attribution._without_openers(words), "unnamed_subjects")
+
+
+def test_quotations_running_over_paragraphs_are_found_with_their_speaker(seeds):
+    # issue 18: "“…" in one paragraph, "…”, bà Mogherini nói." in the next; "ông Kerry cho biết:
+    # “…" closed a paragraph later
+    quotes = _quotes(seeds["ngoaitruong"])
+    mogherini = quotes["Quy mô và bản chất của những t"]
+    assert mogherini.candidate == "Mogherini" and mogherini.text.endswith("phải đảm bảo an ninh cho họ")
+    kerry = quotes["Tôi tin tưởng chính quyền mới "]
+    assert kerry.candidate == "Kerry" and kerry.text.endswith("thì đó sẽ là sự lựa chọn của họ")
+
+
+def test_the_source_that_cites_a_speaker_is_not_the_speaker():
+    text = "“Chúng tôi sẽ công bố kết quả vào tuần tới”, hãng RIA-Novosti dẫn lời ông Dmitry Peskov."
+    mentions = [
+        Mention(text.index("RIA"), text.index("RIA") + 11, "RIA-Novosti", "ORG"),
+        Mention(text.index("Dmitry"), len(text) - 1, "Dmitry Peskov", "PER"),
+    ]
+    sentence = Sentence(0, text, 0, mentions=mentions)
+    [quote] = attribution.attribute([sentence], entities.attribute_quotes([sentence]))
+    assert quote.candidate == "Dmitry Peskov"

@@ -46,11 +46,13 @@ FEATURES = (
     "clause_head",  # first name of the clause of that speech verb
     "apposed",  # right before the verb, after a comma and the clause's first name ("X, học sinh trường Y")
     "addressee",  # after "với", "trả lời", "hỏi" …
+    "citer",  # subject of a verb citing somebody else ("hãng RIA-Novosti dẫn lời ông Peskov")
     "cited",  # after "theo", "dẫn lời" …
     "in_brackets",
     "previous_speaker",  # said the quotation just before (within two sentences)
     "pronoun_last_person",  # the verb's subject is a pronoun and this is the last person named
     "pronoun_previous_speaker",  # … and this one said the quotation before
+    "described_last_person",  # the verb's subject describes somebody and this is the last person named
     "rule",  # the speaker the sentence rules of `entities` give
 )
 NAMED_TYPES = ("PER", "ORG", "LOC")
@@ -145,16 +147,7 @@ def verb_pattern() -> re.Pattern[str]:
 def quoted_spans(sentence: Sentence) -> list[tuple[int, int]]:
     """The stretches of a sentence inside quotation marks (from its start when it starts inside
     one, to its end when one is left open)."""
-    spans, opened = [], 0 if sentence.in_quote else None
-    for index, opens in nlp.quote_marks(sentence.text, sentence.in_quote):
-        if opens and opened is None:
-            opened = index
-        elif not opens and opened is not None:
-            spans.append((opened, index + 1))
-            opened = None
-    if opened is not None:
-        spans.append((opened, len(sentence.text)))
-    return spans
+    return [(start, end) for start, end, _ in nlp.quoted_stretches(sentence.text, sentence.in_quote)]
 
 
 def _outside(sentence: Sentence) -> list[Mention]:
@@ -225,8 +218,10 @@ class _Frame:
     subjects: set[tuple[int, int]]  # (sentence, mention start) right before a framing verb
     heads: set[tuple[int, int]]  # (sentence, mention start) first in a framing verb's clause
     unrecognised: list[str]  # capitalised subjects no mention covers
+    citers: set[tuple[int, int]] = field(default_factory=set)  # subjects of "dẫn lời", "trích lời"
     apposed: set[tuple[int, int]] = field(default_factory=set)  # subjects inside an apposition
     pronoun: bool = False
+    described: bool = False
     unnamed: bool = False
     framed: bool = False
 
@@ -241,21 +236,36 @@ def _frame(sentences: list[Sentence], span: Span) -> _Frame:
             clause = max(clause, span.end)
         mentions = [m for m in _outside(sentences[index]) if clause <= m.start and m.end <= verb.start()]
         adjacent = [m for m in mentions if _SUBJECT_GAP.fullmatch(" " + text[m.end : verb.start()])]
+        if verb.group().lower() in entities.tables()["citing_verbs"]:
+            frame.citers.update((index, m.start) for m in adjacent[-1:])
+            continue
         if adjacent:
             frame.subjects.add((index, adjacent[-1].start))
             if adjacent[-1] is not mentions[0] and "," in text[mentions[0].end : adjacent[-1].start]:
                 frame.apposed.add((index, adjacent[-1].start))
-        if mentions and len(_words(text[clause : mentions[0].start])) <= 3:
-            frame.heads.add((index, mentions[0].start))
-        if mentions:
+        # "nghị sĩ Syria Issam Khalil cho biết": the person, not the country in the title
+        head = next((m for m in mentions if m.type == "PER"), mentions[0] if mentions else None)
+        if head and len(_words(text[clause : head.start])) <= 4:
+            frame.heads.add((index, head.start))
+        if any(m.type == "PER" for m in mentions):
             continue
-        subject = _words(text[clause : verb.start()])
-        frame.pronoun |= starts_with(subject, "pronoun_subjects")
+        subject = _without_openers(_words(text[clause : verb.start()]))
         frame.unnamed |= starts_with(subject, "unnamed_subjects")
-        name = _capitalised_subject(text, clause, verb.start())
+        name = None if adjacent else _capitalised_subject(text, clause, verb.start())
         if name:
             frame.unrecognised.append(name)
+        frame.pronoun |= starts_with(subject, "pronoun_subjects")
+        # a description of somebody named before: "Cựu thủ quân của MU chia sẻ"
+        frame.described |= bool(subject) and not name and not frame.unnamed and not adjacent
     return frame
+
+
+def _without_openers(words: list[str]) -> list[str]:
+    """A clause's words without the connectives that may open it ("thì một số giáo viên")."""
+    for entry in sorted(_entries("clause_openers"), key=len, reverse=True):
+        if tuple(words[: len(entry)]) == entry:
+            return words[len(entry) :]
+    return words
 
 
 # --- candidates ------------------------------------------------------------------------
@@ -294,8 +304,8 @@ def _position(sentences: list[Sentence], span: Span, index: int, m: Mention) -> 
 
 # What a name's mentions add up to: any one of them standing in one of these roles.
 _ROLES = (
-    *("verb_subject", "clause_head", "apposed", "cited", "unrecognised", "nearest"),
-    *("previous_speaker", "rule", "pronoun_last_person", "pronoun_previous_speaker"),
+    *("verb_subject", "clause_head", "apposed", "citer", "cited", "unrecognised", "nearest"),
+    *("previous_speaker", "rule", "pronoun_last_person", "pronoun_previous_speaker", "described_last_person"),
 )
 
 
@@ -304,18 +314,20 @@ def _merge(into: dict[str | None, dict[str, float]], name: str | None, features:
     any of its mentions has."""
     own = into.setdefault(name, {})
     roles = {k: max(own.get(k, 0.0), features.get(k, 0.0)) for k in _ROLES}
-    if features.get("closeness", 0.0) > own.get("closeness", -1.0):
+    if "closeness" not in features:
+        own.update({k: max(own.get(k, 0.0), v) for k, v in features.items()})
+    elif features["closeness"] > own.get("closeness", -1.0):
         own.clear()
         own.update(features)
     own.update({k: v for k, v in roles.items() if v})
 
 
 def candidates(
-    sentences: list[Sentence], span: Span, rule: str | None = None, previous: str | None = None
+    sentences: list[Sentence], span: Span, rule: str | None = None, previous: Candidate | None = None
 ) -> list[Candidate]:
     """Everyone who may have said the quotation at `span`, nobody first. `rule`: the speaker
-    the sentence rules give; `previous`: who said the quotation just before, if it ended at
-    most two sentences earlier."""
+    the sentence rules give; `previous`: who said the quotation just before (as a candidate
+    there), if it ended at most two sentences earlier."""
     frame = _frame(sentences, span)
     found: dict[str | None, dict[str, float]] = {}
     last_person: str | None = None
@@ -329,19 +341,30 @@ def candidates(
             features["verb_subject"] = float((index, m.start) in frame.subjects)
             features["clause_head"] = float((index, m.start) in frame.heads)
             features["apposed"] = float((index, m.start) in frame.apposed)
+            features["citer"] = float((index, m.start) in frame.citers)
             named.append((features["closeness"], name))
             if m.type == "PER" and (index < span.first or (index == span.first and m.end <= span.start)):
                 last_person = name
             _merge(found, name, features)
     for name in frame.unrecognised:
-        _merge(
-            found, name, {"unrecognised": 1.0, "verb_subject": 1.0, "same_sentence": 1.0, "closeness": 1.0}
-        )
+        here = {
+            "unrecognised": 1.0,
+            "person": 1.0,
+            "verb_subject": 1.0,
+            "same_sentence": 1.0,
+            "closeness": 1.0,
+        }
+        _merge(found, name, here)
     if named:
         _merge(found, max(named)[1], {"nearest": 1.0})
-    pointers = [(previous, "previous_speaker"), (rule, "rule")]
+    before = previous.name if previous else None
+    if previous and before not in found:  # named further back: what it is, not where it stands
+        _merge(found, before, {k: previous.features.get(k, 0.0) for k in ("person", "body")})
+    pointers = [(before, "previous_speaker"), (rule, "rule")]
     if frame.pronoun:
-        pointers += [(last_person, "pronoun_last_person"), (previous, "pronoun_previous_speaker")]
+        pointers += [(last_person, "pronoun_last_person"), (before, "pronoun_previous_speaker")]
+    if frame.described:
+        pointers.append((last_person, "described_last_person"))
     for pointed, key in pointers:
         if pointed is not None:
             _merge(found, pointed, {key: 1.0})
@@ -356,13 +379,17 @@ def candidates(
     return [Candidate(None, nobody), *(Candidate(name, f) for name, f in found.items())]
 
 
-def spoken_by_subject(candidates_: list[Candidate]) -> str | None:
+def spoken_by_subject(candidates_: list[Candidate]) -> Candidate | None:
     """The candidate a speech verb names as subject or the writer cites: who said this
     quotation, for the next one ("“…”, Biden nói. “…”")."""
-    for c in candidates_:
-        if c.name and any(c.features.get(k) for k in ("verb_subject", "clause_head", "cited")):
-            return c.name
-    return None
+
+    def rank(c: Candidate) -> tuple[float, ...]:
+        f = c.features
+        subject = f.get("verb_subject", 0.0) * (1 - f.get("apposed", 0.0))
+        return subject, f.get("clause_head", 0.0), f.get("cited", 0.0), f.get("person", 0.0)
+
+    named = [c for c in candidates_ if c.name and max(rank(c)[:3]) > 0]
+    return max(named, key=rank) if named else None
 
 
 # --- choosing --------------------------------------------------------------------------
@@ -394,7 +421,8 @@ def candidate_sets(sentences: list[Sentence], quotes: list[Quote]) -> Iterator[t
     """Each quotation with its candidates (none for scare quotes and names: nobody's words).
     Who said the quotation before is the subject or cited source of its speech verb, carried
     over quotations that have none ("“…”, Biden nói. “…”. “…”")."""
-    previous, previous_end = None, -10
+    previous: Candidate | None = None
+    previous_end = -10
     for q, span in zip(quotes, spans(sentences, quotes), strict=True):
         if is_nobodys(sentences[span.first], q, span):
             yield q, []

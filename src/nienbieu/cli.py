@@ -609,8 +609,9 @@ def eval_quotes(
     errors: ErrorCount = 0,
 ) -> None:
     """Quotations found and attributed, against gold spans of the MDS article bodies
-    (docs/quotes-annotation.md), beside a nearest-preceding-person baseline: detection P/R/F1
-    (spans sharing half of the shorter), speaker accuracy, attribution P/R/F1, per pattern."""
+    (docs/quotes-annotation.md): the speakers shown ("ours"), the best-guess candidates ("ours,
+    best guess") and a nearest-preceding-person baseline; detection P/R/F1 (spans sharing half
+    of the shorter), speaker accuracy, attribution P/R/F1, per pattern."""
     folder = articles or next(
         (p / MDS_CLUSTERS for p in gold.resolve().parents if (p / MDS_CLUSTERS).is_dir()), None
     )

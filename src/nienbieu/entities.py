@@ -714,15 +714,15 @@ def quote_stops(sentences: list[Sentence]) -> list[int]:
 
 def _unclosed_quote_start(text: str) -> int | None:
     """Offset of a quotation mark that the sentence opens and does not close."""
-    marks = list(nlp.quote_marks(text))
-    return marks[-1][0] if marks and marks[-1][1] else None
+    stretches = nlp.quoted_stretches(text)
+    return stretches[-1][0] if stretches and not stretches[-1][2] else None
 
 
 def closes_quote(text: str) -> int:
     """Offset just after the closing quotation mark of a sentence that starts inside a
-    quotation (0 if its first mark opens another or it has none)."""
-    first = next(nlp.quote_marks(text, inside=True), None)
-    return first[0] + 1 if first and not first[1] else 0
+    quotation (0 if it does not close it)."""
+    stretches = nlp.quoted_stretches(text, inside=True)
+    return stretches[0][1] if stretches and stretches[0][2] else 0
 
 
 def writes_names_in_lower_case(sentences: Iterable[Sentence]) -> bool:
@@ -745,14 +745,9 @@ def quotation_spans(text: str) -> Iterator[tuple[int, int]]:
     """(offset of the opening mark, offset after the closing mark) of each quotation of a
     sentence that starts outside one, with at least MIN_QUOTE_CHARS characters between the
     marks; mixed pairs ("…” and “…") count, as sources type them."""
-    opened = None
-    for index, opens in nlp.quote_marks(text):
-        if opens and opened is None:
-            opened = index
-        elif not opens and opened is not None:
-            if len(text[opened + 1 : index].strip()) >= MIN_QUOTE_CHARS:
-                yield opened, index + 1
-            opened = None
+    for start, end, closed in nlp.quoted_stretches(text):
+        if closed and len(text[start + 1 : end - 1].strip()) >= MIN_QUOTE_CHARS:
+            yield start, end
 
 
 def _said_alone(text: str, start: int, end: int, quoted: str) -> bool:
@@ -761,7 +756,7 @@ def _said_alone(text: str, start: int, end: int, quoted: str) -> bool:
     clause ("hỗ trợ cho “Chương trình học bổng …” dành cho") is not."""
     if len(quoted.split()) < LONG_QUOTE_WORDS:
         return False
-    before, after = text[:start].strip(), text[end:].strip(" .!?…”\"")
+    before, after = text[:start].strip(), text[end:].strip(' .!?…”"')
     return not before or before.endswith(":") or not after
 
 

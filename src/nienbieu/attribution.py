@@ -239,6 +239,12 @@ def _frame(sentences: list[Sentence], span: Span) -> _Frame:
         if verb.group().lower() in entities.tables()["citing_verbs"]:
             frame.citers.update((index, m.start) for m in adjacent[-1:])
             continue
+        # the subject's own words: after the last comma ("Khi …, thì một số giáo viên … nói")
+        phrase = max(clause, text.rfind(",", clause, verb.start()) + 1)
+        subject = _without_openers(_words(text[phrase : verb.start()]))
+        if starts_with(subject, "unnamed_subjects"):
+            frame.unnamed = True  # "một giáo viên của trường Tân Lập 1 cho biết": not the school
+            continue
         if adjacent:
             frame.subjects.add((index, adjacent[-1].start))
             if adjacent[-1] is not mentions[0] and "," in text[mentions[0].end : adjacent[-1].start]:
@@ -249,8 +255,6 @@ def _frame(sentences: list[Sentence], span: Span) -> _Frame:
             frame.heads.add((index, head.start))
         if any(m.type == "PER" for m in mentions):
             continue
-        subject = _without_openers(_words(text[clause : verb.start()]))
-        frame.unnamed |= starts_with(subject, "unnamed_subjects")
         name = None if adjacent else _capitalised_subject(text, clause, verb.start())
         if name:
             frame.unrecognised.append(name)

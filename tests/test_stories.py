@@ -83,7 +83,7 @@ def test_a_store_from_before_stories_gets_them_on_opening(mixed_store, tmp_path)
     shutil.copy(mixed_store, old)
     roll_back(old, 10)
     with Store(old) as store:
-        assert store.conn.execute("PRAGMA user_version").fetchone()[0] == 11
+        assert store.conn.execute("PRAGMA user_version").fetchone()[0] == 12
     assert _partition(_stored(old)) == _partition(_stored(mixed_store))
 
 

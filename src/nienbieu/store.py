@@ -232,6 +232,15 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX story_members_story ON story_members(story_id, article_id);
     """,
+    # v12: a quotation's best candidate speaker and the confidence in it (nienbieu.attribution);
+    # `speaker` is now the speaker shown, None below the threshold. Stored quotes were attributed
+    # by the earlier rules: every article is marked for its entities and quotes to be found
+    # again, which the next command reading it does (pipeline.link_articles).
+    """
+    ALTER TABLE quotes ADD COLUMN candidate TEXT;
+    ALTER TABLE quotes ADD COLUMN confidence REAL;
+    UPDATE articles SET entities_done = 0;
+    """,
 )
 # A source stored before v9 for a JSONL line: "path#L<number>"
 _JSONL_LINE = re.compile(r"#L\d+$")
@@ -654,8 +663,12 @@ class Store:
             ],
         )
         conn.executemany(
-            "INSERT INTO quotes VALUES (?,?,?,?,?,?)",
-            [(a.id, s.index, q.start, q.end, q.text, q.speaker) for s in a.sentences for q in s.quotes],
+            "INSERT INTO quotes VALUES (?,?,?,?,?,?,?,?)",
+            [
+                (a.id, s.index, q.start, q.end, q.text, q.speaker, q.candidate, q.confidence)
+                for s in a.sentences
+                for q in s.quotes
+            ],
         )
         conn.execute("UPDATE articles SET entities_done = 1 WHERE id = ?", (a.id,))
 
@@ -1049,12 +1062,13 @@ class Store:
         ):
             sentences[row[0]][row[1]].mentions.append(Mention(*row[2:]))
         for row in self.conn.execute(
-            "SELECT article_id, sentence_idx, start, end, text, speaker FROM quotes "
+            "SELECT article_id, sentence_idx, start, end, text, speaker, candidate, confidence FROM quotes "
             f"WHERE {rows_where} ORDER BY article_id, sentence_idx, start",
             params,
         ):
-            article_id, index, start, end, text, speaker = row
-            sentences[article_id][index].quotes.append(Quote(start, end, text, speaker, index))
+            article_id, index, start, end, text, speaker, candidate, confidence = row
+            quote = Quote(start, end, text, speaker, index, candidate, confidence)
+            sentences[article_id][index].quotes.append(quote)
         return [_article(r, sentences.get(r[0], [])) for r in rows]
 
 

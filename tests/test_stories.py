@@ -168,3 +168,13 @@ def test_story_spans_use_days(mixed_store):
     assert date.fromisoformat(u23.last) - date.fromisoformat(u23.first) == date(2013, 10, 16) - date(
         2013, 10, 15
     )
+
+
+
+def test_the_rows_of_given_stories_are_those_of_all_rows_in_the_same_order(mixed_store):
+    with Store(mixed_store, readonly=True) as store:
+        every = store.story_rows()
+        nato = next(r for r in every if r.outlets == ["VTV", "Tạp chí NƯỚC ĐỨC"])
+        assert store.story_rows([every[-1].id, nato.id, every[0].id]) == [every[0], nato, every[-1]]
+        assert store.story_rows([nato.id])[0].copies == 1  # its copy's outlet and count come too
+        assert store.story_rows([]) == []

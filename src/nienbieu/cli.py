@@ -733,4 +733,5 @@ def _utf8_streams() -> None:
 
 def main() -> None:
     _utf8_streams()
+    pipeline.one_blas_thread()
     app()

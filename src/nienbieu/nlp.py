@@ -6,6 +6,7 @@ has no dependency beyond the standard library.
 
 from __future__ import annotations
 
+import importlib.util
 import re
 import unicodedata
 from collections.abc import Callable, Iterator
@@ -371,13 +372,14 @@ SEGMENTERS: dict[str, Segmenter] = {
 }
 
 
+# The package each statistical segmenter imports (its model loads on first use, in each worker).
+_TOOLKITS = {"underthesea": "underthesea", "pyvi": "pyvi"}
+
+
 def available(backend: str) -> bool:
-    """Whether the segmenter's toolkit is installed (pyvi is an optional extra); loads its model."""
-    try:
-        SEGMENTERS[backend]("Hà Nội")
-    except ImportError:
-        return False
-    return True
+    """Whether the segmenter's toolkit is installed (pyvi is an optional extra), without
+    loading it: the main process of an ingest segments nothing."""
+    return backend not in _TOOLKITS or importlib.util.find_spec(_TOOLKITS[backend]) is not None
 
 
 # News repeats sentences: across an article's copies and outlets' rewrites of one wire story,
@@ -395,11 +397,7 @@ def _segmented(text: str, backend: str) -> tuple[Word, ...]:
 
 @cache
 def default_segmenter() -> str:
-    try:
-        import underthesea  # noqa: F401
-    except ImportError:
-        return "syllable"
-    return "underthesea"
+    return "underthesea" if available("underthesea") else "syllable"
 
 
 def segment(text: str, backend: str | None = None) -> list[Word]:

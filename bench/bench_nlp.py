@@ -11,8 +11,9 @@ with it, on MDS sentences, in interleaved rounds with a baseline in every round 
 tokeniser), so that ratios to it can be compared across runs on a shared machine; medians.
 `words`: word P/R/F1 per segmenter, input the gold syllables joined by spaces (see
 `evaluation.read_conllu_words`), with a bootstrap 95% interval over sentences and the paired
-difference to the default segmenter; the missed gold words by kind (punctuation, numbers,
-proper names), where the treebank's conventions may differ from a segmenter's.
+difference to `--versus` (default underthesea, the default segmenter before pyvi); the missed
+gold words by kind (punctuation, numbers, proper names), where the treebank's conventions may
+differ from a segmenter's.
 `ner`: PER+ORG+LOC F1 of the entity rules over each segmenter's words, same intervals.
 `cache`: hit rate of a cache of SEGMENT_CACHE_SIZE sentences over the sentences of the MDS
 articles and of `bench_scale`'s synthetic corpus in reading order, and the time to segment the
@@ -97,9 +98,8 @@ def f1_interval(counts: np.ndarray, other: np.ndarray | None = None, seed: int =
     return float(low), float(high)
 
 
-def compare(results: dict[str, np.ndarray], rates: dict[str, float], unit: str) -> None:
-    """One line per segmenter: P/R/F1 with intervals, and the difference to the default's."""
-    default = nlp.default_segmenter()
+def compare(results: dict[str, np.ndarray], rates: dict[str, float], unit: str, default: str) -> None:
+    """One line per segmenter: P/R/F1 with intervals, and the difference to `default`'s."""
     for name, counts in results.items():
         tp, predicted, gold = counts.sum(axis=0)
         p, r = tp / predicted, tp / gold
@@ -124,7 +124,7 @@ def kind(word: str) -> str:
     return "other multi-syllable" if " " in word else "other one-syllable"
 
 
-def words(path: Path) -> None:
+def words(path: Path, reference: str) -> None:
     gold = evaluation.read_conllu_words(path)
     texts = [nlp.normalize_tone_placement(g.text) for g in gold]
     assert all(len(t) == len(g.text) for t, g in zip(texts, gold, strict=True))  # offsets unchanged
@@ -142,7 +142,7 @@ def words(path: Path) -> None:
             for start, end in evaluation.word_spans(sentence.words) - spans:
                 missed[name][kind(sentence.text[start:end])] += 1
         results[name] = np.array(rows)
-    compare(results, rates, "sentences/s (one pass, uncached)")
+    compare(results, rates, "sentences/s (one pass, uncached)", reference)
     kinds = sorted({k for counter in missed.values() for k in counter})
     totals = Counter(kind(w) for g in gold for w in g.words)
     print("missed gold words by kind: " + ", ".join(f"{k} (of {totals[k]})" for k in kinds))
@@ -154,7 +154,7 @@ def _counts(prf: evaluation.PRF) -> tuple[int, int, int]:
     return prf.tp, prf.predicted, prf.gold
 
 
-def ner(paths: list[Path]) -> None:
+def ner(paths: list[Path], reference: str) -> None:
     gold = [s for path in paths for s in evaluation.read_ner_gold(path)]
     print(f"{', '.join(p.name for p in paths)}: {len(gold)} sentences; PER+ORG+LOC, exact span and type")
     results, rates = {}, {}
@@ -165,7 +165,7 @@ def ner(paths: list[Path]) -> None:
         scored = [evaluation.score_ner([s], recognise=recognise) for s in gold]
         rates[name] = len(gold) / (time.perf_counter() - started)
         results[name] = np.array([_counts(s.combined(PER_ORG_LOC)) for s in scored])
-    compare(results, rates, "sentences/s (recognise)")
+    compare(results, rates, "sentences/s (recognise)", reference)
 
 
 def stream(docs: list[str]) -> list[str]:
@@ -210,8 +210,11 @@ def main() -> None:
     timed.add_argument("--clusters", type=Path, default=mds.CLUSTERS)
     timed.add_argument("-n", type=int, default=2000)
     timed.add_argument("--rounds", type=int, default=3)
-    commands.add_parser("words").add_argument("conllu", type=Path)
-    commands.add_parser("ner").add_argument("gold", type=Path, nargs="+")
+    for command, argument in (("words", "conllu"), ("ner", "gold")):
+        scored = commands.add_parser(command)
+        scored.add_argument(argument, type=Path, nargs="+" if command == "ner" else None)
+        # the default before pyvi: the choice of default was measured against it
+        scored.add_argument("--versus", default="underthesea", help="segmenter the others are compared to")
     hits = commands.add_parser("cache")
     hits.add_argument("--articles", type=int, default=2500)
     hits.add_argument("--rounds", type=int, default=3)
@@ -220,9 +223,9 @@ def main() -> None:
     if args.command == "speed":
         speed(sentences(args.clusters)[: args.n], args.rounds)
     elif args.command == "words":
-        words(args.conllu)
+        words(args.conllu, args.versus)
     elif args.command == "ner":
-        ner(args.gold)
+        ner(args.gold, args.versus)
     else:
         cache(args.articles, args.rounds, args.sample)
 

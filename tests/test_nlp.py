@@ -112,6 +112,13 @@ def test_pyvi_joins_words_over_our_syllables():
     ]  # fmt: skip
 
 
+def test_syllables_keep_inner_marks_and_an_initialism_its_final_period():
+    words = nlp.segment_syllables("Ông Yoon Suk-yeol tới U.S. và TP.HCM, v.v. ngày 1.000.")
+    assert [w.text for w in words] == [
+        "Ông", "Yoon", "Suk-yeol", "tới", "U.S.", "và", "TP.HCM", ",", "v.v.", "ngày", "1.000", ".",
+    ]  # fmt: skip
+
+
 def test_pyvi_never_joins_across_punctuation_numbers_or_into_a_capital():
     assert not nlp._may_join("năm", "2024")
     assert not nlp._may_join(",", "Hà")

@@ -292,7 +292,9 @@ class Word:
 
 
 Segmenter = Callable[[str], list[Word]]
-_TOKEN = re.compile(r"\w+(?:[-.]\w+)*|[^\w\s]", re.UNICODE)
+# An initialism keeps its final period ("U.S.", "v.v.": the gazetteer and underthesea spell them
+# so); other words keep inner hyphens and periods ("Suk-yeol", "TP.HCM", "1.000") but not a final one.
+_TOKEN = re.compile(r"(?:[^\W\d_]\.){2,}(?!\w)|\w+(?:[-.]\w+)*|[^\w\s]", re.UNICODE)
 
 
 def segment_syllables(text: str) -> list[Word]:
@@ -395,9 +397,14 @@ def _segmented(text: str, backend: str) -> tuple[Word, ...]:
     return tuple(SEGMENTERS[backend](text))
 
 
+# Best first (README, Speed: word F1 on UD Vietnamese-VTB and entity F1 on the NER gold equal
+# within their intervals, pyvi about 3x faster than underthesea); the syllable splitter always works.
+PREFERENCE = ("pyvi", "underthesea", "syllable")
+
+
 @cache
 def default_segmenter() -> str:
-    return "underthesea" if available("underthesea") else "syllable"
+    return next(name for name in PREFERENCE if available(name))
 
 
 def segment(text: str, backend: str | None = None) -> list[Word]:

@@ -207,7 +207,7 @@ def _installed_segmenter(name: str | None) -> str | None:
     if name is not None and name not in nlp.SEGMENTERS:
         raise typer.BadParameter(f"'{name}' is not one of {', '.join(nlp.SEGMENTERS)}")
     if name is not None and not nlp.available(name):
-        raise typer.BadParameter(f"'{name}' is not installed: pip install 'nienbieu[{name}]'")
+        raise typer.BadParameter(f"'{name}' is not installed (pip install {name})")
     return name
 
 
@@ -216,8 +216,8 @@ SegmenterOption = Annotated[
     typer.Option(
         "--segmenter",
         callback=_installed_segmenter,
-        help="Word segmenter: underthesea (default, best entities), syllable (fast, fewer entities) "
-        "or pyvi (optional extra nienbieu[pyvi]; see README, Speed).",
+        help="Word segmenter: pyvi (default), underthesea (as good, slower) or syllable (fastest, "
+        "fewer entities); see README, Word segmenters, measured.",
     ),
 ]
 

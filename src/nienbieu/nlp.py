@@ -275,9 +275,8 @@ def quote_states(sentences: list[str]) -> list[bool]:
 # --- word segmentation ----------------------------------------------------------
 #
 # Behind one small interface so the toolkit can be swapped: a segmenter maps a sentence to
-# words with their character offsets. "underthesea" and "pyvi" use the CRF models shipped inside
-# their PyPI wheels (no download; pyvi is the optional extra `nienbieu[pyvi]`); "syllable" treats
-# every syllable as a word (no dependency).
+# words with their character offsets. "pyvi" and "underthesea" use the CRF models shipped inside
+# their PyPI wheels (no download); "syllable" treats every syllable as a word (no dependency).
 
 
 @dataclass(frozen=True, slots=True)
@@ -379,8 +378,8 @@ _TOOLKITS = {"underthesea": "underthesea", "pyvi": "pyvi"}
 
 
 def available(backend: str) -> bool:
-    """Whether the segmenter's toolkit is installed (pyvi is an optional extra), without
-    loading it: the main process of an ingest segments nothing."""
+    """Whether the segmenter's toolkit is installed, without loading it: the main process of an
+    ingest segments nothing."""
     return backend not in _TOOLKITS or importlib.util.find_spec(_TOOLKITS[backend]) is not None
 
 

@@ -182,6 +182,21 @@ def test_ingest_rejects_an_unknown_segmenter(tmp_path):
     assert result.exit_code == 2 and "underthesea, syllable" in result.output
 
 
+def test_eval_ner_reads_the_words_of_a_chosen_segmenter(tmp_path):
+    gold = tmp_path / "gold.jsonl"
+    text = "Ngoại trưởng Mỹ Antony Blinken tới Hà Nội hôm thứ Ba."
+    spans = [("Mỹ", "LOC"), ("Antony Blinken", "PER"), ("Hà Nội", "LOC")]
+    entities = [
+        {"start": text.index(s), "end": text.index(s) + len(s), "text": s, "type": t} for s, t in spans
+    ]
+    gold.write_text(json.dumps({"id": "a", "text": text, "entities": entities}, ensure_ascii=False), "utf-8")
+    result = runner.invoke(app, ["eval", "ner", str(gold), "--segmenter", "pyvi", "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["per_org_loc"]["tp"] == 3
+    refused = runner.invoke(app, ["eval", "ner", str(gold), "--model", "underthesea", "--segmenter", "pyvi"])
+    assert refused.exit_code == 2 and "only the rules read a segmenter's words" in refused.output
+
+
 def test_search_prints_snippets_and_json(tmp_path):
     db = str(tmp_path / "s.db")
     runner.invoke(app, ["ingest", str(EXAMPLES), "--db", db])

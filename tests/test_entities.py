@@ -107,6 +107,8 @@ def test_segmentation_runs_offline(monkeypatch):
     monkeypatch.setattr(socket.socket, "connect", refuse)
     words = nlp.segment("Bộ Ngoại giao Mỹ cho biết Ngoại trưởng Antony Blinken sẽ tới Hà Nội.", "underthesea")
     assert [w.text for w in words][:4] == ["Bộ", "Ngoại giao", "Mỹ", "cho"]
+    words = nlp.segment_pyvi("Bộ Ngoại giao Mỹ cho biết Ngoại trưởng Antony Blinken sẽ tới Hà Nội.")
+    assert [w.text for w in words][:4] == ["Bộ", "Ngoại giao", "Mỹ", "cho"]
     assert [w.text for w in nlp.segment("Hà Nội, ngày 6/12", "syllable")] == [
         "Hà",
         "Nội",

@@ -282,3 +282,51 @@ def test_the_eval_quotes_command(tmp_path):
     result = CliRunner().invoke(app, [*args[:-1], "--part", "train"])
     assert result.exit_code == 1
     assert "no part 'train'" in result.output
+
+
+# --- word segmentation ------------------------------------------------------------
+
+# The start of sentence dev-3 of UD Vietnamese-VTB (columns as in the file), then a made-up
+# multiword-token range and empty node, which are not words of the text.
+CONLLU = """# sent_id = dev-3
+# text = Họ đưa chúng tôi đến khu vực công trường bên cạnh
+1\tHọ\thọ\tNOUN\tN\t_\t2\tnsubj\t_\t_
+2\tđưa\tđưa\tVERB\tV\t_\t0\troot\t_\t_
+3\tchúng tôi\tchúng tôi\tNOUN\tN\t_\t2\tobj\t_\t_
+4\tđến\tđến\tVERB\tV\t_\t2\txcomp\t_\t_
+5\tkhu vực\tkhu vực\tNOUN\tN\t_\t4\tobj\t_\t_
+6\tcông trường\tcông trường\tNOUN\tN\t_\t5\tnmod\t_\t_
+7-8\tbên cạnh\t_\t_\t_\t_\t_\t_\t_\t_
+7\tbên\tbên\tNOUN\tN\t_\t5\tnmod\t_\t_
+8\tcạnh\tcạnh\tNOUN\tN\t_\t7\tcompound\t_\t_
+8.1\tđó\tđó\tPRON\tPRO\t_\t_\t_\t_\t_
+
+1\tHà Nội\tHà Nội\tPROPN\tNNP\t_\t0\troot\t_\t_
+"""
+
+
+def test_conllu_gold_words(tmp_path):
+    path = tmp_path / "gold.conllu"
+    path.write_text(CONLLU, encoding="utf-8")
+    first, second = evaluation.read_conllu_words(path)
+    assert first.id == "dev-3" and second.id == "2"
+    assert first.words == ("Họ", "đưa", "chúng tôi", "đến", "khu vực", "công trường", "bên", "cạnh")
+    assert first.text == "Họ đưa chúng tôi đến khu vực công trường bên cạnh"
+    assert second.words == ("Hà Nội",)
+
+
+def test_conllu_rejects_a_row_without_ten_columns(tmp_path):
+    path = tmp_path / "bad.conllu"
+    path.write_text("1\tHọ\thọ\n", encoding="utf-8")
+    with pytest.raises(evaluation.GoldFormatError, match=r"bad\.conllu:1: 3 columns"):
+        evaluation.read_conllu_words(path)
+
+
+def test_word_scores_count_exact_character_spans():
+    gold = evaluation.GoldWords("s", ("Họ", "đưa", "chúng tôi", "khu vực"))
+    assert evaluation.word_spans(gold.words) == {(0, 2), (3, 6), (7, 16), (17, 24)}
+    # one syllable per word: "chúng tôi" and "khu vực" are missed, their syllables spurious
+    predicted = [(0, 2), (3, 6), (7, 12), (13, 16), (17, 20), (21, 24)]
+    scores = evaluation.score_words(gold, predicted)
+    assert (scores.tp, scores.predicted, scores.gold) == (2, 6, 4)
+    assert round(scores.f1, 3) == 0.4

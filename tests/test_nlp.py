@@ -1,3 +1,4 @@
+import itertools
 import re
 import time
 import unicodedata
@@ -100,6 +101,53 @@ def test_align_skips_a_first_syllable_not_followed_by_the_rest():
 def test_align_falls_back_to_syllables_when_the_toolkit_changed_the_text():
     words = nlp._align("Ông nói “xin chào”.", ["Ông", "nói", '"', "xin", "chào", '"', "."])
     assert [w.text for w in words] == ["Ông", "nói", "“", "xin", "chào", "”", "."]
+
+
+def test_pyvi_joins_words_over_our_syllables():
+    # pyvi's own splitter cuts "Suk-yeol" at the hyphen and keeps the period in "USD."
+    text = "Tổng thống Hàn Quốc Yoon Suk-yeol gặp Ngoại trưởng Antony Blinken, chi 2 tỷ USD."
+    words = nlp.segment_pyvi(text)
+    assert [w.text for w in words] == [
+        "Tổng thống", "Hàn Quốc", "Yoon Suk-yeol", "gặp", "Ngoại trưởng", "Antony Blinken", ",",
+        "chi", "2", "tỷ", "USD", ".",
+    ]  # fmt: skip
+
+
+def test_syllables_keep_inner_marks_and_an_initialism_its_final_period():
+    words = nlp.segment_syllables("Ông Yoon Suk-yeol tới U.S. và TP.HCM, v.v. ngày 1.000.")
+    assert [w.text for w in words] == [
+        "Ông", "Yoon", "Suk-yeol", "tới", "U.S.", "và", "TP.HCM", ",", "v.v.", "ngày", "1.000", ".",
+    ]  # fmt: skip
+
+
+def test_pyvi_never_joins_across_punctuation_numbers_or_into_a_capital():
+    assert not nlp._may_join("năm", "2024")
+    assert not nlp._may_join(",", "Hà")
+    assert not nlp._may_join("tỉnh", "Thái")
+    assert nlp._may_join("Thái", "Nguyên") and nlp._may_join("Thái", "nguyên")
+
+
+@given(st.text(alphabet=st.sampled_from(list("Hà Nội_ông-Trump.,“”2024 \n\tĐQ")), max_size=60))
+def test_pyvi_words_are_the_syllables_regrouped_in_order(text):
+    words = nlp.segment_pyvi(text)
+    assert all(text[w.start : w.end] == w.text for w in words)
+    assert all(a.end <= b.start for a, b in itertools.pairwise(words))
+    syllables = [s for w in words for s in nlp.segment_syllables(w.text)]
+    assert [s.text for s in syllables] == [s.text for s in nlp.segment_syllables(text)]
+
+
+def test_segment_remembers_sentences_and_hands_out_a_new_list():
+    sentence = "Thủ tướng Phạm Minh Chính tiếp Đại sứ Nhật Bản tại Hà Nội."
+    before = nlp._segmented.cache_info().hits
+    first = nlp.segment(sentence, "underthesea")
+    first.append(nlp.Word(0, 1, "x"))  # a caller's list is its own
+    second = nlp.segment(sentence, "underthesea")
+    assert nlp._segmented.cache_info().hits == before + 1
+    assert second == nlp.segment_underthesea(sentence) and second[-1].text == "."
+
+
+def test_available_segmenters_are_installed_toolkits():
+    assert [name for name in nlp.SEGMENTERS if nlp.available(name)] == ["underthesea", "syllable", "pyvi"]
 
 
 def test_tone_stays_on_vowels_with_other_marks():

@@ -204,6 +204,25 @@ def _empty(db: Path) -> NoReturn:
     raise typer.Exit(Exit.EMPTY)
 
 
+def _installed_segmenter(name: str | None) -> str | None:
+    if name is not None and name not in nlp.SEGMENTERS:
+        raise typer.BadParameter(f"'{name}' is not one of {', '.join(nlp.SEGMENTERS)}")
+    if name is not None and not nlp.available(name):
+        raise typer.BadParameter(f"'{name}' is not installed (pip install {name})")
+    return name
+
+
+SegmenterOption = Annotated[
+    str | None,
+    typer.Option(
+        "--segmenter",
+        callback=_installed_segmenter,
+        help="Word segmenter: pyvi (default), underthesea (as good, slower) or syllable (fastest, "
+        "fewer entities); see README, Word segmenters, measured.",
+    ),
+]
+
+
 @app.command()
 def ingest(
     paths: Annotated[list[Path], typer.Argument(help="Files or folders (.txt, .html, .htm, .jsonl).")],
@@ -213,19 +232,10 @@ def ingest(
         int | None,
         typer.Option("--workers", "-j", min=1, help="Processes for the analysis [default: one per core]."),
     ] = None,
-    segmenter: Annotated[
-        str | None,
-        typer.Option(
-            "--segmenter", help="Word segmenter: underthesea (default, best entities) or syllable (fast)."
-        ),
-    ] = None,
+    segmenter: SegmenterOption = None,
 ) -> None:
     """Read, clean, analyse and store articles. Unchanged files and rows are skipped; an edited
     file, or a JSONL row with the same id or url, replaces its earlier version (each reported)."""
-    if segmenter is not None and segmenter not in nlp.SEGMENTERS:
-        raise typer.BadParameter(
-            f"'{segmenter}' is not one of {', '.join(nlp.SEGMENTERS)}", param_hint="--segmenter"
-        )
     with (
         _open(db, write=True) as store,
         pipeline.stop_on_signals(),
@@ -571,13 +581,23 @@ NerModel = Annotated[str, typer.Option("--model", help="rules (default) or under
 
 @eval_app.command("ner")
 def eval_ner(
-    gold: GoldFiles, as_json: JsonFlag = False, errors: ErrorCount = 0, model: NerModel = "rules"
+    gold: GoldFiles,
+    as_json: JsonFlag = False,
+    errors: ErrorCount = 0,
+    model: NerModel = "rules",
+    segmenter: SegmenterOption = None,
 ) -> None:
-    """Entity-level P/R/F1 per type, exact span and type (docs/ner-annotation.md)."""
+    """Entity-level P/R/F1 per type, exact span and type (docs/ner-annotation.md). `--segmenter`:
+    the words the rules read (the underthesea model segments on its own)."""
     if model not in entities.RECOGNISERS:
         err.print(f"[red]error:[/] unknown model {model!r}; choose from {', '.join(entities.RECOGNISERS)}")
         raise typer.Exit(Exit.ERROR)
-    score = functools.partial(evaluation.score_ner, recognise=entities.RECOGNISERS[model])
+    recognise = entities.RECOGNISERS[model]
+    if segmenter is not None:
+        if recognise is not entities.recognise:
+            raise typer.BadParameter("only the rules read a segmenter's words", param_hint="--segmenter")
+        recognise = functools.partial(recognise, backend=segmenter)
+    score = functools.partial(evaluation.score_ner, recognise=recognise)
     _evaluate(gold, evaluation.read_ner_gold, score, evaluation.ner_report, as_json, errors)
 
 

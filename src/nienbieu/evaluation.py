@@ -322,6 +322,65 @@ def ner_report(scores: NerScores) -> str:
     return "\n".join(lines)
 
 
+# --- word segmentation ------------------------------------------------------------------
+#
+# Gold words from a Universal Dependencies treebank (CoNLL-U: column 2 is a word whose syllables
+# are separated by spaces). The input of a segmenter is the gold syllables joined by single
+# spaces; a predicted word counts when its character span equals a gold word's (the usual word
+# F1, on characters so that a segmenter splitting "30-4-2004" or "v.v." into pieces is scored
+# against the treebank's tokens, not silently re-tokenised).
+
+
+@dataclass(frozen=True, slots=True)
+class GoldWords:
+    id: str
+    words: tuple[str, ...]  # each word's syllables joined by single spaces
+
+    @property
+    def text(self) -> str:
+        return " ".join(self.words)
+
+
+def read_conllu_words(path: str | Path) -> list[GoldWords]:
+    """The sentences of a CoNLL-U file as gold words. Multiword-token ranges ("3-4") and empty
+    nodes ("3.1") are not words of the surface text and are skipped."""
+    sentences: list[GoldWords] = []
+    words: list[str] = []
+    sent_id = ""
+    for number, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
+        if line.startswith("# sent_id"):
+            sent_id = line.partition("=")[2].strip()
+        elif not line.strip():
+            if words:
+                sentences.append(GoldWords(sent_id or str(len(sentences) + 1), tuple(words)))
+            words, sent_id = [], ""
+        elif not line.startswith("#"):
+            columns = line.split("\t")
+            if len(columns) != 10:
+                raise GoldFormatError(f"{path}:{number}: {len(columns)} columns, CoNLL-U has 10")
+            if columns[0].isdigit():
+                words.append(" ".join(columns[1].split()))
+    if words:
+        sentences.append(GoldWords(sent_id or str(len(sentences) + 1), tuple(words)))
+    return sentences
+
+
+def word_spans(words: Iterable[str]) -> set[tuple[int, int]]:
+    """Character spans of `words` in their text joined by single spaces."""
+    spans, start = set(), 0
+    for word in words:
+        spans.add((start, start + len(word)))
+        start += len(word) + 1
+    return spans
+
+
+def score_words(gold: GoldWords, predicted: Iterable[tuple[int, int]]) -> PRF:
+    """Word P/R/F1 counts of one sentence: `predicted` are the character spans of the words a
+    segmenter found in `gold.text`."""
+    truth, found = word_spans(gold.words), set(predicted)
+    return PRF(tp=len(truth & found), predicted=len(found), gold=len(truth))
+
+
 # --- summaries and timelines (ROUGE in nienbieu.rouge) -----------------------------
 
 

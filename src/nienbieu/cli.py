@@ -22,7 +22,19 @@ from rich.table import Table
 from rich.text import Text
 from typer.core import TyperGroup
 
-from nienbieu import api, entities, evaluation, export, llm, nlp, pipeline, rouge, search, summarize
+from nienbieu import (
+    api,
+    distributed,
+    entities,
+    evaluation,
+    export,
+    llm,
+    nlp,
+    pipeline,
+    rouge,
+    search,
+    summarize,
+)
 from nienbieu.pipeline import IngestReport, ingest_paths
 from nienbieu.scope import EmptyScope, Scope, articles_in, one_story
 from nienbieu.store import DEFAULT_DB, Replacement, Store, StoreError, describe
@@ -218,6 +230,20 @@ def ingest(
             "--segmenter", help="Word segmenter: underthesea (default, best entities) or syllable (fast)."
         ),
     ] = None,
+    engine: Annotated[
+        str,
+        typer.Option(
+            "--engine", help="Where the analysis runs: local (processes of this machine) or dask (a cluster)."
+        ),
+    ] = "local",
+    scheduler: Annotated[
+        str | None,
+        typer.Option(
+            "--scheduler",
+            help="With --engine dask: the scheduler's address (tcp://HOST:PORT) [default: a local cluster "
+            "of -j processes].",
+        ),
+    ] = None,
 ) -> None:
     """Read, clean, analyse and store articles. Unchanged files and rows are skipped; an edited
     file, or a JSONL row with the same id or url, replaces its earlier version (each reported)."""
@@ -225,6 +251,7 @@ def ingest(
         raise typer.BadParameter(
             f"'{segmenter}' is not one of {', '.join(nlp.SEGMENTERS)}", param_hint="--segmenter"
         )
+    runner = _engine(engine, scheduler)
     with (
         _open(db, write=True) as store,
         pipeline.stop_on_signals(),
@@ -246,10 +273,28 @@ def ingest(
             progress=lambda done, total: progress.update(task, completed=done, total=total),
             workers=workers,
             segmenter=segmenter,
+            engine=runner,
         )
         total = store.count()
     _report(report, total, as_json)
     raise typer.Exit(Exit.SKIPPED if report.skipped else Exit.OK)
+
+
+def _engine(name: str, scheduler: str | None) -> pipeline.Engine | None:
+    """The engine `--engine` names (None: the local one, `ingest_paths`'s default)."""
+    if name not in ENGINES:
+        raise typer.BadParameter(f"'{name}' is not one of {', '.join(ENGINES)}", param_hint="--engine")
+    if name == "local":
+        if scheduler:
+            raise typer.BadParameter("a scheduler is for --engine dask", param_hint="--scheduler")
+        return None
+    try:
+        return distributed.engine(scheduler)
+    except distributed.EngineUnavailable as exc:
+        _fail(str(exc))
+
+
+ENGINES = ("local", "dask")
 
 
 @contextmanager

@@ -577,6 +577,33 @@ def quotes_cmd(
         _write(f"{r['speaker'] or '(không rõ)'}: “{r['quote']}” — {source}")
 
 
+@app.command("export")
+def export_cmd(
+    parquet: Annotated[
+        Path,
+        typer.Option(
+            "--parquet",
+            file_okay=False,
+            help="Write the store as Parquet files into this folder (made if missing).",
+        ),
+    ],
+    db: DbOption = Path(DEFAULT_DB),
+) -> None:
+    """Export the store's articles, sentences, mentions, time expressions, quotes and stories as
+    Parquet files, for DuckDB, Spark or pandas."""
+    from nienbieu.parquet import ParquetUnavailable
+
+    with _reading(db) as store:
+        try:
+            written = export.parquet(store, parquet)
+        except ParquetUnavailable as exc:
+            _fail(str(exc))
+        except OSError as exc:
+            _fail(f"cannot write {parquet}: {exc.strerror or exc}")
+    counts = ", ".join(f"{n:,} {name.replace('_', ' ')}" for name, n in written.items())
+    err.print(escape(f"wrote {counts} to {parquet}"), highlight=False, soft_wrap=True)
+
+
 @app.command()
 def serve(
     db: DbOption = Path(DEFAULT_DB),

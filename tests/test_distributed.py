@@ -4,10 +4,10 @@ import sys
 import time
 
 import pytest
-from conftest import EXAMPLES, dump, synthetic_row
+from conftest import EXAMPLES, dump, pulled_lines, synthetic_row
 from typer.testing import CliRunner
 
-from nienbieu import distributed, ingest, models, pipeline
+from nienbieu import distributed, models, pipeline
 from nienbieu.cli import Exit, app
 from nienbieu.store import Store
 
@@ -61,15 +61,7 @@ def test_only_a_window_of_tasks_is_read_ahead_and_closing_early_cancels_the_rest
 ):
     monkeypatch.setattr(pipeline, "PIECES_PER_TASK", 4)
     export = _export(tmp_path / "xuất.jsonl", 60)
-    pulled = []
-    pieces = ingest.pieces
-
-    def counted(path, known=None):
-        for piece in pieces(path, known):
-            pulled.append(piece.line)
-            yield piece
-
-    monkeypatch.setattr(ingest, "pieces", counted)
+    pulled = pulled_lines(monkeypatch)
     results = distributed.in_order([export], 2, "syllable", scheduler=cluster.scheduler_address)
     files_done, articles, problems = next(results)
     # 2 worker threads × TASKS_PER_WORKER 2 = 4 tasks of 4 lines in flight, and the line that

@@ -88,6 +88,7 @@ def test_a_known_sentence_mention_time_expression_and_quote(exported):
 
 def test_rows_are_read_and_written_a_batch_at_a_time(tmp_path, monkeypatch):
     monkeypatch.setattr(parquet, "BATCH_ROWS", 50)
+    monkeypatch.setattr(parquet, "WIDE_BATCH_ROWS", 2)
     db = tmp_path / "t.db"
     assert (
         runner.invoke(app, ["ingest", str(EXAMPLES), "--db", str(db), "--segmenter", "syllable"]).exit_code
@@ -99,6 +100,8 @@ def test_rows_are_read_and_written_a_batch_at_a_time(tmp_path, monkeypatch):
     # one row group per batch: 50 + 50 + 47 sentences, never the whole table at once
     metadata = pq.ParquetFile(tmp_path / "out" / "sentences.parquet").metadata
     assert [metadata.row_group(i).num_rows for i in range(metadata.num_row_groups)] == [50, 50, 47]
+    metadata = pq.ParquetFile(tmp_path / "out" / "articles.parquet").metadata
+    assert [metadata.row_group(i).num_rows for i in range(metadata.num_row_groups)] == [2, 2, 1]
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
         "articles.parquet",
         "mentions.parquet",
@@ -132,3 +135,15 @@ def test_an_empty_store_exports_nothing(tmp_path):
         app, ["export", "--parquet", str(tmp_path / "out"), "--db", str(tmp_path / "empty.db")]
     )
     assert result.exit_code == Exit.EMPTY
+
+
+def test_the_documented_schemas_are_the_written_ones():
+    documented: dict[str, list[tuple[str, str]]] = {}
+    table = None
+    for line in (EXAMPLES.parent / "docs" / "scaling.md").read_text(encoding="utf-8").splitlines():
+        if line.startswith("### ") and line.endswith(".parquet"):
+            table = documented.setdefault(line[4:].removesuffix(".parquet"), [])
+        elif table is not None and line.startswith("| `"):
+            name, kind = (cell.strip() for cell in line.split("|")[1:3])
+            table.append((name.strip("`"), kind))
+    assert documented == {t.name: [(c.name, c.type) for c in t.columns] for t in parquet.TABLES}

@@ -23,8 +23,10 @@ from nienbieu.models import first_words
 from nienbieu.store import Store
 
 INSTALL_HINT = "pip install 'nienbieu[parquet]'"
-# Rows per record batch (and so per Parquet row group at most): a few MB of sentences.
+# Rows per record batch (and so per Parquet row group): a few MB of sentences or names, and of
+# articles, whose rows hold their whole text (2–3 KB on average, some far more), a tenth as many.
 BATCH_ROWS = 20_000
+WIDE_BATCH_ROWS = 2_000
 
 
 class ParquetUnavailable(RuntimeError):
@@ -44,6 +46,7 @@ class Table:
     name: str  # the file is NAME.parquet
     columns: tuple[Column, ...]
     source: str  # FROM … [WHERE …] ORDER BY …: one row per output row, in a stable order
+    wide: bool = False  # a row holds a whole article's text: WIDE_BATCH_ROWS to a batch
 
 
 def _day(value: str | None) -> date | None:
@@ -66,36 +69,25 @@ def _title(value: str) -> str:
     return first_words(value[1:]) if value.startswith("\0") else value
 
 
+# a copy is in its canonical article's story
+_STORY = "(SELECT story_id FROM story_members WHERE article_id = coalesce(d.canonical_id, a.id))"
+_FIRST_SENTENCE = "(SELECT text FROM sentences WHERE article_id = a.id AND idx = 0)"
+_TITLE = f"coalesce(a.title, char(0) || coalesce({_FIRST_SENTENCE}, ''))"
+_WINDOW = "a.published_window_start || '/' || a.published_window_end"
 ARTICLES = Table(
     "articles",
     (
         Column("id", "string", "a.id"),
         Column("copy_of", "string", "d.canonical_id"),
-        # a copy is in its canonical article's story
-        Column(
-            "story",
-            "int64",
-            "(SELECT story_id FROM story_members WHERE article_id = coalesce(d.canonical_id, a.id))",
-        ),
+        Column("story", "int64", _STORY),
         Column("outlet", "string", "a.outlet"),
-        Column(
-            "title",
-            "string",
-            "coalesce(a.title, char(0) || coalesce((SELECT text FROM sentences "
-            "WHERE article_id = a.id AND idx = 0), ''))",
-            _title,
-        ),
+        Column("title", "string", _TITLE, _title),
         Column("title_stated", "bool", "a.title IS NOT NULL", bool),
         Column("published", "string", "a.published"),  # ISO 8601, with a UTC offset when stated
         Column("published_day", "date32", "a.published", _day),
         Column("published_provenance", "string", "a.published_provenance"),
         Column("published_evidence", "string", "a.published_evidence"),
-        Column(
-            "published_window",
-            "list<date32>",
-            "a.published_window_start || '/' || a.published_window_end",
-            _window,
-        ),
+        Column("published_window", "list<date32>", _WINDOW, _window),
         Column("published_confidence", "float64", "a.published_confidence"),
         Column("author", "string", "a.author"),
         Column("sentences", "int32", "(SELECT count(*) FROM sentences WHERE article_id = a.id)"),
@@ -104,6 +96,7 @@ ARTICLES = Table(
         Column("body", "string", "a.body", _body),
     ),
     "FROM articles a LEFT JOIN duplicates d ON d.article_id = a.id ORDER BY a.id",
+    wide=True,
 )
 SENTENCES = Table(
     "sentences",
@@ -204,7 +197,7 @@ def _write_table(pa: Any, store: Store, table: Table, folder: Path) -> int:
 
 def _batches(store: Store, table: Table) -> Iterator[list[tuple]]:
     cursor = store.conn.execute(f"SELECT {', '.join(c.sql for c in table.columns)} {table.source}")
-    while rows := cursor.fetchmany(BATCH_ROWS):
+    while rows := cursor.fetchmany(WIDE_BATCH_ROWS if table.wide else BATCH_ROWS):
         yield rows
 
 

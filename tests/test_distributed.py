@@ -1,5 +1,6 @@
 import json
 import shutil
+import subprocess
 import sys
 import time
 
@@ -100,3 +101,10 @@ def test_a_scheduler_is_refused_without_the_dask_engine(tmp_path):
     result = CliRunner().invoke(app, args)
     assert result.exit_code == Exit.USAGE
     assert "--engine dask" in result.output
+
+
+def test_nienbieu_imports_without_dask_or_pyarrow():
+    blocked = "import sys; sys.modules.update(dict.fromkeys(['dask', 'distributed', 'pyarrow']))"
+    check = f"{blocked}; import nienbieu.cli, nienbieu.distributed, nienbieu.parquet; print('ok')"
+    done = subprocess.run([sys.executable, "-c", check], capture_output=True, text=True, timeout=60)
+    assert (done.returncode, done.stdout, done.stderr) == (0, "ok\n", "")

@@ -7,9 +7,14 @@ across the cluster); its quotes are located back in the body file and scored on 
 every quotation-mark span of at least 8 characters is a quote, said by the last PER mention (the
 product's own NER on the same sentences) that ends before it in its own or the previous sentence.
 
-Printed: the scores of both, each with a bootstrap 95% interval (10,000 resamples of the
-articles, percentile), the paired difference ours − baseline with its interval, the table per
-gold pattern, and a few errors of ours per kind and pattern.
+Systems: "ours" (speakers shown from the attribution threshold on), "ours, best guess" (the
+candidate speaker whatever its confidence), the baseline; on dev the attribution scorer is
+cross-validated (each cluster scored by weights fitted on the other folds, bench/train_quotes.py)
+and the shipped model, fitted on all of dev, is shown beside it as in-sample.
+
+Printed: the scores of each, with a bootstrap 95% interval (10,000 resamples of the articles,
+percentile), the paired differences ours − baseline with their intervals, how many shown speakers
+are right, the table per gold pattern, and a few errors of ours per kind and pattern.
 
     .venv/bin/python bench/bench_quotes.py [--part dev] [--examples N] [CLUSTERS]
 
@@ -25,8 +30,10 @@ from pathlib import Path
 
 import mds
 import numpy as np
+import train_quotes
 
-from nienbieu import evaluation
+from nienbieu import attribution, evaluation
+from nienbieu.attribution import FEATURES, QuoteModel
 from nienbieu.evaluation import QuoteArticle, QuoteScores
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -67,12 +74,14 @@ def counts(articles: list[QuoteArticle]) -> np.ndarray:
 
 
 def intervals(systems: dict[str, np.ndarray], seed: int = 18) -> None:
-    """Each metric of each system with its interval, then ours − baseline, paired: one set of
-    resampled articles serves every system."""
+    """Each metric of each system with its interval, then each of ours − baseline, paired: one
+    set of resampled articles serves every system."""
     n = len(next(iter(systems.values())))
     picks = np.random.default_rng(seed).integers(0, n, size=(RESAMPLES, n))
     names = list(systems)
-    print(f"\n{'':18s}" + "".join(f"{name:>28s}" for name in names) + f"{'ours − baseline':>28s}")
+    paired = [name for name in ("ours", "ours, best guess") if name in systems]
+    heads = [*names, *(f"{name} − baseline" for name in paired)]
+    print(f"\n{'':18s}" + "".join(f"{head:>28s}" for head in heads))
     for label, metric in METRICS.items():
         cells, samples = [], {}
         for name in names:
@@ -80,20 +89,24 @@ def intervals(systems: dict[str, np.ndarray], seed: int = 18) -> None:
             samples[name] = metric(systems[name][picks].sum(axis=1))
             low, high = np.percentile(samples[name], [2.5, 97.5])
             cells.append(f"{whole:.3f} [{low:.3f}, {high:.3f}]")
-        diff = samples["ours"] - samples["baseline"]
-        whole = float(metric(systems["ours"].sum(axis=0)) - metric(systems["baseline"].sum(axis=0)))
-        low, high = np.percentile(diff, [2.5, 97.5])
-        cells.append(f"{whole:+.3f} [{low:+.3f}, {high:+.3f}]")
+        for name in paired:
+            diff = samples[name] - samples["baseline"]
+            whole = float(metric(systems[name].sum(axis=0)) - metric(systems["baseline"].sum(axis=0)))
+            low, high = np.percentile(diff, [2.5, 97.5])
+            cells.append(f"{whole:+.3f} [{low:+.3f}, {high:+.3f}]")
         print(f"{label:18s}" + "".join(f"{c:>28s}" for c in cells))
 
 
 def pattern_table(results: dict[str, QuoteScores]) -> None:
-    print("\n| pattern | gold | ours: detected | right speaker | baseline: detected | right speaker |")
-    print("|---|---|---|---|---|---|")
+    """Per gold pattern: the quotations each system detects / detects with the right speaker."""
+    print(
+        "\n| pattern | gold | " + " | ".join(f"{name}: detected / right speaker" for name in results) + " |"
+    )
+    print("|---|---|" + "---|" * len(results))
     for pattern in evaluation.QUOTE_PATTERNS:
-        ours, base = results["ours"].by_pattern[pattern], results["baseline"].by_pattern[pattern]
-        cells = [ours.gold, ours.detected, ours.correct, base.detected, base.correct]
-        print(f"| {pattern} | " + " | ".join(map(str, cells)) + " |")
+        counts = [s.by_pattern[pattern] for s in results.values()]
+        cells = [str(counts[0].gold), *(f"{c.detected} / {c.correct}" for c in counts)]
+        print(f"| {pattern} | " + " | ".join(cells) + " |")
 
 
 def examples(scores: QuoteScores, per_group: int) -> None:
@@ -114,6 +127,33 @@ def examples(scores: QuoteScores, per_group: int) -> None:
         )
 
 
+def cross_validated() -> dict[str, QuoteModel]:
+    """Per dev cluster, the attribution model fitted on the other folds (train_quotes), with
+    the shipped calibration and threshold (themselves from out-of-fold choices)."""
+    shipped = attribution.model()
+    weights = train_quotes.fold_weights(train_quotes.examples(), train_quotes.L2)
+    models = [
+        QuoteModel(dict(zip(FEATURES, w, strict=True)), shipped.calibration, shipped.threshold)
+        for w in weights
+    ]
+    return {cluster: models[k] for cluster, k in train_quotes.folds().items()}
+
+
+def shown(systems: dict[str, list[QuoteArticle]]) -> None:
+    """Of the quotations detected with a speaker shown, how many have the gold speaker: what a
+    reader copying a quote with its speaker gets."""
+    print("\nspeakers shown on detected quotations: right / shown")
+    for name, articles in systems.items():
+        right = total = 0
+        for a in articles:
+            for i, j in evaluation.match_quotes(a.found, a.gold).items():
+                g, f = a.gold[j], a.found[i]
+                if g.kind in evaluation.ATTRIBUTABLE and f.speaker is not None:
+                    total += 1
+                    right += evaluation.same_speaker(g.speaker, f.speaker)
+        print(f"  {name:28s} {right} / {total} = {right / total if total else 0:.3f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("clusters", nargs="?", type=Path, default=mds.CLUSTERS)
@@ -123,11 +163,18 @@ def main() -> None:
     names = evaluation.read_split(SPLIT, args.part)
     gold = evaluation.quote_articles(evaluation.read_quote_gold(GOLD), args.clusters, names)
     systems = evaluation.analyse_quotes(gold, args.clusters)
+    if args.part == "dev":
+        # the shipped model was fitted on all of dev: in sample; each cluster's quotations are
+        # scored by a model fitted without its fold instead
+        shipped = systems["ours"]
+        systems = evaluation.analyse_quotes(gold, args.clusters, models=cross_validated())
+        systems["ours (shipped, in sample)"] = shipped
     results = {name: evaluation.score_quotes(articles) for name, articles in systems.items()}
     print(f"part {args.part}: {len(names)} clusters ({SPLIT.relative_to(ROOT)})")
     print(evaluation.quotes_report(results))
     print(f"\nbootstrap 95% intervals, {RESAMPLES:,} resamples of the {len(gold)} articles (percentile)")
     intervals({name: counts(articles) for name, articles in systems.items()})
+    shown(systems)
     pattern_table(results)
     examples(results["ours"], args.examples)
 

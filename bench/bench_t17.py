@@ -17,7 +17,8 @@ with ROUGE-1.5.5 -m -s units (`rouge.english()`), averaged over the 19 timelines
 difference ours − DATEWISE.
 
 Systems, in one process on the same records: ours (`timeline.build`), DATEWISE with the heuristic
-(mention-count) date ranker (bench/datewise.py), publication-date lead.
+(mention-count) date ranker (bench/datewise.py), DATEWISE's summaries on the days our date ranker
+puts first (what the date choice alone brings), publication-date lead.
 
     .venv/bin/python bench/bench_t17.py [--topics bpoil,egypt] [--no-cache]
 """
@@ -239,6 +240,17 @@ def run_datewise(articles: list[Article], gold: Gold, dates: int, sentences: int
     return datewise.datewise(articles, dates, sentences, start, end, gold.keywords, stop)
 
 
+def datewise_on_ours(articles: list[Article], gold: Gold, dates: int, sentences: int) -> dict[str, list[str]]:
+    """DATEWISE's summaries on the days our date ranker (trained without the topic) puts first."""
+    import train_date_ranker
+
+    start, end = gold.span
+    ranking = datewise.ranked_days(articles, train_date_ranker.held_out(gold.topic), start, end)
+    return datewise.datewise(
+        articles, dates, sentences, start, end, gold.keywords, rouge_stopwords(), ranking=ranking
+    )
+
+
 def lead(articles: list[Article], gold: Gold, dates: int, sentences: int) -> dict[str, list[str]]:
     return datewise.publication_lead(with_keywords(articles, gold.keywords), dates, sentences)
 
@@ -250,7 +262,12 @@ def rouge_stopwords() -> frozenset[str]:
     return frozenset(w.strip() for w in path.read_text().splitlines() if w.strip())
 
 
-SYSTEMS: dict[str, System] = {"ours": ours, "DATEWISE": run_datewise, "publication-date lead": lead}
+SYSTEMS: dict[str, System] = {
+    "ours": ours,
+    "DATEWISE": run_datewise,
+    "DATEWISE on our dates": datewise_on_ours,
+    "publication-date lead": lead,
+}
 
 
 def score(system: dict[str, list[str]], reference: dict[str, list[str]]) -> dict[str, rouge.Score]:

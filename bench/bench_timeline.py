@@ -12,6 +12,7 @@ dates as the reference has, and for the reference's mean number of sentences per
 Systems (bench/datewise.py for the two baselines, the same code as bench_t17):
 - ours: `timeline.build`;
 - DATEWISE (Gholipour Ghalandari & Ifrim 2020) with its heuristic mention-count date ranker;
+- DATEWISE's summaries on the days `timeline`'s date ranker puts first;
 - publication-date lead.
 
 Metrics, on syllables (`rouge.VIETNAMESE`): AR-1/AR-2 (tilse's align+ m:1 ROUGE F), date F1, and
@@ -106,11 +107,23 @@ def run_datewise(articles: list[Article], dates: int, sentences: int, span: Span
     return datewise.datewise(articles, dates, sentences, span[0], span[1], stopwords=summarize.stopwords())
 
 
+def datewise_on_ours(articles: list[Article], dates: int, sentences: int, span: Span) -> dict[str, list[str]]:
+    ranking = datewise.ranked_days(articles, None, span[0], span[1])
+    return datewise.datewise(
+        articles, dates, sentences, span[0], span[1], stopwords=summarize.stopwords(), ranking=ranking
+    )
+
+
 def lead(articles: list[Article], dates: int, sentences: int, span: Span) -> dict[str, list[str]]:
     return datewise.publication_lead(articles, dates, sentences)
 
 
-SYSTEMS: dict[str, System] = {"ours": ours, "DATEWISE": run_datewise, "publication-date lead": lead}
+SYSTEMS: dict[str, System] = {
+    "ours": ours,
+    "DATEWISE": run_datewise,
+    "DATEWISE on our dates": datewise_on_ours,
+    "publication-date lead": lead,
+}
 
 
 def score(system: dict[str, list[str]], reference: dict[str, list[str]]) -> dict[str, rouge.Score]:

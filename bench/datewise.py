@@ -21,6 +21,10 @@ L2-normalised rows), fitted on all input sentences; the stopword list is the cal
 uses scikit-learn's English list; here ROUGE-1.5.5's SMART list for English, the project's stop
 syllables for Vietnamese).
 
+DATEWISE on our dates: the same summaries on the days `timeline`'s date ranker puts first
+(`ranked_days`): set beside ours and DATEWISE, it tells what the date choice and the per-date
+summaries each bring.
+
 Publication-date lead: the days most articles were published on, each summarised by the lead
 sentences of the articles published that day (the usual first TLS baseline).
 """
@@ -35,6 +39,7 @@ from datetime import date, timedelta
 
 import numpy as np
 
+from nienbieu import timeline
 from nienbieu.models import Article, Sentence
 
 Vector = dict[str, float]
@@ -159,8 +164,10 @@ def datewise(
     end: date | None = None,
     keywords: Sequence[str] | None = None,
     stopwords: Collection[str] = frozenset(),
+    ranking: Sequence[date] | None = None,
 ) -> dict[str, list[str]]:
-    """DATEWISE with the mention-count date ranker: {ISO day: summary sentences}."""
+    """DATEWISE with the mention-count date ranker, or the days of `ranking` in that order:
+    {ISO day: summary sentences}."""
     tfidf = Tfidf([s.text for a in articles for s in a.sentences], stopwords)
     mentions: dict[date, list[str]] = defaultdict(list)
     published: dict[date, list[str]] = defaultdict(list)
@@ -175,7 +182,7 @@ def datewise(
             elif pub_day is not None and j <= CLIP_SENTS:
                 for back in range(PUB_END):
                     published[pub_day - timedelta(days=back)].append(sentence.text)
-    ranked = sorted(counts, key=lambda d: (-counts[d], d))
+    ranked = list(ranking) if ranking is not None else sorted(counts, key=lambda d: (-counts[d], d))
     ranked = [d for d in ranked if (start is None or start <= d) and (end is None or d <= end)]
     timeline: dict[str, list[str]] = {}
     for day in ranked:
@@ -185,6 +192,21 @@ def datewise(
         if summary:
             timeline[day.isoformat()] = summary
     return dict(sorted(timeline.items()))
+
+
+def ranked_days(
+    articles: Sequence[Article],
+    ranker: timeline.DateRanker | None = None,
+    start: date | None = None,
+    end: date | None = None,
+) -> list[date]:
+    """The days `timeline.build` would consider, best first by its date ranker (the shipped one
+    unless `ranker`), within the span; months and years left out, as DATEWISE dates days only."""
+    buckets = timeline.assign(articles)
+    scores = (ranker or timeline.default_ranker()).scores(timeline.date_features(buckets, articles))
+    ranked = sorted(zip(buckets, scores, strict=True), key=lambda kv: (-kv[1], kv[0]))
+    days = [date.fromisoformat(key) for key, _ in ranked if _DAY.fullmatch(key)]
+    return [d for d in days if (start is None or start <= d) and (end is None or d <= end)]
 
 
 def publication_lead(articles: Sequence[Article], dates: int, sentences: int) -> dict[str, list[str]]:

@@ -124,6 +124,7 @@ _ADDED_BY = {
     "ALTER TABLE legacy_sources RENAME TO sources; CREATE INDEX sources_article ON sources(article_id);",
     10: "ALTER TABLE pending DROP COLUMN dated;",
     11: "DROP TABLE story_members; DROP TABLE stories;",
+    12: "ALTER TABLE quotes DROP COLUMN candidate; ALTER TABLE quotes DROP COLUMN confidence;",
 }
 
 

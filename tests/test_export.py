@@ -370,3 +370,26 @@ def test_a_write_the_kernel_cuts_short_leaves_the_old_file_and_no_temporary(tmp_
     done = subprocess.run([sys.executable, "-c", _FILE_SIZE_LIMIT, str(path)], capture_output=True, text=True)
     assert done.stdout.strip() == str(errno.EFBIG), done.stderr
     assert path.read_bytes() == old and os.listdir(tmp_path) == ["out.json"]
+
+
+UNSURE = TimelineEntry(
+    "2025-07-14",
+    "day",
+    ["Ông Rutte thăm Washington."],
+    [CITE],
+    quotes=[EntryQuote(None, "Chúng tôi sẽ tiếp tục đàm phán", QUOTE_CITE, "Mark Rutte", 0.41)],
+)
+
+
+def test_a_quotation_without_a_sure_speaker_says_so_and_json_keeps_the_guess():
+    assert "> “Chúng tôi sẽ tiếp tục đàm phán” — không rõ người nói [2]" in export.timeline_markdown([UNSURE])
+    assert "— không rõ người nói" in export.timeline_html([UNSURE])
+    assert "Mark Rutte" not in export.timeline_html([UNSURE])
+    [row] = json.loads(export.render_timeline([UNSURE], "json"))["timeline"]
+    assert row["quotes"][0] | {"citation": None} == {
+        "speaker": None,
+        "text": "Chúng tôi sẽ tiếp tục đàm phán",
+        "citation": None,
+        "candidate": "Mark Rutte",
+        "confidence": 0.41,
+    }

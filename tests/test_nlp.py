@@ -2,6 +2,7 @@ import re
 import time
 import unicodedata
 
+import pytest
 from conftest import EXAMPLES
 from hypothesis import given
 from hypothesis import strategies as st
@@ -277,3 +278,50 @@ def test_every_sentence_is_within_the_limit_and_only_whitespace_or_stray_periods
 def _is_subsequence(short: str, long: str) -> bool:
     chars = iter(long)
     return all(c in chars for c in short)
+
+
+def test_a_quotation_inside_a_quotation_nests():
+    text = "Ông nói: “Anh Dũng “khùng” vẫn hồn nhiên”, rồi cười."
+    assert nlp.quoted_stretches(text) == [(text.index("“"), text.index("”,") + 1, True)]
+
+
+def test_a_sentence_starting_inside_a_quotation_may_reopen_it():
+    # "“…" then a sentence opening with “ again: the same quotation, closed once
+    assert nlp.quote_states(
+        ["“NATO sẽ bảo vệ đồng minh.", "“Không ai nghi ngờ.", "Chúng tôi sẵn sàng”.", "Hết."]
+    ) == [
+        False,
+        True,
+        True,
+        False,
+    ]
+
+
+def test_quote_states_carry_a_quotation_from_the_paragraph_before():
+    assert nlp.quote_states(["Công dân đòi hỏi an ninh”, bà nói.", "Hết."], inside=True) == [True, False]
+
+
+@pytest.mark.parametrize(
+    ("paragraph", "continues"),
+    [
+        ("Công dân đòi hỏi an ninh”, bà Mogherini nói.", True),
+        ('Tôi không nghi ngờ điều đó".', True),
+        ("“Một quotation mới”, ông nói.", False),
+        ("Không có dấu ngoặc nào.", False),
+        ('Ông nói "rất tốt".', False),
+    ],
+)
+def test_a_paragraph_continues_a_quotation_when_its_first_mark_closes(paragraph, continues):
+    assert nlp.continues_quote(paragraph) is continues
+
+
+@given(st.text(alphabet='ab “”"«». ', max_size=40), st.booleans())
+def test_quoted_stretches_are_ordered_disjoint_and_start_at_marks(text, inside):
+    stretches = nlp.quoted_stretches(text, inside)
+    ends = [0]
+    for start, end, closed in stretches:
+        assert ends[-1] <= start < end <= len(text)
+        assert (start == 0 and inside) or text[start] in '“«"'
+        assert not closed or text[end - 1] in '”»"'
+        ends.append(end)
+    assert all(closed for _, _, closed in stretches[:-1])

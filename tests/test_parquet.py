@@ -82,7 +82,8 @@ def test_a_known_sentence_mention_time_expression_and_quote(exported):
     timex = {(t["article_id"], t["sentence_index"], t["text"]): t for t in tables["time_expressions"]}
     assert timex[VTV, 1, "ngày 18/2"]["value"] == "2021-02-18"
     assert timex[VTV, 1, "ngày 18/2"]["granularity"] == "day"
-    quote = {"quote": "duy trì và tăng cường hỗ trợ cho Ukraine", "speaker": "Stoltenberg"}
+    quote = {"quote": "duy trì và tăng cường hỗ trợ cho Ukraine", "speaker": "Stoltenberg",
+             "candidate": "Stoltenberg", "confidence": 0.8003}  # fmt: skip
     assert {"article_id": VILNIUS, "sentence_index": 5, "start": 95, "end": 137, **quote} in tables["quotes"]
 
 

@@ -4,7 +4,7 @@ from pathlib import Path
 import pytest
 from conftest import EXAMPLES, roll_back
 
-from nienbieu import pipeline
+from nienbieu import attribution, pipeline
 from nienbieu.store import MIGRATIONS, Store, schema_version
 
 
@@ -244,3 +244,26 @@ def test_a_v8_store_keeps_its_sources_and_adopts_absolute_ones(tmp_path):
             (ids[str(relative)], False),  # the legacy one still names it: it stays
         ]
         assert store.count() == 3
+
+
+def test_quotations_keep_their_candidate_and_confidence_and_an_old_store_finds_them_again(tmp_path):
+    said = "“Chúng tôi sẽ bảo vệ từng tấc lãnh thổ của liên minh này”, ông Jens Stoltenberg nói."
+    source = _write(tmp_path / "in" / "a.txt", said)
+    db = tmp_path / "v11.db"
+    with Store(db) as store:
+        pipeline.ingest_paths([source], store, segmenter="syllable")
+        [stored] = [q for a in store.articles() for s in a.sentences for q in s.quotes]
+    assert stored.candidate == "Jens Stoltenberg" and 0 < (stored.confidence or 0) < 1
+    assert stored.speaker == (
+        stored.candidate if stored.confidence >= attribution.model().threshold else None
+    )
+    roll_back(db, 11)
+    with sqlite3.connect(db) as conn:  # as the earlier rules stored it: a speaker, nothing else
+        conn.execute("UPDATE quotes SET speaker = 'Ai đó'")
+    with Store(db) as store:
+        assert schema_version(store.conn) == len(MIGRATIONS)
+        articles = store.articles()
+        assert store.without_entities() == [articles[0].id]  # to be found again
+        pipeline.link_articles(store, articles)
+        [again] = [q for a in store.articles() for s in a.sentences for q in s.quotes]
+    assert (again.candidate, again.confidence) == (stored.candidate, stored.confidence)

@@ -83,7 +83,7 @@ def test_a_store_from_before_stories_gets_them_on_opening(mixed_store, tmp_path)
     shutil.copy(mixed_store, old)
     roll_back(old, 10)
     with Store(old) as store:
-        assert store.conn.execute("PRAGMA user_version").fetchone()[0] == 11
+        assert store.conn.execute("PRAGMA user_version").fetchone()[0] == 12
     assert _partition(_stored(old)) == _partition(_stored(mixed_store))
 
 
@@ -168,3 +168,12 @@ def test_story_spans_use_days(mixed_store):
     assert date.fromisoformat(u23.last) - date.fromisoformat(u23.first) == date(2013, 10, 16) - date(
         2013, 10, 15
     )
+
+
+def test_the_rows_of_given_stories_are_those_of_all_rows_in_the_same_order(mixed_store):
+    with Store(mixed_store, readonly=True) as store:
+        every = store.story_rows()
+        nato = next(r for r in every if r.outlets == ["VTV", "Tạp chí NƯỚC ĐỨC"])
+        assert store.story_rows([every[-1].id, nato.id, every[0].id]) == [every[0], nato, every[-1]]
+        assert store.story_rows([nato.id])[0].copies == 1  # its copy's outlet and count come too
+        assert store.story_rows([]) == []

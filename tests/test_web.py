@@ -92,7 +92,9 @@ def test_the_entity_page_charts_mentions_and_tells_its_timeline(client, mixed_st
     # its quotations are those `quotes` gives him, speakers named as the CLI names them
     said = [r for r in _cli_json(mixed_store, "quotes", "--json", "--entity", "Stoltenberg")
             if r["speaker"] == "Jens Stoltenberg"]  # fmt: skip
-    assert [q["quote"] for q in found["quotes"]] == [r["quote"] for r in said] and len(said) == 14
+    # 8: of the 14 it was given before, 5 are Biden's (said to him, issue 18) and 1 is his but
+    # below the confidence threshold (shown as "không rõ người nói", not on his page)
+    assert [q["quote"] for q in found["quotes"]] == [r["quote"] for r in said] and len(said) == 8
     assert found["mentions_by_day"] and all(d["mentions"] > 0 for d in found["mentions_by_day"])
     html = client.get("/entities/Stoltenberg").text
     assert "<h1>Jens Stoltenberg</h1>" in html and "<rect" in html

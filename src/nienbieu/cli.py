@@ -35,6 +35,7 @@ from nienbieu import (
     search,
     summarize,
 )
+from nienbieu.models import UNKNOWN_SPEAKER
 from nienbieu.pipeline import IngestReport, ingest_paths
 from nienbieu.scope import EmptyScope, Scope, articles_in, one_story
 from nienbieu.store import DEFAULT_DB, Replacement, Store, StoreError, describe
@@ -574,7 +575,7 @@ def quotes_cmd(
         return
     for r in rows:
         source = ", ".join(filter(None, [r["outlet"], r["published"], r["article_id"]]))
-        _write(f"{r['speaker'] or '(không rõ)'}: “{r['quote']}” — {source}")
+        _write(f"{r['speaker'] or UNKNOWN_SPEAKER}: “{r['quote']}” — {source}")
 
 
 @app.command("export")
@@ -680,8 +681,9 @@ def eval_quotes(
     errors: ErrorCount = 0,
 ) -> None:
     """Quotations found and attributed, against gold spans of the MDS article bodies
-    (docs/quotes-annotation.md), beside a nearest-preceding-person baseline: detection P/R/F1
-    (spans sharing half of the shorter), speaker accuracy, attribution P/R/F1, per pattern."""
+    (docs/quotes-annotation.md): the speakers shown ("ours"), the best-guess candidates ("ours,
+    best guess") and a nearest-preceding-person baseline; detection P/R/F1 (spans sharing half
+    of the shorter), speaker accuracy, attribution P/R/F1, per pattern."""
     folder = articles or next(
         (p / MDS_CLUSTERS for p in gold.resolve().parents if (p / MDS_CLUSTERS).is_dir()), None
     )
@@ -803,4 +805,5 @@ def _utf8_streams() -> None:
 
 def main() -> None:
     _utf8_streams()
+    pipeline.one_blas_thread()
     app()

@@ -89,7 +89,7 @@ def _client(scheduler: str | None, workers: int) -> Iterator[Any]:
             yield client
         return
     with local_cluster(workers) as cluster, Client(cluster) as client:
-        client.run(_leave_signals_to_the_main_process)
+        client.run(_as_a_local_worker)
         yield client
 
 
@@ -113,8 +113,10 @@ def local_cluster(workers: int) -> Any:
     )
 
 
-def _leave_signals_to_the_main_process() -> None:
-    """Run on each local worker, which shares the terminal's process group: Ctrl-C reaches it
-    too, and it would print a traceback. The main process stops the workers (closing the
-    cluster), as it stops the local engine's (`pipeline._worker_started`)."""
+def _as_a_local_worker() -> None:
+    """Run on each local worker, as the local engine's run `pipeline._worker_started`: it shares
+    the terminal's process group, so Ctrl-C reaches it too and it would print a traceback (the
+    main process stops the workers, closing the cluster); and BLAS on one thread, since our own
+    processes already fill the cores (`pipeline.one_blas_thread`)."""
+    pipeline.one_blas_thread()
     signal.signal(signal.SIGINT, signal.SIG_IGN)

@@ -12,14 +12,15 @@ import re
 import tomllib
 import unicodedata
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 from nienbieu import timex
-from nienbieu.models import Sentence
+from nienbieu.attribution import QuoteModel
+from nienbieu.models import Article, Quote, Sentence
 from nienbieu.nlp import fold
 
 
@@ -415,6 +416,7 @@ class FoundQuote:
     end: int
     text: str
     speaker: str | None
+    candidate: str | None = None  # the system's best guess, shown or not
 
 
 @dataclass(slots=True)
@@ -603,21 +605,29 @@ def _place(body: _Body, sentences: list[Sentence]) -> list[_Placed]:
     return placed
 
 
+def locate_quotes(
+    body: _Body, sentences: list[Sentence], placed: list[_Placed], quotes: Sequence[Quote]
+) -> list[FoundQuote | None]:
+    """Each quote (of `sentences`, in order) in body offsets, None where it cannot be found."""
+    found: list[FoundQuote | None] = []
+    cursors, cursor = [], 0  # where the last sentence placed so far starts
+    for where in placed:
+        cursor = where.at if where.at >= 0 else cursor
+        cursors.append(cursor)
+    for q in quotes:
+        where = placed[q.sentence_index]
+        near = where.index(q.start) if where.at >= 0 else cursors[q.sentence_index]
+        span = body.locate_span(q.text, near)
+        found.append(None if span is None else FoundQuote(span[0], span[1], q.text, q.speaker, q.candidate))
+    return found
+
+
 def _system_quotes(
     body: _Body, sentences: list[Sentence], placed: list[_Placed]
 ) -> tuple[list[FoundQuote], int]:
-    found, unmapped, cursor = [], 0, 0
-    for sentence, where in zip(sentences, placed, strict=True):
-        if where.at >= 0:
-            cursor = where.at
-        for q in sentence.quotes:
-            near = where.index(q.start) if where.at >= 0 else cursor
-            span = body.locate_span(q.text, near)
-            if span is None:
-                unmapped += 1
-                continue
-            found.append(FoundQuote(span[0], span[1], q.text, q.speaker))
-    return found, unmapped
+    located = locate_quotes(body, sentences, placed, [q for s in sentences for q in s.quotes])
+    found = [f for f in located if f is not None]
+    return found, len(located) - len(found)
 
 
 def quotation_spans(body: str) -> list[tuple[int, int]]:
@@ -662,20 +672,19 @@ def _baseline_quotes(
     return found
 
 
-def analyse_quotes(
+def analysed_clusters(
     articles: list[QuoteArticle], clusters: Path, segmenter: str | None = None
-) -> dict[str, list[QuoteArticle]]:
-    """Run the product on every article — `clean.clean` with the TITLE and TIME of its
-    `.info.txt`, `pipeline.analyze`, then names linked across its cluster as `nienbieu quotes`
-    does over its scope — and return the articles with the quotes of each system, in body
-    offsets: "ours" (the product) and "baseline" (nearest preceding person)."""
+) -> list[tuple[QuoteArticle, Article]]:
+    """Each gold article with the product's analysis of it — `clean.clean` with the TITLE and
+    TIME of its `.info.txt`, `pipeline.analyze` — its names linked across its cluster as
+    `nienbieu quotes` does over its scope."""
     from nienbieu import clean, entities, pipeline
     from nienbieu.models import RawDocument
 
     by_cluster: dict[str, list[QuoteArticle]] = {}
     for a in articles:
         by_cluster.setdefault(a.id.split("/")[0], []).append(a)
-    ours, baseline = [], []
+    pairs: list[tuple[QuoteArticle, Article]] = []
     for members in by_cluster.values():
         analysed = []
         for a in members:
@@ -686,16 +695,49 @@ def analyse_quotes(
             raw = RawDocument(source=str(body_file), text=a.body, title=title, published=published)
             analysed.append(pipeline.analyze(clean.clean(raw)[0], segmenter))
         entities.link(analysed)
-        entities.canonical_speakers(analysed)
-        for a, article in zip(members, analysed, strict=True):
-            body = _Body(a.body)
-            placed = _place(body, article.sentences)
-            found, unmapped = _system_quotes(body, article.sentences, placed)
-            ours.append(QuoteArticle(a.id, a.body, a.gold, found, unmapped))
-            baseline.append(
-                QuoteArticle(a.id, a.body, a.gold, _baseline_quotes(body, a.body, article.sentences, placed))
-            )
-    return {"ours": ours, "baseline": baseline}
+        pairs.extend(zip(members, analysed, strict=True))
+    return pairs
+
+
+def analyse_quotes(
+    articles: list[QuoteArticle],
+    clusters: Path,
+    segmenter: str | None = None,
+    models: Mapping[str, QuoteModel] | None = None,
+) -> dict[str, list[QuoteArticle]]:
+    """Run the product on every article (`analysed_clusters`) and return the articles with the
+    quotes of each system, in body offsets: "ours" (the product: speakers shown from the
+    confidence threshold on), "ours, best guess" (its candidate speakers, whatever their
+    confidence) and "baseline" (nearest preceding person). `models`: per cluster, an
+    attribution model to use instead of the shipped one (cross-validation: one fitted without
+    the cluster)."""
+    from nienbieu import attribution, entities
+
+    ours, baseline = [], []
+    for a, article in analysed_clusters(articles, clusters, segmenter):
+        if models is not None:
+            found = entities.attribute_quotes(article.sentences)
+            for sentence in article.sentences:
+                sentence.quotes = []
+            for q in attribution.attribute(article.sentences, found, models[a.id.split("/")[0]]):
+                article.sentences[q.sentence_index].quotes.append(q)
+        entities.canonical_speakers([article])
+        body = _Body(a.body)
+        placed = _place(body, article.sentences)
+        found_quotes, unmapped = _system_quotes(body, article.sentences, placed)
+        ours.append(QuoteArticle(a.id, a.body, a.gold, found_quotes, unmapped))
+        baseline.append(
+            QuoteArticle(a.id, a.body, a.gold, _baseline_quotes(body, a.body, article.sentences, placed))
+        )
+    return {"ours": ours, "ours, best guess": best_guess(ours), "baseline": baseline}
+
+
+def best_guess(articles: list[QuoteArticle]) -> list[QuoteArticle]:
+    """The same quotes with their candidate speaker shown whatever its confidence."""
+    return [
+        QuoteArticle(a.id, a.body, a.gold, [replace(f, speaker=f.candidate) for f in a.found], a.unmapped)
+        for a in articles
+    ]
 
 
 @dataclass(slots=True)

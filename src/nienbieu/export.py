@@ -22,7 +22,7 @@ from html import escape
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from nienbieu.models import Article, Briefing, Citation, StoryRow, TimelineEntry, first_words
+from nienbieu.models import UNKNOWN_SPEAKER, Article, Briefing, Citation, StoryRow, TimelineEntry, first_words
 from nienbieu.nlp import CONTROL_CHARACTERS, strip_controls
 
 if TYPE_CHECKING:
@@ -168,7 +168,8 @@ def timeline_markdown(entries: Sequence[TimelineEntry], title: str = "Dòng th�
         for text, c in zip(e.sentences, e.citations, strict=True):
             lines.append(f"- {md(text)} [{numbers[c.article_id]}]")
         for q in e.quotes:
-            lines.append(f"> “{md(q.text)}” — {md(q.speaker)} [{numbers[q.citation.article_id]}]")
+            speaker = md(q.speaker or UNKNOWN_SPEAKER)
+            lines.append(f"> “{md(q.text)}” — {speaker} [{numbers[q.citation.article_id]}]")
         if e.entities:
             lines.append(f"\n*{ENTITIES_LABEL}: {', '.join(map(md, e.entities))}*")
         lines.append("")
@@ -358,7 +359,9 @@ def entity_rows(
 def quote_rows(quotes: Sequence[tuple[Article, Any]]) -> list[dict[str, Any]]:
     return [
         {
-            "speaker": q.speaker,
+            "speaker": q.speaker,  # None below the attribution threshold: UNKNOWN_SPEAKER
+            "candidate": q.candidate,
+            "confidence": q.confidence,
             "quote": q.text,
             "article_id": a.id,
             "outlet": a.outlet,

@@ -139,15 +139,25 @@ class Mention:
     canonical: str | None = None
 
 
+# What a quotation's speaker is shown as when nobody is named, or nobody surely enough (a
+# confidence below `attribution.model().threshold`): a wrong speaker is worse than none.
+UNKNOWN_SPEAKER = "không rõ người nói"
+
+
 @dataclass(frozen=True, slots=True)
 class Quote:
-    """A direct quotation in a sentence and who said it (None when nobody is named)."""
+    """A direct quotation in a sentence and who said it: `speaker` is shown (None when nobody
+    is named, or not surely: "không rõ người nói"); `candidate` is the best guess and
+    `confidence` the calibrated probability that it is right (`nienbieu.attribution`; None for
+    scare quotes and names, nobody's words)."""
 
     start: int
     end: int
     text: str
     speaker: str | None
     sentence_index: int = -1
+    candidate: str | None = None
+    confidence: float | None = None
 
 
 @dataclass(slots=True)
@@ -214,11 +224,14 @@ class Citation:
 
 @dataclass(frozen=True, slots=True)
 class EntryQuote:
-    """A direct quotation said about a timeline date, with its speaker and source."""
+    """A direct quotation said about a timeline date, with its source and its speaker (None:
+    shown as UNKNOWN_SPEAKER; `candidate` and `confidence` as in `Quote`)."""
 
-    speaker: str
+    speaker: str | None
     text: str
     citation: Citation
+    candidate: str | None = None
+    confidence: float | None = None
 
 
 @dataclass(slots=True)

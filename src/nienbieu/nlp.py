@@ -260,15 +260,57 @@ def quote_marks(text: str, inside: bool = False) -> Iterator[tuple[int, bool]]:
         yield index, inside
 
 
-def quote_states(sentences: list[str]) -> list[bool]:
-    """For each sentence of a paragraph: does it start inside a quotation opened earlier?"""
+def quote_depths(text: str, inside: bool = False) -> Iterator[tuple[int, int]]:
+    """The quotation marks of `text` in order, as (offset, depth after the mark), for a text
+    that starts `inside` a quotation or not. A curly mark opened inside a quotation nests
+    ("“… anh Dũng “khùng” thì …”"), except at the start of the text, where it reopens the
+    quotation a new paragraph or sentence continues; straight double quotes close one level
+    inside a quotation and open one outside."""
+    depth = 1 if inside else 0
+    for index, ch in enumerate(text):
+        if ch in _OPEN_QUOTES:
+            depth += 0 if depth and not text[:index].strip() else 1
+        elif ch in _CLOSE_QUOTES:
+            depth = max(0, depth - 1)
+        elif ch == '"':
+            depth = depth - 1 if depth else 1
+        else:
+            continue
+        yield index, depth
+
+
+def quoted_stretches(text: str, inside: bool = False) -> list[tuple[int, int, bool]]:
+    """(start, end, closed) of each stretch of `text` inside a quotation, outermost marks
+    included: from 0 when the text starts `inside` one, to len(text) (closed False) when the
+    last one is left open."""
+    stretches, opened = [], 0 if inside else None
+    for index, depth in quote_depths(text, inside):
+        if depth and opened is None:
+            opened = index
+        elif not depth and opened is not None:
+            stretches.append((opened, index + 1, True))
+            opened = None
+    if opened is not None and opened < len(text):
+        stretches.append((opened, len(text), False))
+    return stretches
+
+
+def quote_states(sentences: list[str], inside: bool = False) -> list[bool]:
+    """For each sentence of a paragraph: does it start inside a quotation opened earlier (or,
+    `inside`, in an earlier paragraph)?"""
     states = []
-    inside = False
     for sentence in sentences:
         states.append(inside)
-        marks = [opens for _, opens in quote_marks(sentence, inside)]
-        inside = marks[-1] if marks else inside
+        depths = [depth for _, depth in quote_depths(sentence, inside)]
+        inside = bool(depths[-1]) if depths else inside
     return states
+
+
+def continues_quote(text: str) -> bool:
+    """A paragraph whose first quotation mark closes a quotation: it goes on with one the
+    paragraph before left open ("…”, bà Mogherini nói." after "“Quy mô …")."""
+    first = next((ch for ch in text if ch in _OPEN_QUOTES or ch in _CLOSE_QUOTES or ch == '"'), "")
+    return bool(first) and (first in _CLOSE_QUOTES or (first == '"' and text.count('"') % 2 == 1))
 
 
 # --- word segmentation ----------------------------------------------------------

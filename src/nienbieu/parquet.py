@@ -111,26 +111,37 @@ SENTENCES = Table(
 )
 
 
-def _spans(name: str, stored_in: str, *fields: tuple[str, str]) -> Table:
+def _spans(name: str, stored_in: str, *fields: Column) -> Table:
     """A table of spans within sentences (mentions, time expressions, quotes), stored in the
-    SQLite table `stored_in`: the sentence, the offsets in it, then `fields` (column, SQL)."""
+    SQLite table `stored_in`: the sentence, the offsets in it, then `fields`."""
     columns = (
         Column("article_id", "string", "article_id"),
         Column("sentence_index", "int32", "sentence_idx"),
         Column("start", "int32", "start"),
         Column("end", "int32", "end"),
-        *(Column(column, "string", sql) for column, sql in fields),
+        *fields,
     )
     return Table(name, columns, f"FROM {stored_in} ORDER BY article_id, sentence_idx, start, end")
 
 
-MENTIONS = _spans("mentions", "mentions", ("text", "text"), ("type", "type"), ("canonical", "canonical"))
+def _texts(*names: str) -> tuple[Column, ...]:
+    """Text columns stored under their own names."""
+    return tuple(Column(name, "string", name) for name in names)
+
+
+MENTIONS = _spans("mentions", "mentions", *_texts("text", "type", "canonical"))
 TIME_EXPRESSIONS = _spans(
     "time_expressions",
     "timexes",
-    *((field, field) for field in ("text", "type", "value", "granularity", "modifier", "anchor", "tense")),
+    *_texts("text", "type", "value", "granularity", "modifier", "anchor", "tense"),
 )
-QUOTES = _spans("quotes", "quotes", ("quote", "text"), ("speaker", "speaker"))
+QUOTES = _spans(
+    "quotes",
+    "quotes",
+    Column("quote", "string", "text"),
+    *_texts("speaker", "candidate"),
+    Column("confidence", "float64", "confidence"),
+)
 
 # A story's members and their near-duplicate copies, for the per-story subqueries below
 _MEMBERS = "story_members m JOIN articles a ON a.id = m.article_id WHERE m.story_id = s.id"

@@ -7,12 +7,13 @@ import os
 import re
 import sqlite3
 import time
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Collection, Iterable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 
@@ -231,6 +232,15 @@ MIGRATIONS: tuple[str, ...] = (
         similarity REAL NOT NULL
     );
     CREATE INDEX story_members_story ON story_members(story_id, article_id);
+    """,
+    # v12: a quotation's best candidate speaker and the confidence in it (nienbieu.attribution);
+    # `speaker` is now the speaker shown, None below the threshold. Stored quotes were attributed
+    # by the earlier rules: every article is marked for its entities and quotes to be found
+    # again, which the next command reading it does (pipeline.link_articles).
+    """
+    ALTER TABLE quotes ADD COLUMN candidate TEXT;
+    ALTER TABLE quotes ADD COLUMN confidence REAL;
+    UPDATE articles SET entities_done = 0;
     """,
 )
 # A source stored before v9 for a JSONL line: "path#L<number>"
@@ -654,8 +664,12 @@ class Store:
             ],
         )
         conn.executemany(
-            "INSERT INTO quotes VALUES (?,?,?,?,?,?)",
-            [(a.id, s.index, q.start, q.end, q.text, q.speaker) for s in a.sentences for q in s.quotes],
+            "INSERT INTO quotes VALUES (?,?,?,?,?,?,?,?)",
+            [
+                (a.id, s.index, q.start, q.end, q.text, q.speaker, q.candidate, q.confidence)
+                for s in a.sentences
+                for q in s.quotes
+            ],
         )
         conn.execute("UPDATE articles SET entities_done = 1 WHERE id = ?", (a.id,))
 
@@ -952,28 +966,32 @@ class Store:
         sql = "SELECT DISTINCT story_id FROM story_members WHERE article_id IN (?*)"
         return {r[0] for r in _select_in(self.conn, sql, ids)}
 
-    def story_rows(self) -> list[StoryRow]:
-        """Every story with its size, days and outlets (its near-duplicate copies' outlets too),
-        biggest first, then most recent."""
-        outlets: dict[int, Counter[str]] = {}
-        for story_id, outlet in self.conn.execute(
-            "SELECT m.story_id, a.outlet FROM story_members m JOIN articles a ON a.id = m.article_id "
-            "UNION ALL SELECT m.story_id, a.outlet FROM story_members m "
-            "JOIN duplicates d ON d.canonical_id = m.article_id JOIN articles a ON a.id = d.article_id"
-        ):
-            outlets.setdefault(story_id, Counter())[outlet or ""] += 1
-        return [
+    def story_rows(self, ids: Iterable[int] | None = None) -> list[StoryRow]:
+        """Every story (or the stories `ids`) with its size, days and outlets (its near-duplicate
+        copies' outlets too), biggest first, then most recent. A page about one story asks for
+        its own row: reading them all costs seconds in a store of 100,000 articles."""
+        if ids is None:
+            sizes = self.conn.execute(_STORY_SIZES.format(where="")).fetchall()
+            every = _STORY_OUTLETS.format(where="") + " UNION ALL " + _COPY_OUTLETS.format(where="")
+            told = self.conn.execute(every).fetchall()
+        else:
+            where = "WHERE m.story_id IN (?*)"
+            sizes = _select_in(self.conn, _STORY_SIZES.format(where=where), ids)
+            told = _select_in(self.conn, _STORY_OUTLETS.format(where=where), ids) + _select_in(
+                self.conn, _COPY_OUTLETS.format(where=where), ids
+            )
+        outlets: dict[int, Counter[str]] = defaultdict(Counter)
+        for story_id, outlet in told:
+            outlets[story_id][outlet or ""] += 1
+        rows = [
             StoryRow(story_id, label, size, copies, first, last,
                      [o for o, _ in sorted(outlets[story_id].items(), key=lambda kv: (-kv[1], kv[0])) if o])
-            for story_id, label, size, copies, first, last in self.conn.execute(
-                "SELECT m.story_id, s.label, count(*), (SELECT count(*) FROM duplicates d JOIN story_members "
-                "x ON x.article_id = d.canonical_id WHERE x.story_id = m.story_id), "
-                "min(substr(a.published, 1, 10)) AS first, max(substr(a.published, 1, 10)) AS last "
-                "FROM story_members m JOIN stories s ON s.id = m.story_id "
-                "JOIN articles a ON a.id = m.article_id GROUP BY m.story_id "
-                "ORDER BY count(*) DESC, last IS NULL DESC, last DESC, m.story_id"
-            )
+            for story_id, label, size, copies, first, last in sizes
         ]  # fmt: skip
+        # as _STORY_SIZES orders them (read in chunks, they are ordered here): biggest, undated, latest, id
+        rows.sort(key=lambda r: r.id)
+        rows.sort(key=lambda r: (r.size, r.last is None, r.last or ""), reverse=True)
+        return rows
 
     def readable_ids(self) -> tuple[list[str], bool]:
         """The ids of the stored articles as far as they can be read, and whether the list is
@@ -1049,12 +1067,13 @@ class Store:
         ):
             sentences[row[0]][row[1]].mentions.append(Mention(*row[2:]))
         for row in self.conn.execute(
-            "SELECT article_id, sentence_idx, start, end, text, speaker FROM quotes "
+            "SELECT article_id, sentence_idx, start, end, text, speaker, candidate, confidence FROM quotes "
             f"WHERE {rows_where} ORDER BY article_id, sentence_idx, start",
             params,
         ):
-            article_id, index, start, end, text, speaker = row
-            sentences[article_id][index].quotes.append(Quote(start, end, text, speaker, index))
+            article_id, index, start, end, text, speaker, candidate, confidence = row
+            quote = Quote(start, end, text, speaker, index, candidate, confidence)
+            sentences[article_id][index].quotes.append(quote)
         return [_article(r, sentences.get(r[0], [])) for r in rows]
 
 
@@ -1139,12 +1158,31 @@ def _stated(article: Article) -> bool:
     return article.published_provenance is DateProvenance.STATED
 
 
-def _chunks(items: list[str]) -> Iterator[list[str]]:
+_Key = TypeVar("_Key", str, int)  # article ids, story ids
+
+
+def _chunks(items: list[_Key]) -> Iterator[list[_Key]]:
     for start in range(0, len(items), CHUNK):
         yield items[start : start + CHUNK]
 
 
-def _select_in(conn: sqlite3.Connection, sql: str, ids: Iterable[str]) -> list[tuple]:
+_STORY_SIZES = (
+    "SELECT m.story_id, s.label, count(*), (SELECT count(*) FROM duplicates d JOIN story_members "
+    "x ON x.article_id = d.canonical_id WHERE x.story_id = m.story_id), "
+    "min(substr(a.published, 1, 10)), max(substr(a.published, 1, 10)) "
+    "FROM story_members m JOIN stories s ON s.id = m.story_id "
+    "JOIN articles a ON a.id = m.article_id {where} GROUP BY m.story_id"
+)
+_STORY_OUTLETS = (
+    "SELECT m.story_id, a.outlet FROM story_members m JOIN articles a ON a.id = m.article_id {where}"
+)
+_COPY_OUTLETS = (
+    "SELECT m.story_id, a.outlet FROM story_members m JOIN duplicates d ON d.canonical_id = m.article_id "
+    "JOIN articles a ON a.id = d.article_id {where}"
+)
+
+
+def _select_in(conn: sqlite3.Connection, sql: str, ids: Iterable[_Key]) -> list[tuple]:
     """The rows of `sql` for `ids`, which fill its `IN (?*)`, a `CHUNK` of them at a time (in id
     order, so a per-chunk ORDER BY by id holds overall)."""
     rows: list[tuple] = []

@@ -327,15 +327,21 @@ def _told_with(chosen: list[DatedSentence], items: list[DatedSentence]) -> list[
 
 
 def _quotes(chosen: list[DatedSentence], told: list[DatedSentence]) -> list[EntryQuote]:
-    """Attributed quotations of the entry: those in the chosen sentences first, then in the
-    other sentences of their articles about the date; one per speaker."""
+    """Quotations of the entry: those in the chosen sentences first, then in the other
+    sentences of their articles about the date; one per speaker shown. Scare quotes and names
+    (no confidence: nobody's words) are left out; a quotation whose speaker is not sure enough
+    comes with none (shown as "không rõ người nói"), its candidate kept."""
     seen: set[str] = set()
     quotes = []
     for d in [*chosen, *told]:
         for q in d.sentence.quotes:
-            if q.speaker and q.speaker not in seen and len(q.text.split()) >= MIN_QUOTE_WORDS:
-                seen.add(q.speaker)
-                quotes.append(EntryQuote(q.speaker, q.text, summarize.citation(d.article, d.sentence)))
+            key = q.speaker or q.text
+            if q.confidence is None or key in seen or len(q.text.split()) < MIN_QUOTE_WORDS:
+                continue
+            seen.add(key)
+            citation = summarize.citation(d.article, d.sentence)
+            quotes.append(EntryQuote(q.speaker, q.text, citation, q.candidate, q.confidence))
+    quotes.sort(key=lambda q: q.speaker is None)  # named speakers first
     return quotes[:QUOTES_PER_ENTRY]
 
 

@@ -28,6 +28,8 @@ def __getattr__(name: str) -> Any:
 def serve(db: str | Path, host: str = "127.0.0.1", port: int = 8000) -> None:
     import uvicorn
 
+    from nienbieu.pipeline import one_blas_thread
     from nienbieu.web.app import create_app
 
+    one_blas_thread()  # requests run on many threads at once
     uvicorn.run(create_app(db), host=host, port=port, log_level="info", server_header=False)

@@ -12,6 +12,7 @@ from typing import Any
 
 import jinja2
 
+from nienbieu.models import UNKNOWN_SPEAKER
 from nienbieu.nlp import strip_controls
 from nienbieu.web import urls
 
@@ -32,6 +33,7 @@ def environment() -> jinja2.Environment:
         loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True, finalize=_shown, trim_blocks=True
     )
     env.globals["urls"] = urls
+    env.globals["unknown_speaker"] = UNKNOWN_SPEAKER
     return env
 
 

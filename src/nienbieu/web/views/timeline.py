@@ -28,4 +28,4 @@ def data(store: Store, scope: Scope, dates: int = 10, sentences: int = 2) -> dic
 def _story(store: Store, scope: Scope) -> dict[str, Any] | None:
     if scope.story is None:
         return None
-    return next((r for r in api.stories(store) if r["id"] == scope.story), None)
+    return next(iter(export.story_rows(store.story_rows([scope.story]))), None)

@@ -5,6 +5,7 @@ import os
 import sqlite3
 import subprocess
 import sys
+from collections.abc import Iterator
 from contextlib import closing
 from pathlib import Path
 from typing import Any
@@ -237,3 +238,18 @@ def hostile_web_store(folder: Path) -> tuple[Path, str]:
         store.add([article])
         pipeline.settle(store)
     return db, article.id
+
+
+def pulled_lines(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The line of every piece read from now on, in order (`ingest.pieces`), to see how far
+    an engine reads ahead of the results taken."""
+    pulled: list[int] = []
+    pieces = ingest.pieces
+
+    def counted(path: Path, known: Any = None) -> Iterator[Any]:
+        for piece in pieces(path, known):
+            pulled.append(piece.line)
+            yield piece
+
+    monkeypatch.setattr(ingest, "pieces", counted)
+    return pulled

@@ -3,7 +3,7 @@ import os
 import shutil
 from pathlib import Path
 
-from conftest import EXAMPLES, synthetic_row
+from conftest import EXAMPLES, pulled_lines, synthetic_row
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -80,15 +80,7 @@ def test_a_jsonl_export_over_the_size_limit_is_stored_line_by_line_in_batches(tm
 def test_only_a_window_of_tasks_is_read_ahead_of_the_results(tmp_path, monkeypatch):
     monkeypatch.setattr(pipeline, "PIECES_PER_TASK", 4)
     export = _export(tmp_path / "xuất.jsonl", 60, {})
-    pulled = []
-    pieces = ingest.pieces
-
-    def counted(path, known=None):
-        for piece in pieces(path, known):
-            pulled.append(piece.line)
-            yield piece
-
-    monkeypatch.setattr(ingest, "pieces", counted)
+    pulled = pulled_lines(monkeypatch)
     results = pipeline._in_order([export], workers=2, segmenter="syllable")
     files_done, articles, problems = next(results)
     # 2 workers × TASKS_PER_WORKER 2 = 4 tasks of 4 lines in flight, and the line that closed the 4th

@@ -170,7 +170,6 @@ def test_story_spans_use_days(mixed_store):
     )
 
 
-
 def test_the_rows_of_given_stories_are_those_of_all_rows_in_the_same_order(mixed_store):
     with Store(mixed_store, readonly=True) as store:
         every = store.story_rows()

@@ -22,7 +22,19 @@ from rich.table import Table
 from rich.text import Text
 from typer.core import TyperGroup
 
-from nienbieu import api, entities, evaluation, export, llm, nlp, pipeline, rouge, search, summarize
+from nienbieu import (
+    api,
+    distributed,
+    entities,
+    evaluation,
+    export,
+    llm,
+    nlp,
+    pipeline,
+    rouge,
+    search,
+    summarize,
+)
 from nienbieu.models import UNKNOWN_SPEAKER
 from nienbieu.pipeline import IngestReport, ingest_paths
 from nienbieu.scope import EmptyScope, Scope, articles_in, one_story
@@ -233,9 +245,24 @@ def ingest(
         typer.Option("--workers", "-j", min=1, help="Processes for the analysis [default: one per core]."),
     ] = None,
     segmenter: SegmenterOption = None,
+    engine: Annotated[
+        str,
+        typer.Option(
+            "--engine", help="Where the analysis runs: local (processes of this machine) or dask (a cluster)."
+        ),
+    ] = "local",
+    scheduler: Annotated[
+        str | None,
+        typer.Option(
+            "--scheduler",
+            help="With --engine dask: the scheduler's address (tcp://HOST:PORT) [default: a local cluster "
+            "of -j processes].",
+        ),
+    ] = None,
 ) -> None:
     """Read, clean, analyse and store articles. Unchanged files and rows are skipped; an edited
     file, or a JSONL row with the same id or url, replaces its earlier version (each reported)."""
+    runner = _engine(engine, scheduler)
     with (
         _open(db, write=True) as store,
         pipeline.stop_on_signals(),
@@ -257,10 +284,28 @@ def ingest(
             progress=lambda done, total: progress.update(task, completed=done, total=total),
             workers=workers,
             segmenter=segmenter,
+            engine=runner,
         )
         total = store.count()
     _report(report, total, as_json)
     raise typer.Exit(Exit.SKIPPED if report.skipped else Exit.OK)
+
+
+def _engine(name: str, scheduler: str | None) -> pipeline.Engine | None:
+    """The engine `--engine` names (None: the local one, `ingest_paths`'s default)."""
+    if name not in ENGINES:
+        raise typer.BadParameter(f"'{name}' is not one of {', '.join(ENGINES)}", param_hint="--engine")
+    if name == "local":
+        if scheduler:
+            raise typer.BadParameter("a scheduler is for --engine dask", param_hint="--scheduler")
+        return None
+    try:
+        return distributed.engine(scheduler)
+    except distributed.EngineUnavailable as exc:
+        _fail(str(exc))
+
+
+ENGINES = ("local", "dask")
 
 
 @contextmanager
@@ -541,6 +586,33 @@ def quotes_cmd(
     for r in rows:
         source = ", ".join(filter(None, [r["outlet"], r["published"], r["article_id"]]))
         _write(f"{r['speaker'] or UNKNOWN_SPEAKER}: “{r['quote']}” — {source}")
+
+
+@app.command("export")
+def export_cmd(
+    parquet: Annotated[
+        Path,
+        typer.Option(
+            "--parquet",
+            file_okay=False,
+            help="Write the store as Parquet files into this folder (made if missing).",
+        ),
+    ],
+    db: DbOption = Path(DEFAULT_DB),
+) -> None:
+    """Export the store's articles, sentences, mentions, time expressions, quotes and stories as
+    Parquet files, for DuckDB, Spark or pandas."""
+    from nienbieu.parquet import ParquetUnavailable
+
+    with _reading(db) as store:
+        try:
+            written = export.parquet(store, parquet)
+        except ParquetUnavailable as exc:
+            _fail(str(exc))
+        except OSError as exc:
+            _fail(f"cannot write {parquet}: {exc.strerror or exc}")
+    counts = ", ".join(f"{n:,} {name.replace('_', ' ')}" for name, n in written.items())
+    err.print(escape(f"wrote {counts} to {parquet}"), highlight=False, soft_wrap=True)
 
 
 @app.command()

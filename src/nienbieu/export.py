@@ -20,10 +20,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import asdict
 from html import escape
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from nienbieu.models import UNKNOWN_SPEAKER, Article, Briefing, Citation, StoryRow, TimelineEntry, first_words
 from nienbieu.nlp import CONTROL_CHARACTERS, strip_controls
+
+if TYPE_CHECKING:
+    from nienbieu.store import Store
 
 FORMATS = ("md", "json", "html")
 TIMELINE_FORMATS = (*FORMATS, "timelinejs")
@@ -430,6 +433,14 @@ def _sync_folder(folder: Path) -> None:
             os.fsync(fd)
         finally:
             os.close(fd)
+
+
+def parquet(store: Store, folder: Path) -> dict[str, int]:
+    """The store's articles, sentences, mentions, time expressions, quotes and stories as
+    Parquet files in `folder`, streamed in batches (`nienbieu.parquet`); rows per file."""
+    from nienbieu import parquet as tables  # needs nothing optional until it writes
+
+    return tables.write(store, folder)
 
 
 def story_rows(rows: Iterable[StoryRow]) -> list[dict[str, Any]]:

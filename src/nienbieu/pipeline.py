@@ -11,12 +11,12 @@ import signal
 import sqlite3
 from collections import deque
 from collections.abc import Callable, Generator, Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor
 from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import threadpoolctl
 
@@ -251,9 +251,28 @@ class _Skipping:
             self.touched.append((item.path, item.stat))
 
 
+# What an engine yields, task by task in task order: (files done, articles, problems)
+Results = Generator[tuple[int, list[Article], list[Problem]], None, None]
+
+
+class Engine(Protocol):
+    """Runs `read_and_process` over the tasks of the files and yields the results in task order
+    (`_in_order` on local processes, or `nienbieu.distributed`'s on a Dask cluster)."""
+
+    def __call__(
+        self, files: list[Path], workers: int, segmenter: str | None, skipping: _Skipping | None = None
+    ) -> Results: ...
+
+
+class _Pending(Protocol):
+    """A submitted task: a `concurrent.futures.Future` or a Dask one."""
+
+    def result(self) -> tuple[list[Article], list[Problem]]: ...
+
+
 def _in_order(
     files: list[Path], workers: int, segmenter: str | None, skipping: _Skipping | None = None
-) -> Generator[tuple[int, list[Article], list[Problem]], None, None]:
+) -> Results:
     """`read_and_process` over the tasks of the files, on `workers` processes; results in task
     order with the files done. At most `TASKS_PER_WORKER` tasks per worker are in flight, so
     memory stays bounded however much there is to read. Closing the generator early (an error,
@@ -267,18 +286,27 @@ def _in_order(
         return
     pool = ProcessPoolExecutor(max_workers=workers, initializer=_worker_started, initargs=(os.getpid(),))
     try:
-        in_flight: deque[tuple[int, Future[tuple[list[Article], list[Problem]]]]] = deque()
-        for task in itertools.chain(head, tasks):
-            in_flight.append((task.files_done, pool.submit(work, task.pieces)))
-            if len(in_flight) >= TASKS_PER_WORKER * workers:
-                files_done, future = in_flight.popleft()
-                yield files_done, *future.result()
-        for files_done, future in in_flight:
-            yield files_done, *future.result()
+        submit = functools.partial(pool.submit, work)
+        yield from in_task_order(itertools.chain(head, tasks), submit, TASKS_PER_WORKER * workers)
     except BaseException:
         _terminate(pool)
         raise
     pool.shutdown()
+
+
+def in_task_order(
+    tasks: Iterable[_Task], submit: Callable[[list[ingest.Piece | Problem]], _Pending], window: int
+) -> Results:
+    """Submit the tasks' pieces and yield their results in task order, with at most `window`
+    tasks in flight: the next task is read only once the oldest result is taken."""
+    in_flight: deque[tuple[int, _Pending]] = deque()
+    for task in tasks:
+        in_flight.append((task.files_done, submit(task.pieces)))
+        if len(in_flight) >= window:
+            files_done, future = in_flight.popleft()
+            yield files_done, *future.result()
+    for files_done, future in in_flight:
+        yield files_done, *future.result()
 
 
 def one_blas_thread() -> None:
@@ -348,6 +376,7 @@ def ingest_paths(
     progress: Callable[[int, int], None] | None = None,
     workers: int | None = None,
     segmenter: str | None = None,
+    engine: Engine | None = None,
 ) -> IngestReport:
     """Read, clean, analyse and store articles; one transaction per batch of `batch_size`
     articles. Reading and analysis stream (JSONL files line by line, a few tasks in flight), so
@@ -359,7 +388,8 @@ def ingest_paths(
     segmentation) runs on that many processes; storing stays in this one, in file order then
     line order, so the result does not depend on it.
     `segmenter="syllable"` skips statistical word segmentation: several times faster, a few
-    points less entity F1 (README, "Speed")."""
+    points less entity F1 (README, "Speed"). `engine`: where the analysis runs (default: local
+    processes; `nienbieu.distributed.engine()`: a Dask cluster, `workers` its local size)."""
     files, problems = ingest.discover(paths)
     report = IngestReport(files=len(files), problems=problems)
     if workers is None:
@@ -375,7 +405,7 @@ def ingest_paths(
             skipping.touched.clear()
 
     try:
-        with closing(_in_order(files, workers, segmenter, skipping)) as results:
+        with closing((engine or _in_order)(files, workers, segmenter, skipping)) as results:
             for files_done, articles, found in results:
                 report.problems.extend(found)
                 batch.extend(articles)

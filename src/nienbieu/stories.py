@@ -14,7 +14,10 @@ time scale did better on the tuning half and a topic may be told over years. Can
 are those of the articles sharing one of the article's `CANDIDATE_TERMS` heaviest terms, the
 `CANDIDATES` sharing most of them (and, with a finite time scale, within the days where the
 similarity can still reach the threshold): at most CANDIDATES × MEMBERS_COMPARED comparisons
-per article, whatever the size of the store.
+per article, whatever the size of the store. Of a term held by many articles only the latest
+`CANDIDATE_HOLDERS` stored are looked up, so finding the candidates does not grow with the store
+either. A story's mean cosine is one dot product with the sum of its compared members' vectors
+(they are L2-normalised), kept until the story's compared members change.
 
 Near-duplicate copies are not assigned: they follow their canonical article's story.
 
@@ -46,6 +49,10 @@ TIME_SCALE = math.inf
 CANDIDATE_TERMS = 10
 CANDIDATES = 20  # stories compared with each new article, those sharing most heavy terms
 MEMBERS_COMPARED = 20
+# Articles looked up per heavy term, the latest stored: a term held by more is common enough that
+# the latest of them name the stories still told with it (bench_stories: the same F1 on half 0
+# as without the cap, which never binds there; it bounds the lookups of a store of 40,000).
+CANDIDATE_HOLDERS = 100
 
 
 class Corpus(Protocol):
@@ -56,7 +63,8 @@ class Corpus(Protocol):
 
     def df(self, terms: Collection[str]) -> Mapping[str, int]: ...
 
-    def with_term(self, term: str) -> list[str]: ...  # ids of the articles whose text has it
+    # ids of the articles whose text has it; `limit`: only the latest stored that many
+    def with_term(self, term: str, limit: int | None = None) -> list[str]: ...
 
     def counts(self, ids: Collection[str]) -> dict[str, Counter[str]]: ...
 
@@ -118,6 +126,8 @@ class _Vectors:
 
     corpus: Corpus
     cache: dict[str, summarize.SparseVector] = field(default_factory=dict)
+    # story id -> (the members summed, their vectors' sum, how many had a vector)
+    sums: dict[int, tuple[tuple[str, ...], summarize.SparseVector, int]] = field(default_factory=dict)
 
     def of(self, ids: Collection[str]) -> dict[str, summarize.SparseVector]:
         missing = [i for i in ids if i not in self.cache]
@@ -128,6 +138,22 @@ class _Vectors:
             for article, row in counts.items():
                 self.cache[article] = summarize.weigh(row, df, size)
         return {i: self.cache[i] for i in ids if i in self.cache}
+
+    def mean_cosine(self, own: summarize.SparseVector, story: int, members: list[str]) -> float | None:
+        """The mean cosine of `own` with the vectors of `members` of `story` (None: none has one),
+        as one dot product with their sum: the same number (up to rounding), 20 times fewer
+        multiplications; the sum is kept while the story's compared members stay the same."""
+        key = tuple(members)
+        kept = self.sums.get(story)
+        if kept is None or kept[0] != key:
+            vectors = list(self.of(members).values())
+            total: summarize.SparseVector = {}
+            for vector in vectors:
+                for term, weight in vector.items():
+                    total[term] = total.get(term, 0.0) + weight
+            kept = self.sums[story] = (key, total, len(vectors))
+        _, total, count = kept
+        return summarize.cosine(own, total) / count if count else None
 
 
 def assign(
@@ -152,7 +178,7 @@ def _candidates(article: str, own: summarize.SparseVector, corpus: Corpus, board
     `own`): the `CANDIDATES` that share most of them (a story told with other words cannot be
     similar enough to join)."""
     heavy = sorted(own, key=lambda t: (-own[t], t))[:CANDIDATE_TERMS]
-    holding = {term: [other for other in corpus.with_term(term) if other != article] for term in heavy}
+    holding = {term: [o for o in corpus.with_term(term, CANDIDATE_HOLDERS) if o != article] for term in heavy}
     story_of = board.stories_of({other for found in holding.values() for other in found})
     shared: Counter[int] = Counter()
     for found in holding.values():
@@ -172,10 +198,9 @@ def _best_story(
         gap = story.gap(day)
         if gap > p.window:
             continue
-        near = vectors.of(story.nearest(day, MEMBERS_COMPARED))
-        if not near:
+        mean = vectors.mean_cosine(own, story_id, story.nearest(day, MEMBERS_COMPARED))
+        if mean is None:
             continue
-        mean = sum(summarize.cosine(own, v) for v in near.values()) / len(near)
         similarity = mean * math.exp(-gap / p.time_scale)
         if similarity > best[1]:
             best = (story_id, similarity)

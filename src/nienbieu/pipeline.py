@@ -23,7 +23,7 @@ from typing import Any
 from nienbieu import clean, dating, dedup, entities, ingest, nlp, timex
 from nienbieu.models import Article, DateProvenance, FileStat, Problem, Quote, Sentence, Severity, StoryRow
 from nienbieu.scope import Scope, articles_in
-from nienbieu.store import Replacement, Store
+from nienbieu.store import Replacement, Store, Timings, timed
 
 
 def analyze(article: Article, segmenter: str | None = None) -> Article:
@@ -134,6 +134,8 @@ class IngestReport:
     replaced: list[Replacement] = field(default_factory=list)
     unchanged: list[ingest.Unchanged] = field(default_factory=list)  # not read again, or not analysed
     problems: list[Problem] = field(default_factory=list)
+    # wall-clock seconds by stage: "waiting for analysis", "storing", then settling's steps
+    timings: Timings = field(default_factory=dict)
 
     @property
     def skipped(self) -> list[Problem]:
@@ -417,15 +419,16 @@ def ingest_paths(
     skipping = _Skipping(reader, report.unchanged)
 
     def flush() -> None:
-        _add(store, batch, report)
-        batch.clear()
-        if skipping.touched:
-            store.refresh(skipping.touched)
-            skipping.touched.clear()
+        with timed(report.timings, "storing"):
+            _add(store, batch, report)
+            batch.clear()
+            if skipping.touched:
+                store.refresh(skipping.touched)
+                skipping.touched.clear()
 
     try:
         with closing(_read_ahead(_in_order(files, workers, segmenter, skipping))) as results:
-            for files_done, articles, found in results:
+            for files_done, articles, found in _waited(results, report.timings):
                 report.problems.extend(found)
                 batch.extend(articles)
                 if len(batch) >= batch_size:
@@ -433,13 +436,23 @@ def ingest_paths(
                 if progress:
                     progress(files_done, len(files))
         flush()
-        settle(store)
+        settle(store, report.timings)
     except Interrupted as stop:
         stop.report = report
         raise
     finally:
         reader.close()
     return report
+
+
+def _waited(results: _Results, timings: Timings) -> Iterator[_Item]:
+    """`results`, with the time spent waiting for each added to `timings`."""
+    while True:
+        with timed(timings, "waiting for analysis"):
+            item = next(results, None)
+        if item is None:
+            return
+        yield item
 
 
 class Interrupted(BaseException):
@@ -487,16 +500,18 @@ def _add(store: Store, batch: list[Article], report: IngestReport) -> None:
 SETTLE_BATCH = 250  # undated articles loaded and dated at a time
 
 
-def settle(store: Store) -> None:
+def settle(store: Store, timings: Timings | None = None) -> None:
     """What storing articles changes beyond themselves, computed for the articles not settled
     yet (those just stored, and any a killed run left): publication dates of the undated ones,
-    estimated against the whole stored corpus, then near-duplicate groups.
+    estimated against the whole stored corpus, then near-duplicate groups and stories.
+    `timings`: where to add the time of each step.
 
     Dates estimated earlier are kept: `redate` estimates every one again."""
-    undated = store.pending(undated=True)
-    if undated:
-        _estimate_dates(store, undated, settling=True)
-    store.settle_groups()
+    with timed(timings, "date inference"):
+        undated = store.pending(undated=True)
+        if undated:
+            _estimate_dates(store, undated, settling=True)
+    store.settle_groups(timings)
 
 
 def redate(store: Store, today: date | None = None) -> int:

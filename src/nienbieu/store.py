@@ -235,13 +235,20 @@ MIGRATIONS: tuple[str, ...] = (
     # v12: a sentence's search row is written with it by Store, its folded text computed where the
     # article was analysed: the trigger called Python's fold once per sentence in the one process
     # that stores (87 µs a sentence against 6 µs for the bare FTS insert)
+    # pending.counted: the article's terms are in `terms`. Store counts those of a run's new
+    # articles together, every TALLY_ARTICLES and when settling, not once per batch: a batch's
+    # terms are mostly the previous batch's terms again, and their upserts were half of storing.
     """
     DROP TRIGGER sentences_fts_insert;
+    ALTER TABLE pending ADD COLUMN counted INTEGER NOT NULL DEFAULT 1;
     """,
 )
 # A source stored before v9 for a JSONL line: "path#L<number>"
 _JSONL_LINE = re.compile(r"#L\d+$")
 CHUNK = 500  # ids or terms per `IN (...)` query, well under SQLite's variable limit
+# New articles whose terms are tallied in memory before being counted in `terms` at once (v12):
+# some 600 terms each (50 MB at this many), and a tenth of the upserts of counting per batch.
+TALLY_ARTICLES = 2000
 # A story's label is made from its latest articles, at most this many.
 LABEL_MEMBERS = 30
 # A pending article ready to be grouped: its date is stated, or has been estimated.
@@ -275,6 +282,20 @@ class AddResult:
 # timeout, then retries): concurrent ingests take turns batch by batch, each batch holding the lock
 # for about a second, and a first open of an old store may backfill for minutes.
 LOCK_TIMEOUT = 600.0
+
+
+Timings = dict[str, float]  # seconds spent, by stage (benchmarks report them)
+
+
+@contextmanager
+def timed(timings: Timings | None, stage: str) -> Iterator[None]:
+    """Add the wall-clock time of the block to `timings[stage]` (nothing when `timings` is None)."""
+    started = time.perf_counter()
+    try:
+        yield
+    finally:
+        if timings is not None:
+            timings[stage] = timings.get(stage, 0.0) + time.perf_counter() - started
 
 
 class StoreError(Exception):
@@ -376,6 +397,9 @@ class Store:
         self.path = str(path)
         self.readonly = readonly or salvage
         self.timeout = timeout
+        # the terms of the articles this connection stored and has not counted yet (v12), and
+        # whether each one's date is stated
+        self._uncounted: dict[str, tuple[Set[str], bool]] = {}
         try:
             if salvage:  # a damaged store, to read what can still be read: no check at all
                 self.conn = _connect_readonly(self.path, timeout)
@@ -518,7 +542,7 @@ class Store:
         gives another text, and deleted only when no other source gives it."""
         result = AddResult([], [], [])
         now = datetime.now(UTC).isoformat(timespec="seconds")
-        new = _NewRows()
+        new = _NewRows(self._uncounted)
         with self.transaction() as conn:
             for article in articles:
                 origin = article.origin or Origin(article.source)
@@ -536,6 +560,8 @@ class Store:
                     new.write(conn)  # what the batch added is counted before anything is taken away
                     result.replaced.append(self._replace(conn, previous[0], article, origin.key))
             new.write(conn)
+            if len(self._uncounted) >= TALLY_ARTICLES:
+                self.count_terms()
         return result
 
     def _replace(self, conn: sqlite3.Connection, old: str, new: Article, key: str) -> Replacement:
@@ -589,10 +615,9 @@ class Store:
             for path, stat in files:
                 _record_stat(conn, _file_id(conn, path), stat)
 
-    @staticmethod
-    def _delete(conn: sqlite3.Connection, article_id: str) -> None:
-        """Delete an article and its share of the term counts and LSH buckets (the rest cascades);
-        its copies are left to be regrouped."""
+    def _delete(self, conn: sqlite3.Connection, article_id: str) -> None:
+        """Delete an article and its share of the term counts (if counted) and LSH buckets (the
+        rest cascades); its copies are left to be regrouped."""
         conn.execute(
             # its copies are dated: they wait only to be grouped again
             "INSERT OR IGNORE INTO pending(article_id, dated) SELECT article_id, 1 FROM duplicates "
@@ -608,7 +633,11 @@ class Store:
         [provenance] = conn.execute(
             "SELECT published_provenance FROM articles WHERE id = ?", (article_id,)
         ).fetchone()
-        _count_terms(conn, [(dating.term_set(texts), provenance == str(DateProvenance.STATED))], -1)
+        self._uncounted.pop(article_id, None)
+        if not conn.execute(
+            "SELECT 1 FROM pending WHERE article_id = ? AND counted = 0", (article_id,)
+        ).fetchone():
+            _count_terms(conn, [(dating.term_set(texts), provenance == str(DateProvenance.STATED))], -1)
         for (blob,) in conn.execute(
             "SELECT minhash FROM signatures WHERE article_id = ?", (article_id,)
         ).fetchall():
@@ -741,15 +770,7 @@ class Store:
                 marks = ",".join("?" * len(chunk))
                 sql = f"SELECT article_id, minhash FROM signatures WHERE article_id IN ({marks})"
                 _insert_lsh(conn, conn.execute(sql, chunk).fetchall())
-                stated = {
-                    r[0]
-                    for r in conn.execute(
-                        f"SELECT id FROM articles WHERE id IN ({marks}) AND published_provenance = ?",
-                        [*chunk, str(DateProvenance.STATED)],
-                    )
-                }
-                texts = _sentence_texts(conn, chunk)
-                _count_terms(conn, [(dating.term_set(t), i in stated) for i, t in texts.items()])
+                _count_terms(conn, _stored_term_sets(conn, chunk))
 
     def _adopt_old_sources(self) -> None:
         """Sources stored before v9 were paths as given on the command line. A relative one was
@@ -768,6 +789,26 @@ class Store:
                 ).rowcount
                 if adopted:
                     conn.execute("DELETE FROM legacy_sources WHERE path = ?", (path,))
+
+    def count_terms(self) -> None:
+        """Count the terms of the stored articles not counted yet (`pending.counted` = 0): those
+        this connection tallied, and any another process left (a killed ingest, a concurrent
+        one), read again from their sentences. The tally of an article counted or deleted by
+        another process meanwhile is dropped."""
+        with self.transaction() as conn:
+            waiting = [
+                r[0] for r in conn.execute("SELECT article_id FROM pending WHERE counted = 0 ORDER BY 1")
+            ]
+            if not waiting:
+                self._uncounted.clear()
+                return
+            tallied = [self._uncounted[i] for i in waiting if i in self._uncounted]
+            others = [i for i in waiting if i not in self._uncounted]
+            for chunk in _chunks(others):
+                tallied += _stored_term_sets(conn, chunk)
+            _count_terms(conn, tallied)
+            conn.executemany("UPDATE pending SET counted = 1 WHERE article_id = ?", [(i,) for i in waiting])
+            self._uncounted.clear()
 
     def pending(self, undated: bool = False) -> list[str]:
         """Ids of the articles stored but not yet settled (dated, grouped); `undated`: only those
@@ -811,21 +852,25 @@ class Store:
             self._save_groups(found, regrouped=changes, settled=new)
             return found
 
-    def settle_groups(self) -> list[dedup.Duplicate]:
+    def settle_groups(self, timings: Timings | None = None) -> list[dedup.Duplicate]:
         """Group the pending articles whose date is settled (stated, or estimated), and settle
         them; those still waiting for their date stay pending. One transaction, so that what is
-        read as ready is what gets grouped."""
+        read as ready is what gets grouped. `timings`: where to add the time of each step."""
         with self.transaction():
-            found = self.update_duplicates(self._ready())
-            self.settle_stories()
+            with timed(timings, "duplicate groups"):
+                found = self.update_duplicates(self._ready())
+            self.settle_stories(timings=timings)
             return found
 
-    def settle_stories(self, params: stories.Params | None = None) -> dict[str, int]:
+    def settle_stories(
+        self, params: stories.Params | None = None, timings: Timings | None = None
+    ) -> dict[str, int]:
         """Put the settled canonical articles that are in no story into one (`stories.assign`,
         in date order), take near-duplicate copies out of theirs (they follow their canonical
         article), drop stories left empty and label the stories that changed. Articles still
         waiting for their date wait for this too. Returns the new members' stories."""
         with self.transaction() as conn:
+            self.count_terms()
             copies = [r[0] for r in conn.execute(
                 "SELECT m.article_id FROM story_members m JOIN duplicates d ON d.article_id = m.article_id"
             )]  # fmt: skip
@@ -840,10 +885,12 @@ class Store:
             new = [
                 (article, date.fromisoformat(day) if day else None) for article, day in conn.execute(waiting)
             ]
-            found = stories.assign(new, _StoredTerms(conn), board, params or stories.Params())
+            with timed(timings, "stories"):
+                found = stories.assign(new, _StoredTerms(conn), board, params or stories.Params())
             conn.execute("DELETE FROM stories WHERE id NOT IN (SELECT story_id FROM story_members)")
             unlabelled = [r[0] for r in conn.execute("SELECT id FROM stories WHERE label = ''")]
-            self._label_stories(board.touched | set(unlabelled))
+            with timed(timings, "story labels"):
+                self._label_stories(board.touched | set(unlabelled))
             return found
 
     def reassign_stories(self, params: stories.Params | None = None) -> dict[str, int]:
@@ -894,6 +941,7 @@ class Store:
         """Replace the duplicate rows of the `regrouped` articles (None: every article) by
         `copies`, and take the `settled` ones out of `pending` (None: every one)."""
         with self.transaction() as conn:
+            self.count_terms()  # `pending` says which are not counted yet
             for table, ids in (("duplicates", regrouped), ("pending", settled)):
                 if ids is None:
                     conn.execute(f"DELETE FROM {table}")
@@ -907,6 +955,7 @@ class Store:
     def dated_corpus(self) -> dating.DatedCorpus:
         """Date inference's view of the stored corpus: stated dates in memory, term statistics
         read from the tables when asked."""
+        self.count_terms()
         dates = {
             article_id: date.fromisoformat(published[:10])
             for article_id, published in self.conn.execute(
@@ -1120,25 +1169,23 @@ def _record_stat(conn: sqlite3.Connection, file: int, st: FileStat) -> None:
 
 @dataclass(slots=True)
 class _NewRows:
-    """The term counts and LSH buckets of the articles a batch inserts, written together, in key
-    order (`_count_terms`), at its end, or before an article is deleted (whose counts are taken
-    away from what is written)."""
+    """The LSH buckets of the articles a batch inserts, written together in key order at its end
+    or before an article is deleted; their terms go to the store's tally (`Store.count_terms`)."""
 
-    terms: list[tuple[Set[str], bool]] = field(default_factory=list)
+    tally: dict[str, tuple[Set[str], bool]]
     signatures: list[tuple[str, bytes]] = field(default_factory=list)
 
     def insert(self, conn: sqlite3.Connection, article: Article, now: str) -> None:
         self.signatures.append((article.id, Store._insert(conn, article, now)))
-        conn.execute("INSERT INTO pending(article_id) VALUES (?)", (article.id,))
+        conn.execute("INSERT INTO pending(article_id, counted) VALUES (?, 0)", (article.id,))
         terms = article.terms
         if terms is None:
             terms = frozenset(dating.term_set(s.text for s in article.sentences))
-        self.terms.append((terms, _stated(article)))
+        self.tally[article.id] = (terms, _stated(article))
 
     def write(self, conn: sqlite3.Connection) -> None:
-        _count_terms(conn, self.terms)
         _insert_lsh(conn, self.signatures)
-        self.terms, self.signatures = [], []
+        self.signatures = []
 
 
 def _iso(value: date | datetime | None) -> str | None:
@@ -1201,6 +1248,15 @@ def _count_terms(conn: sqlite3.Connection, articles: list[tuple[Set[str], bool]]
     )
     if sign < 0:
         conn.execute("DELETE FROM terms WHERE df <= 0")
+
+
+def _stored_term_sets(conn: sqlite3.Connection, ids: list[str]) -> list[tuple[Set[str], bool]]:
+    """The term set of each stored article `ids` (a `CHUNK` at most) with sentences, read from
+    them, and whether its date is stated."""
+    marks = ",".join("?" * len(ids))
+    sql = f"SELECT id FROM articles WHERE id IN ({marks}) AND published_provenance = ?"
+    stated = {r[0] for r in conn.execute(sql, [*ids, str(DateProvenance.STATED)])}
+    return [(dating.term_set(t), i in stated) for i, t in _sentence_texts(conn, ids).items()]
 
 
 def _sentence_texts(conn: sqlite3.Connection, ids: list[str]) -> dict[str, list[str]]:

@@ -272,6 +272,7 @@ def main() -> None:
             + ", ".join(f"{stage} {seconds:.1f} s" for stage, seconds in stages.items())
             + f"; both cores busy {ing['utilisation']:.0%}"
         )
+        print(f"  {stage_rows[-1].strip()}", file=sys.stderr, flush=True)  # as it goes: big sizes take long
     print("ingest by stage (main process wall-clock seconds; CPU seconds where named):")
     print("\n".join(stage_rows))
     if len(sizes) > 1:

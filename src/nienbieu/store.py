@@ -249,6 +249,8 @@ CHUNK = 500  # ids or terms per `IN (...)` query, well under SQLite's variable l
 # New articles whose terms are tallied in memory before being counted in `terms` at once (v12):
 # some 600 terms each (50 MB at this many), and a tenth of the upserts of counting per batch.
 TALLY_ARTICLES = 2000
+# Terms whose holders a settling pass keeps for reuse (up to 100 article ids each: 40 MB at most).
+HOLDERS_KEPT = 5000
 # A story's label is made from its latest articles, at most this many.
 LABEL_MEMBERS = 30
 # A pending article ready to be grouped: its date is stated, or has been estimated.
@@ -289,13 +291,16 @@ Timings = dict[str, float]  # seconds spent, by stage (benchmarks report them)
 
 @contextmanager
 def timed(timings: Timings | None, stage: str) -> Iterator[None]:
-    """Add the wall-clock time of the block to `timings[stage]` (nothing when `timings` is None)."""
-    started = time.perf_counter()
+    """Add the wall-clock time of the block to `timings[stage]`, and the CPU time of this thread
+    in it to `timings[stage + " CPU"]` (what a busy shared machine does not inflate); nothing when
+    `timings` is None."""
+    started, cpu = time.perf_counter(), time.thread_time()
     try:
         yield
     finally:
         if timings is not None:
             timings[stage] = timings.get(stage, 0.0) + time.perf_counter() - started
+            timings[f"{stage} CPU"] = timings.get(f"{stage} CPU", 0.0) + time.thread_time() - cpu
 
 
 class StoreError(Exception):
@@ -1278,6 +1283,9 @@ class _StoredTerms:
         # (df, dated) of the terms asked so far: the candidates of neighbouring articles overlap,
         # and the counts do not change while articles are being dated
         self._known: dict[str, tuple[int, int]] = {}
+        # the holders of the terms looked up so far (`_with`): neighbouring articles share terms,
+        # and no sentence is stored while a pass reads them; emptied past HOLDERS_KEPT terms
+        self._holders: dict[tuple[str, str, int | None], list[str]] = {}
 
     def size(self) -> int:
         if self._size is None:
@@ -1309,6 +1317,10 @@ class _StoredTerms:
     def _with(self, term: str, where: str, limit: int | None) -> list[str]:
         """The articles whose sentences hold `term`, the latest stored first, read only until
         `limit` are found: a common term costs no more than a rare one."""
+        if (term, where, limit) in self._holders:
+            return self._holders[term, where, limit]
+        if len(self._holders) >= HOLDERS_KEPT:
+            self._holders.clear()
         # a term is a syllable or two joined by "_" (summarize.terms): one FTS phrase either way
         phrase = '"' + term.replace("_", " ").replace('"', '""') + '"'
         found: dict[str, None] = {}  # in the order met
@@ -1322,7 +1334,8 @@ class _StoredTerms:
                 found[article_id] = None
                 if len(found) == limit:
                     break
-        return sorted(found)
+        held = self._holders[term, where, limit] = sorted(found)
+        return held
 
     def counts(self, ids: Collection[str]) -> dict[str, Counter[str]]:
         found: dict[str, Counter[str]] = {}

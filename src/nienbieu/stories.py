@@ -49,6 +49,9 @@ TIME_SCALE = math.inf
 CANDIDATE_TERMS = 10
 CANDIDATES = 20  # stories compared with each new article, those sharing most heavy terms
 MEMBERS_COMPARED = 20
+# TF-IDF vectors kept for reuse in a pass (some 90 KB each); past this many they are dropped and
+# weighed again when needed: a first pass over 5,000 articles held them all (0.8 GiB at its peak).
+CACHED_VECTORS = 4000
 # Articles looked up per heavy term, the latest stored: a term held by more is common enough that
 # the latest of them name the stories still told with it (bench_stories: the same F1 on half 0
 # as without the cap, which never binds there; it bounds the lookups of a store of 40,000).
@@ -131,6 +134,10 @@ class _Vectors:
 
     def of(self, ids: Collection[str]) -> dict[str, summarize.SparseVector]:
         missing = [i for i in ids if i not in self.cache]
+        if len(self.cache) + len(missing) > CACHED_VECTORS:
+            self.cache.clear()
+            self.sums.clear()
+            missing = list(ids)
         if missing:
             counts = self.corpus.counts(missing)
             df = self.corpus.df({t for row in counts.values() for t in row})

@@ -358,14 +358,14 @@ def _check_write_access(path: str) -> None:
             raise StoreError(_READ_ONLY.format(path=path, cause=f"{what} cannot be written"))
 
 
-def _connect(path: str, timeout: float, same_thread: bool = True) -> sqlite3.Connection:
-    conn = sqlite3.connect(path, isolation_level=None, timeout=timeout, check_same_thread=same_thread)
+def _connect(path: str, timeout: float) -> sqlite3.Connection:
+    conn = sqlite3.connect(path, isolation_level=None, timeout=timeout)
     conn.execute("PRAGMA foreign_keys=ON")
     search.register(conn)
     return conn
 
 
-def _connect_readonly(path: str, timeout: float, same_thread: bool = True) -> sqlite3.Connection:
+def _connect_readonly(path: str, timeout: float) -> sqlite3.Connection:
     """A connection that can never write: `mode=ro`; on a read-only folder or mount, where the
     WAL index cannot be created, `immutable=1` (nobody can write there either)."""
     if not Path(path).is_file():
@@ -373,13 +373,13 @@ def _connect_readonly(path: str, timeout: float, same_thread: bool = True) -> sq
                          f"{path}` creates one)")  # fmt: skip
     uri = Path(path).resolve().as_uri()
     try:
-        conn = _connect(f"{uri}?mode=ro", timeout, same_thread)
+        conn = _connect(f"{uri}?mode=ro", timeout)
         conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
         return conn
     except sqlite3.OperationalError as exc:
         if "unable to open" not in str(exc) and "readonly" not in str(exc):
             raise
-    return _connect(f"{uri}?immutable=1", timeout, same_thread)
+    return _connect(f"{uri}?immutable=1", timeout)
 
 
 class Store:
@@ -484,7 +484,10 @@ class Store:
         through it while this connection stores."""
         other = Store.__new__(Store)
         other.path, other.readonly, other.timeout = self.path, True, self.timeout
-        other.conn = _connect_readonly(self.path, self.timeout, same_thread=False)
+        uri = f"{Path(self.path).resolve().as_uri()}?mode=ro"
+        other.conn = sqlite3.connect(
+            uri, uri=True, isolation_level=None, timeout=self.timeout, check_same_thread=False
+        )
         return other
 
     def close(self) -> None:

@@ -56,10 +56,11 @@ RARE_TERMS = 40  # an article's rarest terms, used to find the articles that may
 # square. Neither binds on bench_dating's clusters; a retelling shares many of the rare terms.
 RARE_TERM_HOLDERS = 100
 NEIGHBOUR_CANDIDATES = 50
-# TF-IDF vectors kept for reuse (neighbouring articles share candidates), some 50 KB each; past
+# TF-IDF vectors kept for reuse (neighbouring articles share candidates), some 50-90 KB each; past
 # this many the cache starts afresh, so dating thousands of articles against a large store stays
-# in bounds. (3,000 cut the peak of dating a 20 MB export from 0.72 to 0.49 GiB and doubled its time.)
-CACHED_VECTORS = 20_000
+# in bounds. (3,000 cut the peak of dating a 20 MB export from 0.72 to 0.49 GiB and doubled its time,
+# when every article weighed all its candidates; now at most NEIGHBOUR_CANDIDATES each.)
+CACHED_VECTORS = 5000
 # The dates a news article can have, stated or inferred; a stated one outside them is refused at
 # ingest (`clean`). The first newspaper in Vietnamese script, Gia Định báo, appeared in 1865; an
 # article is not published more than a day or two after it is read (two days leave room for

@@ -1327,9 +1327,10 @@ class _StoredTerms:
         # a term is a syllable or two joined by "_" (summarize.terms): one FTS phrase either way
         phrase = '"' + term.replace("_", " ").replace('"', '""') + '"'
         found: dict[str, None] = {}  # in the order met
+        articles = "JOIN articles a ON a.id = s.article_id " if where else ""  # for a filter on them only
         with closing(self.conn.execute(
             "SELECT s.article_id FROM sentences_fts f JOIN sentences s ON s.rowid = f.rowid "
-            f"JOIN articles a ON a.id = s.article_id WHERE sentences_fts MATCH ? {where} "
+            f"{articles}WHERE sentences_fts MATCH ? {where} "
             "ORDER BY f.rowid DESC",
             (f"text : {phrase}",),
         )) as rows:  # fmt: skip

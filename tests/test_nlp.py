@@ -277,3 +277,8 @@ def test_every_sentence_is_within_the_limit_and_only_whitespace_or_stray_periods
 def _is_subsequence(short: str, long: str) -> bool:
     chars = iter(long)
     return all(c in chars for c in short)
+
+
+@given(st.text())
+def test_fold_by_table_is_fold_character_by_character(text):
+    assert nlp.fold(text) == "".join(nlp._fold_char(c) for c in text)

@@ -2,6 +2,7 @@ import json
 import shutil
 from datetime import date
 
+import pytest
 from conftest import (
     HA_NAM,
     NGOAITRUONG,
@@ -168,3 +169,16 @@ def test_story_spans_use_days(mixed_store):
     assert date.fromisoformat(u23.last) - date.fromisoformat(u23.first) == date(2013, 10, 16) - date(
         2013, 10, 15
     )
+
+
+def test_a_story_s_mean_cosine_is_the_mean_of_its_members_cosines(seeds):
+    from nienbieu import summarize
+    from nienbieu.dating import CorpusTerms
+
+    articles = list(seeds.values())
+    vectors = stories._Vectors(CorpusTerms.build(articles, [a.id for a in articles]))
+    own, members = articles[0].id, [a.id for a in articles[1:]]
+    cosines = [summarize.cosine(vectors.of([own])[own], v) for v in vectors.of(members).values()]
+    assert len(cosines) == len(members) == 4
+    assert vectors.mean_cosine(own, 7, members) == pytest.approx(sum(cosines) / 4, abs=1e-12)
+    assert vectors.mean_cosine(own, 7, []) is None

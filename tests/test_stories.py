@@ -182,3 +182,5 @@ def test_a_story_s_mean_cosine_is_the_mean_of_its_members_cosines(seeds):
     assert len(cosines) == len(members) == 4
     assert vectors.mean_cosine(own, 7, members) == pytest.approx(sum(cosines) / 4, abs=1e-12)
     assert vectors.mean_cosine(own, 7, []) is None
+    vectors.cache["empty"] = {}  # an article without a content term
+    assert vectors.mean_cosine(own, 8, ["empty"]) == 0.0

@@ -181,6 +181,8 @@ class _Vectors:
         _, (terms, weights), count = kept
         if not count:
             return None
+        if not len(terms):  # members without a term: each cosine is 0
+            return 0.0
         own_terms, own_weights = self._pack(article)
         at = np.minimum(np.searchsorted(terms, own_terms), len(terms) - 1)
         shared = terms[at] == own_terms

@@ -214,7 +214,9 @@ def stage_timeline(db: Path) -> dict[str, float]:
 
 
 def _run(*args: str) -> dict[str, float]:
-    out = subprocess.run([sys.executable, __file__, *args], check=True, capture_output=True, text=True)
+    out = subprocess.run([sys.executable, __file__, *args], check=False, capture_output=True, text=True)
+    if out.returncode:
+        sys.exit(f"stage {args} failed:\n{out.stderr}")
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 

@@ -184,3 +184,12 @@ def test_a_story_s_mean_cosine_is_the_mean_of_its_members_cosines(seeds):
     assert vectors.mean_cosine(own, 7, []) is None
     vectors.cache["empty"] = {}  # an article without a content term
     assert vectors.mean_cosine(own, 8, ["empty"]) == 0.0
+
+
+def test_vectors_dropped_past_the_cache_bound_give_the_same_stories(mixed_store, monkeypatch):
+    with Store(mixed_store) as store:
+        articles = store.articles(canonical_only=True)
+    expected = _partition(stories.cluster(articles))
+    monkeypatch.setattr(stories, "CACHED_VECTORS", 3)  # dropped before nearly every article
+    assert _partition(stories.cluster(articles)) == expected
+    assert len(expected) > 3

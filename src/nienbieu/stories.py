@@ -142,12 +142,15 @@ class _Vectors:
     # story's compared members stay the same
     sums: dict[int, tuple[tuple[str, ...], _Packed, int]] = field(default_factory=dict)
 
-    def of(self, ids: Collection[str]) -> dict[str, summarize.SparseVector]:
-        missing = [i for i in ids if i not in self.cache]
-        if len(self.cache) + len(missing) > CACHED_VECTORS:
+    def trim(self) -> None:
+        """Start afresh past CACHED_VECTORS; between two articles only, as packed vectors and sums
+        are numbered by the pass's term numbers (one article adds at most 1 + 20 × 20 vectors)."""
+        if len(self.cache) > CACHED_VECTORS:
             for kept in (self.cache, self.packed, self.numbers, self.sums):
                 kept.clear()
-            missing = list(ids)
+
+    def of(self, ids: Collection[str]) -> dict[str, summarize.SparseVector]:
+        missing = [i for i in ids if i not in self.cache]
         if missing:
             counts = self.corpus.counts(missing)
             df = self.corpus.df({t for row in counts.values() for t in row})
@@ -197,6 +200,7 @@ def assign(
     vectors = _Vectors(corpus)
     found: dict[str, int] = {}
     for article, day in sorted(articles, key=lambda a: (a[1] is None, a[1] or date.min, a[0])):
+        vectors.trim()
         best, similarity = _best_story(article, day, corpus, board, vectors, p)
         if best is None or similarity < p.threshold:
             found[article] = board.open(article, day)

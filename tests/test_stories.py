@@ -18,6 +18,8 @@ from conftest import (
     mds_rows,
     roll_back,
 )
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from nienbieu import pipeline, stories
@@ -193,3 +195,18 @@ def test_vectors_dropped_past_the_cache_bound_give_the_same_stories(mixed_store,
     monkeypatch.setattr(stories, "CACHED_VECTORS", 3)  # dropped before nearly every article
     assert _partition(stories.cluster(articles)) == expected
     assert len(expected) > 3
+
+
+_DAYS = st.one_of(st.none(), st.dates(min_value=date(2020, 1, 1), max_value=date(2020, 3, 1)))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_DAYS, max_size=40), st.dates(min_value=date(2019, 12, 1), max_value=date(2020, 4, 1)),
+       st.integers(1, 25))  # fmt: skip
+def test_a_story_s_nearest_members_are_those_of_sorting_them_all(days, day, n):
+    story = stories.Story(0)
+    for number, member_day in enumerate(days):
+        story.add(f"a{number % 7}{number}", member_day)
+    everyone = sorted(story.members, key=lambda m: (abs(((m[1] or day) - day).days), m[0]))
+    assert story.nearest(day, n) == [m for m, _ in everyone[:n]]
+    assert story.nearest(None, n) == [m for m, _ in story.members[-n:]]

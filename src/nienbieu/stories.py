@@ -29,6 +29,8 @@ terms, which hold the names' syllables.
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import math
 from collections import Counter
 from collections.abc import Collection, Iterable, Mapping, Sequence
@@ -51,9 +53,11 @@ TIME_SCALE = math.inf
 CANDIDATE_TERMS = 10
 CANDIDATES = 20  # stories compared with each new article, those sharing most heavy terms
 MEMBERS_COMPARED = 20
-# TF-IDF vectors kept for reuse in a pass (some 90 KB each); past this many they are dropped and
-# weighed again when needed: a first pass over 5,000 articles held them all (0.8 GiB at its peak).
+# TF-IDF vectors kept for reuse in a pass (some 90 KB each); past this many the least recently used
+# are dropped and weighed again when needed: a first pass over 5,000 articles held them all (0.8 GiB
+# at its peak), and dropping them all at once weighed 3.3 times as many as at 2,500 articles.
 CACHED_VECTORS = 4000
+CACHED_SUMS = 2000  # stories' summed vectors kept (up to 20 members' terms each)
 # Articles looked up per heavy term, the latest stored: a term held by more is common enough that
 # the latest of them name the stories still told with it (bench_stories: the same F1 on half 0
 # as without the cap, which never binds there; it bounds the lookups of a store of 40,000).
@@ -80,12 +84,19 @@ class Story:
     first: date | None = None
     last: date | None = None
     members: list[tuple[str, date | None]] = field(default_factory=list)  # canonical articles
+    # the dated members as (day's ordinal, id) in order, and the undated ones: `nearest` looks at
+    # the days around its own instead of sorting every member (a big story made it quadratic)
+    by_day: list[tuple[int, str]] = field(default_factory=list, repr=False)
+    undated: list[str] = field(default_factory=list, repr=False)
 
     def add(self, article: str, day: date | None) -> None:
         self.members.append((article, day))
-        if day is not None:
-            self.first = min(self.first or day, day)
-            self.last = max(self.last or day, day)
+        if day is None:
+            self.undated.append(article)
+            return
+        bisect.insort(self.by_day, (day.toordinal(), article))
+        self.first = min(self.first or day, day)
+        self.last = max(self.last or day, day)
 
     def gap(self, day: date | None) -> int:
         """Days between `day` and the story's span (0 inside it, or when either is undated)."""
@@ -94,10 +105,28 @@ class Story:
         return max((self.first - day).days, (day - self.last).days, 0)
 
     def nearest(self, day: date | None, n: int) -> list[str]:
-        """The `n` members nearest in time to `day` (the latest ones for an undated article)."""
+        """The `n` members nearest in time to `day` (an undated member is at distance 0), ties by
+        id; the latest ones for an undated article."""
         if day is None:
             return [m for m, _ in self.members[-n:]]
-        return [m for m, d in sorted(self.members, key=lambda m: (abs(((m[1] or day) - day).days), m[0]))[:n]]
+        target, by_day = day.toordinal(), self.by_day
+        found = [(0, m) for m in self.undated]
+        right = bisect.bisect_left(by_day, (target, ""))
+        left = right - 1
+        # outwards from `day`, nearest first, until `n` are found and the next one is further
+        # than the last found (those as far as it may win on their id)
+        while left >= 0 or right < len(by_day):
+            before = target - by_day[left][0] if left >= 0 else None
+            after = by_day[right][0] - target if right < len(by_day) else None
+            if after is None or (before is not None and before <= after):
+                step, member, left = before, by_day[left][1], left - 1
+            else:
+                step, member, right = after, by_day[right][1], right + 1
+            assert step is not None
+            if len(found) >= n and step > found[-1][0]:
+                break
+            found.append((step, member))
+        return [m for _, m in sorted(found)[:n]]
 
 
 class Board(Protocol):
@@ -143,14 +172,19 @@ class _Vectors:
     sums: dict[int, tuple[tuple[str, ...], _Packed, int]] = field(default_factory=dict)
 
     def trim(self) -> None:
-        """Start afresh past CACHED_VECTORS; between two articles only, as packed vectors and sums
-        are numbered by the pass's term numbers (one article adds at most 1 + 20 × 20 vectors)."""
-        if len(self.cache) > CACHED_VECTORS:
-            for kept in (self.cache, self.packed, self.numbers, self.sums):
-                kept.clear()
+        """Drop the vectors (and sums) used least recently past CACHED_VECTORS (CACHED_SUMS);
+        between two articles only, so none an article compares is dropped while it does."""
+        for article in list(itertools.islice(self.cache, max(0, len(self.cache) - CACHED_VECTORS))):
+            del self.cache[article]
+            self.packed.pop(article, None)
+        for story in list(itertools.islice(self.sums, max(0, len(self.sums) - CACHED_SUMS))):
+            del self.sums[story]
 
     def of(self, ids: Collection[str]) -> dict[str, summarize.SparseVector]:
         missing = [i for i in ids if i not in self.cache]
+        for i in ids:  # used now: the last to be dropped (articles are taken in date order)
+            if i in self.cache:
+                self.cache[i] = self.cache.pop(i)
         if missing:
             counts = self.corpus.counts(missing)
             df = self.corpus.df({t for row in counts.values() for t in row})
@@ -171,7 +205,9 @@ class _Vectors:
         """The mean cosine of `article`'s vector with the vectors of `members` of `story` (None:
         none has one)."""
         key = tuple(members)
-        kept = self.sums.get(story)
+        kept = self.sums.pop(story, None)  # put back last: used now
+        if kept is not None:
+            self.sums[story] = kept
         if kept is None or kept[0] != key:
             packed = [self._pack(m) for m in self.of(members)]
             total: _Packed

@@ -24,6 +24,12 @@ Growth: the exponent b of time ≈ a·n^b fitted over the sizes (n log n between
 articles looks like b ≈ 1.1; quadratic like 2).
 
     .venv/bin/python bench/bench_scale.py [--sizes 1250,2500,5000,10000] [--workers N] [--segmenter S]
+
+Ingest is also timed by stage (`IngestReport.timings`: waiting for analysis, storing, date
+inference, duplicate groups, stories and their labels, wall-clock in the main process; and the
+CPU seconds of the workers, i.e. the analysis, and of the main process), each with its growth
+exponent; "both cores busy" is the CPU time of all the processes over the wall-clock time of
+the cores. The 200 MB export's size runs too: `--sizes 65000`.
 """
 
 from __future__ import annotations
@@ -166,11 +172,24 @@ def stage_ingest(folder: Path, db: Path, workers: int, segmenter: str | None) ->
     from nienbieu.store import Store
 
     with PeakMemory() as memory:
+        before = os.times()
         started = time.perf_counter()
         with Store(db) as store:
             report = pipeline.ingest_paths([folder], store, workers=workers, segmenter=segmenter)
         elapsed = time.perf_counter() - started
-    return {"seconds": elapsed, "peak_mib": memory.peak_mib, "added": len(report.added)}
+        after = os.times()
+    own = after.user + after.system - before.user - before.system
+    # the workers' CPU time, counted when they were reaped at the end of the analysis
+    analysis = after.children_user + after.children_system - before.children_user - before.children_system
+    return {
+        "seconds": elapsed,
+        "peak_mib": memory.peak_mib,
+        "added": len(report.added),
+        "stages": report.timings,
+        "main_cpu": own,
+        "workers_cpu": analysis,
+        "utilisation": (own + analysis) / (elapsed * (os.cpu_count() or 1)),
+    }
 
 
 def stage_timeline(db: Path) -> dict[str, float]:
@@ -195,7 +214,9 @@ def stage_timeline(db: Path) -> dict[str, float]:
 
 
 def _run(*args: str) -> dict[str, float]:
-    out = subprocess.run([sys.executable, __file__, *args], check=True, capture_output=True, text=True)
+    out = subprocess.run([sys.executable, __file__, *args], check=False, capture_output=True, text=True)
+    if out.returncode:
+        sys.exit(f"stage {args} failed:\n{out.stderr}")
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -227,6 +248,8 @@ def main() -> None:
     header = ("articles", "sentences", "ingest s", "MiB", "timeline s", "load+link", "build s", "MiB")
     print(" ".join(f"{h:>10}" for h in (*header, f"+{ADDED} s", "vs empty")))
     ingest_points, timeline_points = [], []
+    stage_points: dict[str, list[tuple[int, float]]] = {}
+    stage_rows = []
     for n in sizes:
         with tempfile.TemporaryDirectory() as tmp:
             folder, added = Path(tmp) / "corpus", Path(tmp) / "added"
@@ -243,11 +266,28 @@ def main() -> None:
         cells += (tl["load_seconds"], tl["build_seconds"], tl["peak_mib"], more["seconds"])
         cells += (more["seconds"] / alone["seconds"],)
         print(" ".join(f"{c:>10.2f}" if isinstance(c, float) else f"{c:>10}" for c in cells), flush=True)
+        stages = {**ing["stages"], "workers' CPU (analysis)": ing["workers_cpu"], "main CPU": ing["main_cpu"]}
+        for stage, seconds in stages.items():
+            stage_points.setdefault(stage, []).append((n, seconds))
+        stage_rows.append(
+            f"{n:>8} articles: "
+            + ", ".join(f"{stage} {seconds:.1f} s" for stage, seconds in stages.items())
+            + f"; both cores busy {ing['utilisation']:.0%}"
+        )
+        print(f"  {stage_rows[-1].strip()}", file=sys.stderr, flush=True)  # as it goes: big sizes take long
+    print("ingest by stage (main process wall-clock seconds; CPU seconds where named):")
+    print("\n".join(stage_rows))
     if len(sizes) > 1:
         print(
             f"growth exponent b (time ~ n^b): ingest {_exponent(ingest_points):.2f}, "
             f"timeline {_exponent(timeline_points):.2f}"
         )
+        exponents = (
+            f"{stage} {_exponent(points):.2f}"
+            for stage, points in stage_points.items()
+            if min(p[1] for p in points) > 0
+        )
+        print("by stage: " + ", ".join(exponents))
 
 
 if __name__ == "__main__":

@@ -125,6 +125,9 @@ _ADDED_BY = {
     10: "ALTER TABLE pending DROP COLUMN dated;",
     11: "DROP TABLE story_members; DROP TABLE stories;",
     12: "ALTER TABLE quotes DROP COLUMN candidate; ALTER TABLE quotes DROP COLUMN confidence;",
+    13: "CREATE TRIGGER sentences_fts_insert AFTER INSERT ON sentences BEGIN "
+    "INSERT INTO sentences_fts(rowid, text, folded) VALUES (new.rowid, new.text, nb_fold(new.text)); END;"
+    "ALTER TABLE pending DROP COLUMN counted;",
 }
 
 

@@ -373,3 +373,8 @@ def test_quoted_stretches_are_ordered_disjoint_and_start_at_marks(text, inside):
         assert not closed or text[end - 1] in '”»"'
         ends.append(end)
     assert all(closed for _, _, closed in stretches[:-1])
+
+
+@given(st.text())
+def test_fold_by_table_is_fold_character_by_character(text):
+    assert nlp.fold(text) == "".join(nlp._fold_char(c) for c in text)

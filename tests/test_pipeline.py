@@ -1,8 +1,10 @@
+import itertools
 import json
 import os
 import shutil
 from pathlib import Path
 
+import pytest
 from conftest import EXAMPLES, pulled_lines, synthetic_row
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -337,3 +339,30 @@ def test_ordinary_articles_get_no_overlong_sentence_warning():
     raw = [doc for path in sorted(EXAMPLES.glob("*.txt")) for doc in ingest.read_file(path).documents]
     assert len(pipeline.process(raw, problems, "syllable")) == 5
     assert problems == []
+
+
+def test_the_read_ahead_gives_every_result_in_order_and_raises_a_failure_in_the_caller():
+    def results():
+        yield from ((n, [], []) for n in range(30))
+        raise RuntimeError("a worker failed")
+
+    got = []
+    with pytest.raises(RuntimeError, match="a worker failed"):
+        for files_done, _, _ in pipeline._read_ahead(results(), depth=3):
+            got.append(files_done)
+    assert got == list(range(30))
+
+
+def test_closing_the_read_ahead_closes_its_source():
+    closed = []
+
+    def results():
+        try:
+            yield from ((n, [], []) for n in itertools.count())
+        finally:
+            closed.append(True)
+
+    ahead = pipeline._read_ahead(results(), depth=2)
+    assert [next(ahead)[0] for _ in range(5)] == [0, 1, 2, 3, 4]
+    ahead.close()
+    assert closed == [True]

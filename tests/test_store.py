@@ -267,3 +267,32 @@ def test_quotations_keep_their_candidate_and_confidence_and_an_old_store_finds_t
         pipeline.link_articles(store, articles)
         [again] = [q for a in store.articles() for s in a.sentences for q in s.quotes]
     assert (again.candidate, again.confidence) == (stored.candidate, stored.confidence)
+
+
+def test_new_articles_terms_are_counted_together_and_a_killed_runs_at_the_next_settling(tmp_path, seeds):
+    with Store(tmp_path / "a.db") as store:
+        store.add([seeds["vtv"], seeds["vilnius"]])
+        assert _terms_table(store) == {}  # tallied in memory, not counted yet
+    with Store(tmp_path / "a.db") as store:  # the run was killed: its tally is gone, `pending` says
+        pipeline.settle(store)
+        assert _terms_table(store)["stoltenberg"] == (2, 1)
+        assert _terms_table(store) == _recount_terms(store)
+        assert store.conn.execute("SELECT count(*) FROM pending").fetchone() == (0,)
+
+
+def test_a_term_s_holders_are_capped_to_the_latest_stored_as_in_memory(tmp_path):
+    from nienbieu import dating
+
+    folder = tmp_path / "bài"
+    for name in "abcd":
+        _write(folder / f"{name}.txt", f"Hội nghị ở Vilnius bàn về dự án {name} hôm nay.")
+    with Store(tmp_path / "a.db") as store:
+        pipeline.ingest_paths([folder], store, workers=1)  # stored in file order
+        stored = store.dated_corpus().terms
+        by_name = {Path(a.source).stem: a for a in store.articles()}
+        assert len(stored.with_term("vilnius")) == 4
+        latest = sorted([by_name["c"].id, by_name["d"].id])
+        assert stored.with_term("vilnius", 2) == latest
+    in_file_order = [by_name[name] for name in "abcd"]
+    in_memory = dating.CorpusTerms.build(in_file_order, [a.id for a in in_file_order])
+    assert sorted(in_memory.with_term("vilnius", 2)) == latest

@@ -2,6 +2,7 @@ import json
 import shutil
 from datetime import date
 
+import pytest
 from conftest import (
     HA_NAM,
     NGOAITRUONG,
@@ -17,11 +18,13 @@ from conftest import (
     mds_rows,
     roll_back,
 )
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from nienbieu import pipeline, stories
 from nienbieu.cli import Exit, app
-from nienbieu.store import Store
+from nienbieu.store import MIGRATIONS, Store
 
 runner = CliRunner()
 EVENTS = [U23 | {U23_16}, {NGOAITRUONG, VTV, RUTTE}, HA_NAM, NHAT_22 | {NHAT_23}, {VILNIUS}, {VTC}]
@@ -83,7 +86,7 @@ def test_a_store_from_before_stories_gets_them_on_opening(mixed_store, tmp_path)
     shutil.copy(mixed_store, old)
     roll_back(old, 10)
     with Store(old) as store:
-        assert store.conn.execute("PRAGMA user_version").fetchone()[0] == 12
+        assert store.conn.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
     assert _partition(_stored(old)) == _partition(_stored(mixed_store))
 
 
@@ -177,3 +180,42 @@ def test_the_rows_of_given_stories_are_those_of_all_rows_in_the_same_order(mixed
         assert store.story_rows([every[-1].id, nato.id, every[0].id]) == [every[0], nato, every[-1]]
         assert store.story_rows([nato.id])[0].copies == 1  # its copy's outlet and count come too
         assert store.story_rows([]) == []
+
+
+def test_a_story_s_mean_cosine_is_the_mean_of_its_members_cosines(seeds):
+    from nienbieu import summarize
+    from nienbieu.dating import CorpusTerms
+
+    articles = list(seeds.values())
+    vectors = stories._Vectors(CorpusTerms.build(articles, [a.id for a in articles]))
+    own, members = articles[0].id, [a.id for a in articles[1:]]
+    cosines = [summarize.cosine(vectors.of([own])[own], v) for v in vectors.of(members).values()]
+    assert len(cosines) == len(members) == 4
+    assert vectors.mean_cosine(own, 7, members) == pytest.approx(sum(cosines) / 4, abs=1e-12)
+    assert vectors.mean_cosine(own, 7, []) is None
+    vectors.cache["empty"] = {}  # an article without a content term
+    assert vectors.mean_cosine(own, 8, ["empty"]) == 0.0
+
+
+def test_vectors_dropped_past_the_cache_bound_give_the_same_stories(mixed_store, monkeypatch):
+    with Store(mixed_store) as store:
+        articles = store.articles(canonical_only=True)
+    expected = _partition(stories.cluster(articles))
+    monkeypatch.setattr(stories, "CACHED_VECTORS", 3)  # dropped before nearly every article
+    assert _partition(stories.cluster(articles)) == expected
+    assert len(expected) > 3
+
+
+_DAYS = st.one_of(st.none(), st.dates(min_value=date(2020, 1, 1), max_value=date(2020, 3, 1)))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_DAYS, max_size=40), st.dates(min_value=date(2019, 12, 1), max_value=date(2020, 4, 1)),
+       st.integers(1, 25))  # fmt: skip
+def test_a_story_s_nearest_members_are_those_of_sorting_them_all(days, day, n):
+    story = stories.Story(0)
+    for number, member_day in enumerate(days):
+        story.add(f"a{number % 7}{number}", member_day)
+    everyone = sorted(story.members, key=lambda m: (abs(((m[1] or day) - day).days), m[0]))
+    assert story.nearest(day, n) == [m for m, _ in everyone[:n]]
+    assert story.nearest(None, n) == [m for m, _ in story.members[-n:]]

@@ -50,10 +50,17 @@ CONFLICT_LOG_RATIO = float(np.log(0.05))
 CONFLICT_LIFT = 0.2
 NEIGHBOUR_SIMILARITY = 0.5  # cosine above which a dated article tells the same story
 RARE_TERMS = 40  # an article's rarest terms, used to find the articles that may retell it
-# TF-IDF vectors kept for reuse (neighbouring articles share candidates), some 50 KB each; past
+# Dated articles looked up per rare term (the latest stored), and of those the ones weighed (sharing
+# most rare terms): without these caps the candidates of an undated article grew with the store
+# (a term of a big store's reused sentences holds thousands of articles) and dating with its
+# square. Neither binds on bench_dating's clusters; a retelling shares many of the rare terms.
+RARE_TERM_HOLDERS = 100
+NEIGHBOUR_CANDIDATES = 50
+# TF-IDF vectors kept for reuse (neighbouring articles share candidates), some 50-90 KB each; past
 # this many the cache starts afresh, so dating thousands of articles against a large store stays
-# in bounds. (3,000 cut the peak of dating a 20 MB export from 0.72 to 0.49 GiB and doubled its time.)
-CACHED_VECTORS = 20_000
+# in bounds. (3,000 cut the peak of dating a 20 MB export from 0.72 to 0.49 GiB and doubled its time,
+# when every article weighed all its candidates; now at most NEIGHBOUR_CANDIDATES each.)
+CACHED_VECTORS = 5000
 # The dates a news article can have, stated or inferred; a stated one outside them is refused at
 # ingest (`clean`). The first newspaper in Vietnamese script, Gia Định báo, appeared in 1865; an
 # article is not published more than a day or two after it is read (two days leave room for
@@ -378,7 +385,8 @@ class TermIndex(Protocol):
 
     def dated_df(self, terms: Collection[str]) -> dict[str, int]: ...  # the same among dated ones (> 0)
 
-    def dated_with(self, term: str) -> list[str]: ...  # ids of the dated articles with the term
+    # ids of the dated articles with the term; `limit`: only the latest stored that many
+    def dated_with(self, term: str, limit: int | None = None) -> list[str]: ...
 
     def counts(self, ids: Collection[str]) -> dict[str, Counter[str]]: ...  # term counts by id
 
@@ -426,8 +434,9 @@ class DatedCorpus:
         rare = sorted((term for term in own if term in dated_df), key=dated_df.__getitem__)[:RARE_TERMS]
         # Only the articles this corpus was built with: another process may store (or replace)
         # articles while this one dates its own, and their dates are not in `self.dates`.
-        found = {c for term in rare for c in self.terms.dated_with(term)}
-        candidates = sorted(c for c in found if c != article.id and c in self.dates)
+        shared = Counter(c for term in rare for c in self.terms.dated_with(term, RARE_TERM_HOLDERS))
+        found = [c for c in shared if c != article.id and c in self.dates]
+        candidates = sorted(sorted(found, key=lambda c: (-shared[c], c))[:NEIGHBOUR_CANDIDATES])
         self._weigh(candidates, {article.id: own})
         vector = self._vectors[article.id]
         weighed = [c for c in candidates if c in self._vectors]
@@ -460,7 +469,8 @@ class CorpusTerms:
         rows, df = summarize.term_counts(_text(a) for a in with_text)
         by_article = {a.id: row for a, row in zip(with_text, rows, strict=True)}
         postings: dict[str, list[str]] = {}
-        for article_id in by_article.keys() & set(dated):
+        wanted = set(dated)
+        for article_id in (a for a in by_article if a in wanted):  # in corpus order: the latest last
             for term in by_article[article_id]:
                 postings.setdefault(term, []).append(article_id)
         return cls(by_article, df, postings)
@@ -474,12 +484,14 @@ class CorpusTerms:
     def dated_df(self, terms: Collection[str]) -> dict[str, int]:
         return {term: len(self.postings[term]) for term in terms if term in self.postings}
 
-    def dated_with(self, term: str) -> list[str]:
-        return self.postings.get(term, [])
+    def dated_with(self, term: str, limit: int | None = None) -> list[str]:
+        return self.with_term(term, limit)
 
-    def with_term(self, term: str) -> list[str]:
-        """The articles with the term among those the index was built to find (`dated`)."""
-        return self.postings.get(term, [])
+    def with_term(self, term: str, limit: int | None = None) -> list[str]:
+        """The articles with the term among those the index was built to find (`dated`);
+        `limit`: the last that many of the corpus (a store's latest stored)."""
+        found = self.postings.get(term, [])
+        return found if limit is None else found[-limit:]
 
     def counts(self, ids: Collection[str]) -> dict[str, Counter[str]]:
         return {i: self.by_article[i] for i in ids}

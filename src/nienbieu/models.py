@@ -170,6 +170,9 @@ class Sentence:
     mentions: list[Mention] = field(default_factory=list)
     article_id: str = ""
     quotes: list[Quote] = field(default_factory=list)
+    # `nlp.fold(text)` for the search index, computed with the analysis (on a worker process) so the
+    # single process that stores does not; None: not computed (read from a store)
+    folded: str | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(slots=True)
@@ -191,6 +194,9 @@ class Article:
     sentences: list[Sentence] = field(default_factory=list)
     fingerprint: bytes | None = None  # MinHash signature (nienbieu.dedup), computed with the analysis
     origin: Origin | None = None  # the input it was read from; None: identified by `source` as given
+    # `dating.term_set` of the sentences, for the store's term counts: computed with the analysis,
+    # as `folded`; None: not computed
+    terms: frozenset[str] | None = field(default=None, compare=False, repr=False)
 
     @property
     def display_title(self) -> str:

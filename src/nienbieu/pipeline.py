@@ -7,12 +7,14 @@ import dataclasses
 import functools
 import itertools
 import os
+import queue
 import signal
 import sqlite3
+import threading
 from collections import deque
 from collections.abc import Callable, Generator, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
-from contextlib import closing, contextmanager
+from contextlib import closing, contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -23,7 +25,7 @@ import threadpoolctl
 from nienbieu import attribution, clean, dating, dedup, entities, ingest, nlp, timex
 from nienbieu.models import Article, DateProvenance, FileStat, Problem, Quote, Sentence, Severity, StoryRow
 from nienbieu.scope import Scope, articles_in
-from nienbieu.store import Replacement, Store
+from nienbieu.store import Replacement, Store, Timings, timed
 
 
 def analyze(article: Article, segmenter: str | None = None) -> Article:
@@ -40,7 +42,11 @@ def analyze(article: Article, segmenter: str | None = None) -> Article:
             sentences.append(Sentence(len(sentences), text, number, in_quote, article_id=article.id))
     article.sentences = sentences
     recognise_entities(article, segmenter)
+    # what storing needs of the text, computed here: on a worker process when there are several
     article.fingerprint = dedup.fingerprint(article)
+    article.terms = frozenset(dating.term_set(s.text for s in sentences))
+    for sentence in sentences:
+        sentence.folded = nlp.fold(sentence.text)
     return retag(article)
 
 
@@ -138,6 +144,8 @@ class IngestReport:
     replaced: list[Replacement] = field(default_factory=list)
     unchanged: list[ingest.Unchanged] = field(default_factory=list)  # not read again, or not analysed
     problems: list[Problem] = field(default_factory=list)
+    # wall-clock seconds by stage: "waiting for analysis", "storing", then settling's steps
+    timings: Timings = field(default_factory=dict)
 
     @property
     def skipped(self) -> list[Problem]:
@@ -188,9 +196,14 @@ JSONL_BYTES_PER_ARTICLE = 4096
 # One task for a worker: enough pieces (about one article each) that sending them costs little
 # next to analysing them, few enough that the tasks in flight hold little memory.
 PIECES_PER_TASK = 24
-# Tasks in flight per worker: one running and one waiting, so no worker idles while this
-# process stores; more would only hold more documents in memory.
+# Tasks in flight per worker: one running and one waiting; more would only hold more documents
+# in memory.
 TASKS_PER_WORKER = 2
+# Analysed tasks held ready for storing (about 24 articles each): their results are collected by a
+# thread of their own, so the workers get new tasks while this process stores; without it they
+# idled through every batch stored, and used 40-56% of two cores. A batch of 200 articles is
+# 9 tasks: a whole batch stored while the workers analyse the next one.
+READ_AHEAD = 12
 
 
 def read_and_process(
@@ -252,7 +265,8 @@ class _Skipping:
 
 
 # What an engine yields, task by task in task order: (files done, articles, problems)
-Results = Generator[tuple[int, list[Article], list[Problem]], None, None]
+_Item = tuple[int, list[Article], list[Problem]]
+Results = Generator[_Item, None, None]
 
 
 class Engine(Protocol):
@@ -318,6 +332,61 @@ def one_blas_thread() -> None:
     threadpoolctl.threadpool_limits(limits=1, user_api="blas")
 
 
+
+
+@dataclass(slots=True)
+class _Failed:
+    error: BaseException
+
+
+_END = object()
+
+
+def _read_ahead(results: Results, depth: int = READ_AHEAD) -> Results:
+    """The items of `results` (any engine's analysed tasks in task order), pulled by a thread of
+    its own up to `depth` ahead of the caller, so the analysis goes on while the caller stores.
+    The first is pulled here, so the workers are started before there is a second thread.
+    Closing this generator stops the thread, which closes `results` (after the task it waits for
+    is done), and that ends the workers."""
+    first = next(results, None)
+    if first is None:
+        return
+    ready: queue.Queue[Any] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def put(item: object) -> bool:
+        while not stop.is_set():
+            try:
+                ready.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def pull() -> None:
+        try:
+            for item in results:
+                if not put(item):
+                    break
+            put(_END)
+        except BaseException as error:  # raised again in the caller's thread
+            put(_Failed(error))
+        finally:
+            results.close()
+
+    thread = threading.Thread(target=pull, name="nienbieu-read-ahead", daemon=True)
+    thread.start()
+    try:
+        yield first
+        while (item := ready.get()) is not _END:
+            if isinstance(item, _Failed):
+                raise item.error
+            yield item
+    finally:
+        stop.set()
+        thread.join()
+
+
 def _worker_started(parent: int) -> None:
     """A worker leaves signals to the main process, which stops it: Ctrl-C reaches the whole
     process group, and the main process's own handlers were copied into it by fork."""
@@ -346,6 +415,13 @@ def _terminate(pool: ProcessPoolExecutor) -> None:
     processes = list((getattr(pool, "_processes", None) or {}).values())
     for process in processes:
         process.terminate()
+    # A worker ended while it sent a result leaves the pool's thread reading the rest of it for
+    # ever, and the interpreter's exit waiting for that thread (a SIGTERM'd ingest hung so, its
+    # workers busy), unless this process's own end of the pipe is closed too: the read then ends.
+    writer = getattr(getattr(pool, "_result_queue", None), "_writer", None)
+    if writer is not None:
+        with suppress(OSError):
+            writer.close()
     pool.shutdown(wait=False, cancel_futures=True)
     for process in processes:
         process.join(timeout=5)
@@ -395,18 +471,20 @@ def ingest_paths(
     if workers is None:
         workers = default_workers(files)
     batch: list[Article] = []
-    skipping = _Skipping(store, report.unchanged)
+    reader = store.reader()  # the inputs are read (and looked up) in the read-ahead's thread
+    skipping = _Skipping(reader, report.unchanged)
 
     def flush() -> None:
-        _add(store, batch, report)
-        batch.clear()
-        if skipping.touched:
-            store.refresh(skipping.touched)
-            skipping.touched.clear()
+        with timed(report.timings, "storing"):
+            _add(store, batch, report)
+            batch.clear()
+            if skipping.touched:
+                store.refresh(skipping.touched)
+                skipping.touched.clear()
 
     try:
-        with closing((engine or _in_order)(files, workers, segmenter, skipping)) as results:
-            for files_done, articles, found in results:
+        with closing(_read_ahead((engine or _in_order)(files, workers, segmenter, skipping))) as results:
+            for files_done, articles, found in _waited(results, report.timings):
                 report.problems.extend(found)
                 batch.extend(articles)
                 if len(batch) >= batch_size:
@@ -414,11 +492,23 @@ def ingest_paths(
                 if progress:
                     progress(files_done, len(files))
         flush()
-        settle(store)
+        settle(store, report.timings)
     except Interrupted as stop:
         stop.report = report
         raise
+    finally:
+        reader.close()
     return report
+
+
+def _waited(results: Results, timings: Timings) -> Iterator[_Item]:
+    """`results`, with the time spent waiting for each added to `timings`."""
+    while True:
+        with timed(timings, "waiting for analysis"):
+            item = next(results, None)
+        if item is None:
+            return
+        yield item
 
 
 class Interrupted(BaseException):
@@ -466,16 +556,18 @@ def _add(store: Store, batch: list[Article], report: IngestReport) -> None:
 SETTLE_BATCH = 250  # undated articles loaded and dated at a time
 
 
-def settle(store: Store) -> None:
+def settle(store: Store, timings: Timings | None = None) -> None:
     """What storing articles changes beyond themselves, computed for the articles not settled
     yet (those just stored, and any a killed run left): publication dates of the undated ones,
-    estimated against the whole stored corpus, then near-duplicate groups.
+    estimated against the whole stored corpus, then near-duplicate groups and stories.
+    `timings`: where to add the time of each step.
 
     Dates estimated earlier are kept: `redate` estimates every one again."""
-    undated = store.pending(undated=True)
-    if undated:
-        _estimate_dates(store, undated, settling=True)
-    store.settle_groups()
+    with timed(timings, "date inference"):
+        undated = store.pending(undated=True)
+        if undated:
+            _estimate_dates(store, undated, settling=True)
+    store.settle_groups(timings)
 
 
 def redate(store: Store, today: date | None = None) -> int:

@@ -8,8 +8,8 @@ import re
 import sqlite3
 import time
 from collections import Counter, defaultdict
-from collections.abc import Collection, Iterable, Iterator
-from contextlib import contextmanager, suppress
+from collections.abc import Collection, Iterable, Iterator, Set
+from contextlib import closing, contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -242,10 +242,25 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE quotes ADD COLUMN confidence REAL;
     UPDATE articles SET entities_done = 0;
     """,
+    # v13: a sentence's search row is written with it by Store, its folded text computed where the
+    # article was analysed: the trigger called Python's fold once per sentence in the one process
+    # that stores (87 µs a sentence against 6 µs for the bare FTS insert)
+    # pending.counted: the article's terms are in `terms`. Store counts those of a run's new
+    # articles together, every TALLY_ARTICLES and when settling, not once per batch: a batch's
+    # terms are mostly the previous batch's terms again, and their upserts were half of storing.
+    """
+    DROP TRIGGER sentences_fts_insert;
+    ALTER TABLE pending ADD COLUMN counted INTEGER NOT NULL DEFAULT 1;
+    """,
 )
 # A source stored before v9 for a JSONL line: "path#L<number>"
 _JSONL_LINE = re.compile(r"#L\d+$")
 CHUNK = 500  # ids or terms per `IN (...)` query, well under SQLite's variable limit
+# New articles whose terms are tallied in memory before being counted in `terms` at once (v13):
+# some 600 terms each (50 MB at this many), and a tenth of the upserts of counting per batch.
+TALLY_ARTICLES = 2000
+# Terms whose holders a settling pass keeps for reuse (up to 100 article ids each: 40 MB at most).
+HOLDERS_KEPT = 5000
 # A story's label is made from its latest articles, at most this many.
 LABEL_MEMBERS = 30
 # A pending article ready to be grouped: its date is stated, or has been estimated.
@@ -279,6 +294,23 @@ class AddResult:
 # timeout, then retries): concurrent ingests take turns batch by batch, each batch holding the lock
 # for about a second, and a first open of an old store may backfill for minutes.
 LOCK_TIMEOUT = 600.0
+
+
+Timings = dict[str, float]  # seconds spent, by stage (benchmarks report them)
+
+
+@contextmanager
+def timed(timings: Timings | None, stage: str) -> Iterator[None]:
+    """Add the wall-clock time of the block to `timings[stage]`, and the CPU time of this thread
+    in it to `timings[stage + " CPU"]` (what a busy shared machine does not inflate); nothing when
+    `timings` is None."""
+    started, cpu = time.perf_counter(), time.thread_time()
+    try:
+        yield
+    finally:
+        if timings is not None:
+            timings[stage] = timings.get(stage, 0.0) + time.perf_counter() - started
+            timings[f"{stage} CPU"] = timings.get(f"{stage} CPU", 0.0) + time.thread_time() - cpu
 
 
 class StoreError(Exception):
@@ -380,6 +412,9 @@ class Store:
         self.path = str(path)
         self.readonly = readonly or salvage
         self.timeout = timeout
+        # the terms of the articles this connection stored and has not counted yet (v13), and
+        # whether each one's date is stated
+        self._uncounted: dict[str, tuple[Set[str], bool]] = {}
         try:
             if salvage:  # a damaged store, to read what can still be read: no check at all
                 self.conn = _connect_readonly(self.path, timeout)
@@ -453,6 +488,18 @@ class Store:
             if 0 < before < 11:
                 self.settle_stories()
 
+    def reader(self) -> Store:
+        """A read-only connection to the same file for another thread (one thread at a time; it
+        sees what this one commits): an ingest's read-ahead looks up the inputs stored before
+        through it while this connection stores."""
+        other = Store.__new__(Store)
+        other.path, other.readonly, other.timeout = self.path, True, self.timeout
+        uri = f"{Path(self.path).resolve().as_uri()}?mode=ro"
+        other.conn = sqlite3.connect(
+            uri, uri=True, isolation_level=None, timeout=self.timeout, check_same_thread=False
+        )
+        return other
+
     def close(self) -> None:
         self.conn.close()
 
@@ -513,7 +560,7 @@ class Store:
         gives another text, and deleted only when no other source gives it."""
         result = AddResult([], [], [])
         now = datetime.now(UTC).isoformat(timespec="seconds")
-        new = _NewRows()
+        new = _NewRows(self._uncounted)
         with self.transaction() as conn:
             for article in articles:
                 origin = article.origin or Origin(article.source)
@@ -531,6 +578,8 @@ class Store:
                     new.write(conn)  # what the batch added is counted before anything is taken away
                     result.replaced.append(self._replace(conn, previous[0], article, origin.key))
             new.write(conn)
+            if len(self._uncounted) >= TALLY_ARTICLES:
+                self.count_terms()
         return result
 
     def _replace(self, conn: sqlite3.Connection, old: str, new: Article, key: str) -> Replacement:
@@ -584,10 +633,9 @@ class Store:
             for path, stat in files:
                 _record_stat(conn, _file_id(conn, path), stat)
 
-    @staticmethod
-    def _delete(conn: sqlite3.Connection, article_id: str) -> None:
-        """Delete an article and its share of the term counts and LSH buckets (the rest cascades);
-        its copies are left to be regrouped."""
+    def _delete(self, conn: sqlite3.Connection, article_id: str) -> None:
+        """Delete an article and its share of the term counts (if counted) and LSH buckets (the
+        rest cascades); its copies are left to be regrouped."""
         conn.execute(
             # its copies are dated: they wait only to be grouped again
             "INSERT OR IGNORE INTO pending(article_id, dated) SELECT article_id, 1 FROM duplicates "
@@ -603,7 +651,11 @@ class Store:
         [provenance] = conn.execute(
             "SELECT published_provenance FROM articles WHERE id = ?", (article_id,)
         ).fetchone()
-        _count_terms(conn, [(dating.term_set(texts), provenance == str(DateProvenance.STATED))], -1)
+        self._uncounted.pop(article_id, None)
+        if not conn.execute(
+            "SELECT 1 FROM pending WHERE article_id = ? AND counted = 0", (article_id,)
+        ).fetchone():
+            _count_terms(conn, [(dating.term_set(texts), provenance == str(DateProvenance.STATED))], -1)
         for (blob,) in conn.execute(
             "SELECT minhash FROM signatures WHERE article_id = ?", (article_id,)
         ).fetchall():
@@ -641,10 +693,14 @@ class Store:
             (a.id, a.source, a.url, a.title, a.outlet, a.author, _iso(a.published),
              str(a.published_provenance), a.published_evidence, body, now, a.year_hint),
         )  # fmt: skip
-        conn.executemany(
-            "INSERT INTO sentences VALUES (?,?,?,?,?)",
-            [(a.id, s.index, s.paragraph, s.in_quote, s.text) for s in a.sentences],
-        )
+        for s in a.sentences:
+            rowid = conn.execute(
+                "INSERT INTO sentences VALUES (?,?,?,?,?)", (a.id, s.index, s.paragraph, s.in_quote, s.text)
+            ).lastrowid
+            conn.execute(
+                "INSERT INTO sentences_fts(rowid, text, folded) VALUES (?, ?, ?)",
+                (rowid, s.text, s.folded if s.folded is not None else search.fold(s.text)),
+            )
         Store._insert_timexes(conn, a)
         Store._insert_entities(conn, a)
         blob = a.fingerprint or dedup.fingerprint(a)
@@ -736,15 +792,7 @@ class Store:
                 marks = ",".join("?" * len(chunk))
                 sql = f"SELECT article_id, minhash FROM signatures WHERE article_id IN ({marks})"
                 _insert_lsh(conn, conn.execute(sql, chunk).fetchall())
-                stated = {
-                    r[0]
-                    for r in conn.execute(
-                        f"SELECT id FROM articles WHERE id IN ({marks}) AND published_provenance = ?",
-                        [*chunk, str(DateProvenance.STATED)],
-                    )
-                }
-                texts = _sentence_texts(conn, chunk)
-                _count_terms(conn, [(dating.term_set(t), i in stated) for i, t in texts.items()])
+                _count_terms(conn, _stored_term_sets(conn, chunk))
 
     def _adopt_old_sources(self) -> None:
         """Sources stored before v9 were paths as given on the command line. A relative one was
@@ -763,6 +811,26 @@ class Store:
                 ).rowcount
                 if adopted:
                     conn.execute("DELETE FROM legacy_sources WHERE path = ?", (path,))
+
+    def count_terms(self) -> None:
+        """Count the terms of the stored articles not counted yet (`pending.counted` = 0): those
+        this connection tallied, and any another process left (a killed ingest, a concurrent
+        one), read again from their sentences. The tally of an article counted or deleted by
+        another process meanwhile is dropped."""
+        with self.transaction() as conn:
+            waiting = [
+                r[0] for r in conn.execute("SELECT article_id FROM pending WHERE counted = 0 ORDER BY 1")
+            ]
+            if not waiting:
+                self._uncounted.clear()
+                return
+            tallied = [self._uncounted[i] for i in waiting if i in self._uncounted]
+            others = [i for i in waiting if i not in self._uncounted]
+            for chunk in _chunks(others):
+                tallied += _stored_term_sets(conn, chunk)
+            _count_terms(conn, tallied)
+            conn.executemany("UPDATE pending SET counted = 1 WHERE article_id = ?", [(i,) for i in waiting])
+            self._uncounted.clear()
 
     def pending(self, undated: bool = False) -> list[str]:
         """Ids of the articles stored but not yet settled (dated, grouped); `undated`: only those
@@ -806,21 +874,25 @@ class Store:
             self._save_groups(found, regrouped=changes, settled=new)
             return found
 
-    def settle_groups(self) -> list[dedup.Duplicate]:
+    def settle_groups(self, timings: Timings | None = None) -> list[dedup.Duplicate]:
         """Group the pending articles whose date is settled (stated, or estimated), and settle
         them; those still waiting for their date stay pending. One transaction, so that what is
-        read as ready is what gets grouped."""
+        read as ready is what gets grouped. `timings`: where to add the time of each step."""
         with self.transaction():
-            found = self.update_duplicates(self._ready())
-            self.settle_stories()
+            with timed(timings, "duplicate groups"):
+                found = self.update_duplicates(self._ready())
+            self.settle_stories(timings=timings)
             return found
 
-    def settle_stories(self, params: stories.Params | None = None) -> dict[str, int]:
+    def settle_stories(
+        self, params: stories.Params | None = None, timings: Timings | None = None
+    ) -> dict[str, int]:
         """Put the settled canonical articles that are in no story into one (`stories.assign`,
         in date order), take near-duplicate copies out of theirs (they follow their canonical
         article), drop stories left empty and label the stories that changed. Articles still
         waiting for their date wait for this too. Returns the new members' stories."""
         with self.transaction() as conn:
+            self.count_terms()
             copies = [r[0] for r in conn.execute(
                 "SELECT m.article_id FROM story_members m JOIN duplicates d ON d.article_id = m.article_id"
             )]  # fmt: skip
@@ -835,10 +907,12 @@ class Store:
             new = [
                 (article, date.fromisoformat(day) if day else None) for article, day in conn.execute(waiting)
             ]
-            found = stories.assign(new, _StoredTerms(conn), board, params or stories.Params())
+            with timed(timings, "stories"):
+                found = stories.assign(new, _StoredTerms(conn), board, params or stories.Params())
             conn.execute("DELETE FROM stories WHERE id NOT IN (SELECT story_id FROM story_members)")
             unlabelled = [r[0] for r in conn.execute("SELECT id FROM stories WHERE label = ''")]
-            self._label_stories(board.touched | set(unlabelled))
+            with timed(timings, "story labels"):
+                self._label_stories(board.touched | set(unlabelled))
             return found
 
     def reassign_stories(self, params: stories.Params | None = None) -> dict[str, int]:
@@ -889,6 +963,7 @@ class Store:
         """Replace the duplicate rows of the `regrouped` articles (None: every article) by
         `copies`, and take the `settled` ones out of `pending` (None: every one)."""
         with self.transaction() as conn:
+            self.count_terms()  # `pending` says which are not counted yet
             for table, ids in (("duplicates", regrouped), ("pending", settled)):
                 if ids is None:
                     conn.execute(f"DELETE FROM {table}")
@@ -902,6 +977,7 @@ class Store:
     def dated_corpus(self) -> dating.DatedCorpus:
         """Date inference's view of the stored corpus: stated dates in memory, term statistics
         read from the tables when asked."""
+        self.count_terms()
         dates = {
             article_id: date.fromisoformat(published[:10])
             for article_id, published in self.conn.execute(
@@ -1120,22 +1196,23 @@ def _record_stat(conn: sqlite3.Connection, file: int, st: FileStat) -> None:
 
 @dataclass(slots=True)
 class _NewRows:
-    """The term counts and LSH buckets of the articles a batch inserts, written together, in key
-    order (`_count_terms`), at its end, or before an article is deleted (whose counts are taken
-    away from what is written)."""
+    """The LSH buckets of the articles a batch inserts, written together in key order at its end
+    or before an article is deleted; their terms go to the store's tally (`Store.count_terms`)."""
 
-    terms: list[tuple[set[str], bool]] = field(default_factory=list)
+    tally: dict[str, tuple[Set[str], bool]]
     signatures: list[tuple[str, bytes]] = field(default_factory=list)
 
     def insert(self, conn: sqlite3.Connection, article: Article, now: str) -> None:
         self.signatures.append((article.id, Store._insert(conn, article, now)))
-        conn.execute("INSERT INTO pending(article_id) VALUES (?)", (article.id,))
-        self.terms.append((dating.term_set(s.text for s in article.sentences), _stated(article)))
+        conn.execute("INSERT INTO pending(article_id, counted) VALUES (?, 0)", (article.id,))
+        terms = article.terms
+        if terms is None:
+            terms = frozenset(dating.term_set(s.text for s in article.sentences))
+        self.tally[article.id] = (terms, _stated(article))
 
     def write(self, conn: sqlite3.Connection) -> None:
-        _count_terms(conn, self.terms)
         _insert_lsh(conn, self.signatures)
-        self.terms, self.signatures = [], []
+        self.signatures = []
 
 
 def _iso(value: date | datetime | None) -> str | None:
@@ -1201,7 +1278,7 @@ def _insert_lsh(conn: sqlite3.Connection, signatures: list[tuple[str, bytes]]) -
     conn.executemany("INSERT OR IGNORE INTO lsh VALUES (?, ?)", sorted(rows))
 
 
-def _count_terms(conn: sqlite3.Connection, articles: list[tuple[set[str], bool]], sign: int = 1) -> None:
+def _count_terms(conn: sqlite3.Connection, articles: list[tuple[Set[str], bool]], sign: int = 1) -> None:
     """Add (sign 1) or take away (-1) articles' terms, each given with whether its date is stated."""
     df: Counter[str] = Counter()
     dated: Counter[str] = Counter()
@@ -1217,6 +1294,15 @@ def _count_terms(conn: sqlite3.Connection, articles: list[tuple[set[str], bool]]
     )
     if sign < 0:
         conn.execute("DELETE FROM terms WHERE df <= 0")
+
+
+def _stored_term_sets(conn: sqlite3.Connection, ids: list[str]) -> list[tuple[Set[str], bool]]:
+    """The term set of each stored article `ids` (a `CHUNK` at most) with sentences, read from
+    them, and whether its date is stated."""
+    marks = ",".join("?" * len(ids))
+    sql = f"SELECT id FROM articles WHERE id IN ({marks}) AND published_provenance = ?"
+    stated = {r[0] for r in conn.execute(sql, [*ids, str(DateProvenance.STATED)])}
+    return [(dating.term_set(t), i in stated) for i, t in _sentence_texts(conn, ids).items()]
 
 
 def _sentence_texts(conn: sqlite3.Connection, ids: list[str]) -> dict[str, list[str]]:
@@ -1238,6 +1324,9 @@ class _StoredTerms:
         # (df, dated) of the terms asked so far: the candidates of neighbouring articles overlap,
         # and the counts do not change while articles are being dated
         self._known: dict[str, tuple[int, int]] = {}
+        # the holders of the terms looked up so far (`_with`): neighbouring articles share terms,
+        # and no sentence is stored while a pass reads them; emptied past HOLDERS_KEPT terms
+        self._holders: dict[tuple[str, str, int | None], list[str]] = {}
 
     def size(self) -> int:
         if self._size is None:
@@ -1260,24 +1349,35 @@ class _StoredTerms:
     def dated_df(self, terms: Collection[str]) -> dict[str, int]:
         return {term: dated for term, (_, dated) in self._stats(terms).items() if dated}
 
-    def dated_with(self, term: str) -> list[str]:
-        return self._with(term, "AND a.published_provenance = 'stated'")
+    def dated_with(self, term: str, limit: int | None = None) -> list[str]:
+        return self._with(term, "AND a.published_provenance = 'stated'", limit)
 
-    def with_term(self, term: str) -> list[str]:
-        return self._with(term, "")
+    def with_term(self, term: str, limit: int | None = None) -> list[str]:
+        return self._with(term, "", limit)
 
-    def _with(self, term: str, where: str) -> list[str]:
+    def _with(self, term: str, where: str, limit: int | None) -> list[str]:
+        """The articles whose sentences hold `term`, the latest stored first, read only until
+        `limit` are found: a common term costs no more than a rare one."""
+        if (term, where, limit) in self._holders:
+            return self._holders[term, where, limit]
+        if len(self._holders) >= HOLDERS_KEPT:
+            self._holders.clear()
         # a term is a syllable or two joined by "_" (summarize.terms): one FTS phrase either way
         phrase = '"' + term.replace("_", " ").replace('"', '""') + '"'
-        return [
-            r[0]
-            for r in self.conn.execute(
-                "SELECT DISTINCT s.article_id FROM sentences_fts f JOIN sentences s ON s.rowid = f.rowid "
-                f"JOIN articles a ON a.id = s.article_id WHERE sentences_fts MATCH ? {where} "
-                "ORDER BY s.article_id",
-                (f"text : {phrase}",),
-            )
-        ]
+        found: dict[str, None] = {}  # in the order met
+        articles = "JOIN articles a ON a.id = s.article_id " if where else ""  # for a filter on them only
+        with closing(self.conn.execute(
+            "SELECT s.article_id FROM sentences_fts f JOIN sentences s ON s.rowid = f.rowid "
+            f"{articles}WHERE sentences_fts MATCH ? {where} "
+            "ORDER BY f.rowid DESC",
+            (f"text : {phrase}",),
+        )) as rows:  # fmt: skip
+            for (article_id,) in rows:
+                found[article_id] = None
+                if len(found) == limit:
+                    break
+        held = self._holders[term, where, limit] = sorted(found)
+        return held
 
     def counts(self, ids: Collection[str]) -> dict[str, Counter[str]]:
         found: dict[str, Counter[str]] = {}

@@ -14,7 +14,10 @@ time scale did better on the tuning half and a topic may be told over years. Can
 are those of the articles sharing one of the article's `CANDIDATE_TERMS` heaviest terms, the
 `CANDIDATES` sharing most of them (and, with a finite time scale, within the days where the
 similarity can still reach the threshold): at most CANDIDATES × MEMBERS_COMPARED comparisons
-per article, whatever the size of the store.
+per article, whatever the size of the store. Of a term held by many articles only the latest
+`CANDIDATE_HOLDERS` stored are looked up, so finding the candidates does not grow with the store
+either. A story's mean cosine is one dot product with the sum of its compared members' vectors
+(they are L2-normalised), kept until the story's compared members change.
 
 Near-duplicate copies are not assigned: they follow their canonical article's story.
 
@@ -26,12 +29,16 @@ terms, which hold the names' syllables.
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import math
 from collections import Counter
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Protocol
+
+import numpy as np
 
 from nienbieu import summarize
 from nienbieu.dating import CorpusTerms
@@ -46,6 +53,15 @@ TIME_SCALE = math.inf
 CANDIDATE_TERMS = 10
 CANDIDATES = 20  # stories compared with each new article, those sharing most heavy terms
 MEMBERS_COMPARED = 20
+# TF-IDF vectors kept for reuse in a pass (some 90 KB each); past this many the least recently used
+# are dropped and weighed again when needed: a first pass over 5,000 articles held them all (0.8 GiB
+# at its peak), and dropping them all at once weighed 3.3 times as many as at 2,500 articles.
+CACHED_VECTORS = 4000
+CACHED_SUMS = 2000  # stories' summed vectors kept (up to 20 members' terms each)
+# Articles looked up per heavy term, the latest stored: a term held by more is common enough that
+# the latest of them name the stories still told with it (bench_stories: the same F1 on half 0
+# as without the cap, which never binds there; it bounds the lookups of a store of 40,000).
+CANDIDATE_HOLDERS = 100
 
 
 class Corpus(Protocol):
@@ -56,7 +72,8 @@ class Corpus(Protocol):
 
     def df(self, terms: Collection[str]) -> Mapping[str, int]: ...
 
-    def with_term(self, term: str) -> list[str]: ...  # ids of the articles whose text has it
+    # ids of the articles whose text has it; `limit`: only the latest stored that many
+    def with_term(self, term: str, limit: int | None = None) -> list[str]: ...
 
     def counts(self, ids: Collection[str]) -> dict[str, Counter[str]]: ...
 
@@ -67,12 +84,19 @@ class Story:
     first: date | None = None
     last: date | None = None
     members: list[tuple[str, date | None]] = field(default_factory=list)  # canonical articles
+    # the dated members as (day's ordinal, id) in order, and the undated ones: `nearest` looks at
+    # the days around its own instead of sorting every member (a big story made it quadratic)
+    by_day: list[tuple[int, str]] = field(default_factory=list, repr=False)
+    undated: list[str] = field(default_factory=list, repr=False)
 
     def add(self, article: str, day: date | None) -> None:
         self.members.append((article, day))
-        if day is not None:
-            self.first = min(self.first or day, day)
-            self.last = max(self.last or day, day)
+        if day is None:
+            self.undated.append(article)
+            return
+        bisect.insort(self.by_day, (day.toordinal(), article))
+        self.first = min(self.first or day, day)
+        self.last = max(self.last or day, day)
 
     def gap(self, day: date | None) -> int:
         """Days between `day` and the story's span (0 inside it, or when either is undated)."""
@@ -81,10 +105,28 @@ class Story:
         return max((self.first - day).days, (day - self.last).days, 0)
 
     def nearest(self, day: date | None, n: int) -> list[str]:
-        """The `n` members nearest in time to `day` (the latest ones for an undated article)."""
+        """The `n` members nearest in time to `day` (an undated member is at distance 0), ties by
+        id; the latest ones for an undated article."""
         if day is None:
             return [m for m, _ in self.members[-n:]]
-        return [m for m, d in sorted(self.members, key=lambda m: (abs(((m[1] or day) - day).days), m[0]))[:n]]
+        target, by_day = day.toordinal(), self.by_day
+        found = [(0, m) for m in self.undated]
+        right = bisect.bisect_left(by_day, (target, ""))
+        left = right - 1
+        # outwards from `day`, nearest first, until `n` are found and the next one is further
+        # than the last found (those as far as it may win on their id)
+        while left >= 0 or right < len(by_day):
+            before = target - by_day[left][0] if left >= 0 else None
+            after = by_day[right][0] - target if right < len(by_day) else None
+            if after is None or (before is not None and before <= after):
+                step, member, left = before, by_day[left][1], left - 1
+            else:
+                step, member, right = after, by_day[right][1], right + 1
+            assert step is not None
+            if len(found) >= n and step > found[-1][0]:
+                break
+            found.append((step, member))
+        return [m for _, m in sorted(found)[:n]]
 
 
 class Board(Protocol):
@@ -112,15 +154,37 @@ class Params:
         return math.ceil(self.time_scale * math.log(1 / max(self.threshold, 1e-9)))
 
 
+_Packed = tuple[np.ndarray, np.ndarray]  # a vector's term numbers (sorted) and their weights
+
+
 @dataclass(slots=True)
 class _Vectors:
-    """TF-IDF vectors of the articles compared, weighed once per pass."""
+    """TF-IDF vectors of the articles compared, weighed once per pass; each also packed as arrays
+    over the pass's term numbers, so that a story's mean cosine is one dot product with the sum of
+    its compared members' vectors (they are L2-normalised): the same number up to rounding, in C."""
 
     corpus: Corpus
     cache: dict[str, summarize.SparseVector] = field(default_factory=dict)
+    packed: dict[str, _Packed] = field(default_factory=dict)
+    numbers: dict[str, int] = field(default_factory=dict)  # term -> its number in this pass
+    # story id -> (the members summed, their vectors' sum, how many had a vector); kept while the
+    # story's compared members stay the same
+    sums: dict[int, tuple[tuple[str, ...], _Packed, int]] = field(default_factory=dict)
+
+    def trim(self) -> None:
+        """Drop the vectors (and sums) used least recently past CACHED_VECTORS (CACHED_SUMS);
+        between two articles only, so none an article compares is dropped while it does."""
+        for article in list(itertools.islice(self.cache, max(0, len(self.cache) - CACHED_VECTORS))):
+            del self.cache[article]
+            self.packed.pop(article, None)
+        for story in list(itertools.islice(self.sums, max(0, len(self.sums) - CACHED_SUMS))):
+            del self.sums[story]
 
     def of(self, ids: Collection[str]) -> dict[str, summarize.SparseVector]:
         missing = [i for i in ids if i not in self.cache]
+        for i in ids:  # used now: the last to be dropped (articles are taken in date order)
+            if i in self.cache:
+                self.cache[i] = self.cache.pop(i)
         if missing:
             counts = self.corpus.counts(missing)
             df = self.corpus.df({t for row in counts.values() for t in row})
@@ -128,6 +192,40 @@ class _Vectors:
             for article, row in counts.items():
                 self.cache[article] = summarize.weigh(row, df, size)
         return {i: self.cache[i] for i in ids if i in self.cache}
+
+    def _pack(self, article: str) -> _Packed:
+        if article not in self.packed:
+            vector, numbers = self.cache[article], self.numbers
+            terms = np.fromiter((numbers.setdefault(t, len(numbers)) for t in vector), np.int64, len(vector))
+            order = np.argsort(terms)
+            self.packed[article] = (terms[order], np.fromiter(vector.values(), float, len(vector))[order])
+        return self.packed[article]
+
+    def mean_cosine(self, article: str, story: int, members: list[str]) -> float | None:
+        """The mean cosine of `article`'s vector with the vectors of `members` of `story` (None:
+        none has one)."""
+        key = tuple(members)
+        kept = self.sums.pop(story, None)  # put back last: used now
+        if kept is not None:
+            self.sums[story] = kept
+        if kept is None or kept[0] != key:
+            packed = [self._pack(m) for m in self.of(members)]
+            total: _Packed
+            if packed:
+                terms, where = np.unique(np.concatenate([t for t, _ in packed]), return_inverse=True)
+                total = (terms, np.bincount(where, weights=np.concatenate([w for _, w in packed])))
+            else:
+                total = (np.empty(0, np.int64), np.empty(0))
+            kept = self.sums[story] = (key, total, len(packed))
+        _, (terms, weights), count = kept
+        if not count:
+            return None
+        if not len(terms):  # members without a term: each cosine is 0
+            return 0.0
+        own_terms, own_weights = self._pack(article)
+        at = np.minimum(np.searchsorted(terms, own_terms), len(terms) - 1)
+        shared = terms[at] == own_terms
+        return float(np.dot(own_weights[shared], weights[at[shared]])) / count
 
 
 def assign(
@@ -138,6 +236,7 @@ def assign(
     vectors = _Vectors(corpus)
     found: dict[str, int] = {}
     for article, day in sorted(articles, key=lambda a: (a[1] is None, a[1] or date.min, a[0])):
+        vectors.trim()
         best, similarity = _best_story(article, day, corpus, board, vectors, p)
         if best is None or similarity < p.threshold:
             found[article] = board.open(article, day)
@@ -152,7 +251,7 @@ def _candidates(article: str, own: summarize.SparseVector, corpus: Corpus, board
     `own`): the `CANDIDATES` that share most of them (a story told with other words cannot be
     similar enough to join)."""
     heavy = sorted(own, key=lambda t: (-own[t], t))[:CANDIDATE_TERMS]
-    holding = {term: [other for other in corpus.with_term(term) if other != article] for term in heavy}
+    holding = {term: [o for o in corpus.with_term(term, CANDIDATE_HOLDERS) if o != article] for term in heavy}
     story_of = board.stories_of({other for found in holding.values() for other in found})
     shared: Counter[int] = Counter()
     for found in holding.values():
@@ -172,10 +271,9 @@ def _best_story(
         gap = story.gap(day)
         if gap > p.window:
             continue
-        near = vectors.of(story.nearest(day, MEMBERS_COMPARED))
-        if not near:
+        mean = vectors.mean_cosine(article, story_id, story.nearest(day, MEMBERS_COMPARED))
+        if mean is None:
             continue
-        mean = sum(summarize.cosine(own, v) for v in near.values()) / len(near)
         similarity = mean * math.exp(-gap / p.time_scale)
         if similarity > best[1]:
             best = (story_id, similarity)

@@ -84,11 +84,13 @@ def _client(scheduler: str | None, workers: int) -> Iterator[Any]:
     cluster on exit."""
     from distributed import Client
 
+    # not the thread's default client: the generator holding it may be closed from another thread
+    # than the one that opened it (pipeline._read_ahead), and a default client is a context variable
     if scheduler:
-        with Client(scheduler) as client:
+        with Client(scheduler, set_as_default=False) as client:
             yield client
         return
-    with local_cluster(workers) as cluster, Client(cluster) as client:
+    with local_cluster(workers) as cluster, Client(cluster, set_as_default=False) as client:
         client.run(_as_a_local_worker)
         yield client
 

@@ -230,7 +230,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", default="1250,2500,5000,10000")
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--segmenter", default=None, help="underthesea (default), syllable or pyvi")
+    parser.add_argument("--segmenter", default=None, help="pyvi (default), underthesea or syllable")
     parser.add_argument("--stage", choices=["ingest", "timeline"])
     parser.add_argument("paths", nargs="*")
     args = parser.parse_args()

@@ -128,6 +128,7 @@ _ADDED_BY = {
     13: "CREATE TRIGGER sentences_fts_insert AFTER INSERT ON sentences BEGIN "
     "INSERT INTO sentences_fts(rowid, text, folded) VALUES (new.rowid, new.text, nb_fold(new.text)); END;"
     "ALTER TABLE pending DROP COLUMN counted;",
+    14: "DROP TABLE term_index;",
 }
 
 

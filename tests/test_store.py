@@ -296,3 +296,63 @@ def test_a_term_s_holders_are_capped_to_the_latest_stored_as_in_memory(tmp_path)
     in_file_order = [by_name[name] for name in "abcd"]
     in_memory = dating.CorpusTerms.build(in_file_order, [a.id for a in in_file_order])
     assert sorted(in_memory.with_term("vilnius", 2)) == latest
+
+
+def _holders_by_term(store: Store) -> dict[str, list[str]]:
+    from nienbieu.store import _StoredTerms
+
+    stored = _StoredTerms(store.conn)
+    terms = [r[0] for r in store.conn.execute("SELECT term FROM terms ORDER BY term")]
+    return {term: stored.with_term(term) for term in terms}
+
+
+def _holders_in_memory(articles) -> dict[str, list[str]]:
+    from nienbieu import dating
+
+    index = dating.CorpusTerms.build(articles, [a.id for a in articles])
+    return {term: sorted(index.with_term(term)) for term in index.postings}
+
+
+def test_the_term_index_finds_every_term_s_holders_as_in_memory(tmp_path):
+    with Store(tmp_path / "a.db") as store:
+        pipeline.ingest_paths([EXAMPLES], store)
+        stored = _holders_by_term(store)
+        in_memory = _holders_in_memory(store.articles())
+    assert stored == in_memory and len(stored) == 3558 and len(stored["nato"]) == 5
+    # a bigram across two sentences is a term too (`dating.terms_of` joins them), which a phrase
+    # search of the sentences did not find: "... Ấn Độ Dương-Thái Bình Dương. Stoltenberg ..."
+    assert len(stored["dương_stoltenberg"]) == 1
+
+
+def test_a_replaced_article_leaves_the_term_index(tmp_path):
+    source = tmp_path / "bài.txt"
+    source.write_text("Tiêu đề\n\nHội nghị thượng đỉnh NATO khai mạc ở Vilnius hôm nay.", encoding="utf-8")
+    with Store(tmp_path / "a.db") as store:
+        pipeline.ingest_paths([source], store)
+        [first] = store.conn.execute("SELECT id FROM articles").fetchone()
+        source.write_text("Tiêu đề\n\nHội nghị thượng đỉnh NATO bế mạc ở Vilnius.", encoding="utf-8")
+        pipeline.ingest_paths([source], store)
+        [second] = store.conn.execute("SELECT id FROM articles").fetchone()
+        holders = _holders_by_term(store)
+        assert first != second and holders["vilnius"] == [second] and holders["bế_mạc"] == [second]
+        stored = store.dated_corpus().terms
+        assert stored.with_term("khai_mạc") == [] and stored.with_term("khai") == []
+        store.conn.execute("INSERT INTO term_index(term_index, rank) VALUES ('integrity-check', 1)")
+
+
+def test_a_term_the_index_cannot_look_up_has_no_holders_and_no_error(tmp_path, seeds):
+    with Store(tmp_path / "a.db") as store:
+        store.add([seeds["vtv"]])
+        # U+19B0 is a letter for Python's \w but a separator for SQLite's unicode61 tables
+        assert store.dated_corpus().terms.with_term("a\u19b0b") == []
+
+
+def test_a_v13_store_gets_its_term_index_on_upgrade(tmp_path):
+    path = tmp_path / "v13.db"
+    with Store(path) as store:
+        pipeline.ingest_paths([EXAMPLES], store)
+        fresh = _holders_by_term(store)
+    roll_back(path, 13)
+    with Store(path) as store:
+        assert schema_version(store.conn) == len(MIGRATIONS)
+        assert _holders_by_term(store) == fresh and len(fresh["nato"]) == 5

@@ -257,10 +257,12 @@ MIGRATIONS: tuple[str, ...] = (
     # were found through `sentences_fts`, where a bigram is a phrase of two common syllables whose
     # whole position lists FTS5 reads: the cost of a lookup grew with the store (0.16 ms at
     # 2,500 articles, 0.39 ms at 10,000, for the same terms). Contentless, without positions: an
-    # index of rowids only. Filled by Store (Python) for articles stored before.
+    # index of rowids only. Its tokenizer splits at ASCII spaces and punctuation only, so that a
+    # term (`\w` runs and "_", lower case) is always one token: unicode61 knows fewer letters
+    # than Python's `\w` (it splits at 21 of them). Filled by Store (Python) for articles stored before.
     """
     CREATE VIRTUAL TABLE term_index USING fts5(
-        terms, content='', detail=none, tokenize="unicode61 remove_diacritics 0 tokenchars '_'"
+        terms, content='', detail=none, tokenize="ascii tokenchars '_'"
     );
     """,
 )
@@ -1398,18 +1400,11 @@ class _StoredTerms:
             return self._holders[term, where, limit]
         if len(self._holders) >= HOLDERS_KEPT:
             self._holders.clear()
-        try:
-            held = sorted(r[0] for r in self.conn.execute(
-                "SELECT a.id FROM term_index f JOIN articles a ON a.rowid = f.rowid "
-                f"WHERE term_index MATCH ? {where} ORDER BY f.rowid DESC LIMIT ?",
-                ('"' + term.replace('"', '""') + '"', -1 if limit is None else limit),
-            ))  # fmt: skip
-        except sqlite3.OperationalError:
-            # A term is `\w` runs joined by "_", one token for the tokenizer, except for a few
-            # letters its Unicode tables do not know (21, in New Tai Lue), where it would be a
-            # phrase, which an index without positions cannot look up: no candidates from it.
-            held = []
-        self._holders[term, where, limit] = held
+        held = self._holders[term, where, limit] = sorted(r[0] for r in self.conn.execute(
+            "SELECT a.id FROM term_index f JOIN articles a ON a.rowid = f.rowid "
+            f"WHERE term_index MATCH ? {where} ORDER BY f.rowid DESC LIMIT ?",
+            ('"' + term.replace('"', '""') + '"', -1 if limit is None else limit),
+        ))  # fmt: skip
         return held
 
     def counts(self, ids: Collection[str]) -> dict[str, Counter[str]]:

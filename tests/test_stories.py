@@ -2,6 +2,7 @@ import json
 import shutil
 from datetime import date
 
+import numpy as np
 import pytest
 from conftest import (
     HA_NAM,
@@ -187,13 +188,16 @@ def test_a_story_s_mean_cosine_is_the_mean_of_its_members_cosines(seeds):
     from nienbieu.dating import CorpusTerms
 
     articles = list(seeds.values())
-    vectors = stories._Vectors(CorpusTerms.build(articles, [a.id for a in articles]))
+    corpus = CorpusTerms.build(articles, [a.id for a in articles])
+    # the reference: summarize's TF-IDF dicts and cosine
+    reference = {a.id: summarize.weigh(corpus.by_article[a.id], corpus.df_all, 5) for a in articles}
+    vectors = stories._Vectors(corpus)
     own, members = articles[0].id, [a.id for a in articles[1:]]
-    cosines = [summarize.cosine(vectors.of([own])[own], v) for v in vectors.of(members).values()]
-    assert len(cosines) == len(members) == 4
+    vectors.articles.of([own])
+    cosines = [summarize.cosine(reference[own], reference[m]) for m in members]
     assert vectors.mean_cosine(own, 7, members) == pytest.approx(sum(cosines) / 4, abs=1e-12)
     assert vectors.mean_cosine(own, 7, []) is None
-    vectors.cache["empty"] = {}  # an article without a content term
+    vectors.articles.packed["empty"] = (np.empty(0, np.int32), np.empty(0))  # no content term
     assert vectors.mean_cosine(own, 8, ["empty"]) == 0.0
 
 

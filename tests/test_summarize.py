@@ -1,4 +1,5 @@
 import numpy as np
+import pytest
 
 from nienbieu import summarize
 from nienbieu.models import Article, Sentence
@@ -195,3 +196,24 @@ def test_the_brief_model_is_the_trained_file():
     features = np.zeros((2, len(summarize.BRIEF_FEATURES)))
     features[:, 0] = [-1.0, -3.0]
     assert (model.score(features).argsort() == [1, 0]).all()
+
+
+def test_corpus_vectors_are_weigh_s_vectors_as_arrays(seeds):
+    from nienbieu.dating import CorpusTerms
+
+    articles = list(seeds.values())
+    corpus = CorpusTerms.build(articles, [a.id for a in articles])
+    reference = {a.id: summarize.weigh(corpus.by_article[a.id], corpus.df_all, 5) for a in articles}
+    vectors = summarize.CorpusVectors(corpus, capacity=2)
+    for a in articles:
+        for b in articles:
+            [(_, u), (_, v)] = [vectors.of([a.id]).popitem(), vectors.of([b.id]).popitem()]
+            vectors.trim()
+            expected = summarize.cosine(reference[a.id], reference[b.id])
+            assert summarize.packed_dot(u, v) == pytest.approx(expected, abs=1e-12)
+    assert len(vectors.packed) == 2  # the two used last
+    weights = reference[articles[0].id]
+    heavy = vectors.heaviest(vectors.of([articles[0].id])[articles[0].id], 10)
+    assert heavy == sorted(weights, key=lambda t: (-weights[t], t))[:10] and heavy[0] == "bộ_trưởng"
+    total = summarize.packed_sum([u, v])
+    assert summarize.packed_dot(u, total) == pytest.approx(1 + summarize.packed_dot(u, v), abs=1e-12)

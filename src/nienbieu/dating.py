@@ -56,11 +56,11 @@ RARE_TERMS = 40  # an article's rarest terms, used to find the articles that may
 # square. Neither binds on bench_dating's clusters; a retelling shares many of the rare terms.
 RARE_TERM_HOLDERS = 100
 NEIGHBOUR_CANDIDATES = 50
-# TF-IDF vectors kept for reuse (neighbouring articles share candidates), some 50-90 KB each; past
-# this many the cache starts afresh, so dating thousands of articles against a large store stays
-# in bounds. (3,000 cut the peak of dating a 20 MB export from 0.72 to 0.49 GiB and doubled its time,
-# when every article weighed all its candidates; now at most NEIGHBOUR_CANDIDATES each.)
-CACHED_VECTORS = 5000
+# TF-IDF vectors kept for reuse (neighbouring articles share candidates), as arrays of some 8 KB
+# each (`summarize.CorpusVectors`); past this many the least recently used are dropped. As dicts
+# (50-90 KB each) 5,000 were kept, and an undated article of a 10,000-article store weighed 29
+# vectors on average of its 50 candidates.
+CACHED_VECTORS = 20000
 # The dates a news article can have, stated or inferred; a stated one outside them is refused at
 # ingest (`clean`). The first newspaper in Vietnamese script, Gia Định báo, appeared in 1865; an
 # article is not published more than a day or two after it is read (two days leave room for
@@ -375,20 +375,14 @@ def _add_observation(
             evidence.add(_weekday(grid, wd, tense), label)
 
 
-class TermIndex(Protocol):
+class TermIndex(summarize.TermStats, Protocol):
     """Term statistics of a corpus, asked only for the terms and articles being compared (a
     store answers from its tables instead of holding every article's terms in memory)."""
-
-    def size(self) -> int: ...  # articles with text
-
-    def df(self, terms: Collection[str]) -> Mapping[str, int]: ...  # articles with each term
 
     def dated_df(self, terms: Collection[str]) -> dict[str, int]: ...  # the same among dated ones (> 0)
 
     # ids of the dated articles with the term; `limit`: only the latest stored that many
     def dated_with(self, term: str, limit: int | None = None) -> list[str]: ...
-
-    def counts(self, ids: Collection[str]) -> dict[str, Counter[str]]: ...  # term counts by id
 
 
 @dataclass(slots=True)
@@ -400,12 +394,13 @@ class DatedCorpus:
 
     dates: dict[str, date]  # article id -> stated publication day
     terms: TermIndex
-    _vectors: dict[str, summarize.SparseVector] = field(default_factory=dict)
+    _vectors: summarize.CorpusVectors = field(init=False)
     _range: tuple[date, date] | None = None
 
     def __post_init__(self) -> None:
         # A store written before stated dates were checked may hold a year 1 or 9999: no evidence.
         self.dates = {i: day for i, day in self.dates.items() if is_plausible_publication(day)}
+        self._vectors = summarize.CorpusVectors(self.terms, CACHED_VECTORS)
 
     @classmethod
     def build(cls, corpus: Sequence[Article]) -> DatedCorpus:
@@ -437,22 +432,13 @@ class DatedCorpus:
         shared = Counter(c for term in rare for c in self.terms.dated_with(term, RARE_TERM_HOLDERS))
         found = [c for c in shared if c != article.id and c in self.dates]
         candidates = sorted(sorted(found, key=lambda c: (-shared[c], c))[:NEIGHBOUR_CANDIDATES])
-        self._weigh(candidates, {article.id: own})
-        vector = self._vectors[article.id]
-        weighed = [c for c in candidates if c in self._vectors]
-        similar = ((self.dates[c], summarize.cosine(vector, self._vectors[c])) for c in weighed)
+        self._vectors.trim()
+        vector = self._vectors.weigh(own)
+        similar = (
+            (self.dates[c], summarize.packed_dot(vector, other))
+            for c, other in self._vectors.of(candidates).items()
+        )
         return [(day, sim) for day, sim in similar if sim >= NEIGHBOUR_SIMILARITY]
-
-    def _weigh(self, ids: list[str], known: dict[str, Counter[str]]) -> None:
-        """TF-IDF vectors of `known` counts and of the stored articles `ids` not weighed yet."""
-        if len(self._vectors) > CACHED_VECTORS:
-            self._vectors.clear()
-        counts = dict(known)
-        counts.update(self.terms.counts([i for i in ids if i not in self._vectors and i not in known]))
-        df = self.terms.df({term for row in counts.values() for term in row})
-        size = self.terms.size()
-        for article_id, row in counts.items():
-            self._vectors[article_id] = summarize.weigh(row, df, size)
 
 
 @dataclass(slots=True)

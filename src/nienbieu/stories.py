@@ -33,12 +33,10 @@ import bisect
 import itertools
 import math
 from collections import Counter
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Protocol
-
-import numpy as np
 
 from nienbieu import summarize
 from nienbieu.dating import CorpusTerms
@@ -53,10 +51,8 @@ TIME_SCALE = math.inf
 CANDIDATE_TERMS = 10
 CANDIDATES = 20  # stories compared with each new article, those sharing most heavy terms
 MEMBERS_COMPARED = 20
-# TF-IDF vectors kept for reuse in a pass (some 90 KB each); past this many the least recently used
-# are dropped and weighed again when needed: a first pass over 5,000 articles held them all (0.8 GiB
-# at its peak), and dropping them all at once weighed 3.3 times as many as at 2,500 articles.
-CACHED_VECTORS = 4000
+# Article vectors kept for reuse in a pass (`summarize.CorpusVectors`, some 8 KB each).
+CACHED_VECTORS = 20000
 CACHED_SUMS = 2000  # stories' summed vectors kept (up to 20 members' terms each)
 # Articles looked up per heavy term, the latest stored: a term held by more is common enough that
 # the latest of them name the stories still told with it (bench_stories: the same F1 on half 0
@@ -64,18 +60,12 @@ CACHED_SUMS = 2000  # stories' summed vectors kept (up to 20 members' terms each
 CANDIDATE_HOLDERS = 100
 
 
-class Corpus(Protocol):
+class Corpus(summarize.TermStats, Protocol):
     """Term statistics of the stored articles: `dating.CorpusTerms` in memory, the store's term
-    tables and full-text index on disk."""
-
-    def size(self) -> int: ...
-
-    def df(self, terms: Collection[str]) -> Mapping[str, int]: ...
+    tables and term index on disk."""
 
     # ids of the articles whose text has it; `limit`: only the latest stored that many
     def with_term(self, term: str, limit: int | None = None) -> list[str]: ...
-
-    def counts(self, ids: Collection[str]) -> dict[str, Counter[str]]: ...
 
 
 @dataclass(slots=True)
@@ -154,52 +144,25 @@ class Params:
         return math.ceil(self.time_scale * math.log(1 / max(self.threshold, 1e-9)))
 
 
-_Packed = tuple[np.ndarray, np.ndarray]  # a vector's term numbers (sorted) and their weights
-
-
 @dataclass(slots=True)
 class _Vectors:
-    """TF-IDF vectors of the articles compared, weighed once per pass; each also packed as arrays
-    over the pass's term numbers, so that a story's mean cosine is one dot product with the sum of
-    its compared members' vectors (they are L2-normalised): the same number up to rounding, in C."""
+    """The articles' vectors (`summarize.CorpusVectors`) and, per story, the sum of its compared
+    members' vectors: its mean cosine with an article is one dot product (they are normalised)."""
 
     corpus: Corpus
-    cache: dict[str, summarize.SparseVector] = field(default_factory=dict)
-    packed: dict[str, _Packed] = field(default_factory=dict)
-    numbers: dict[str, int] = field(default_factory=dict)  # term -> its number in this pass
+    articles: summarize.CorpusVectors = field(init=False)
     # story id -> (the members summed, their vectors' sum, how many had a vector); kept while the
     # story's compared members stay the same
-    sums: dict[int, tuple[tuple[str, ...], _Packed, int]] = field(default_factory=dict)
+    sums: dict[int, tuple[tuple[str, ...], summarize.Packed, int]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.articles = summarize.CorpusVectors(self.corpus, CACHED_VECTORS)
 
     def trim(self) -> None:
-        """Drop the vectors (and sums) used least recently past CACHED_VECTORS (CACHED_SUMS);
-        between two articles only, so none an article compares is dropped while it does."""
-        for article in list(itertools.islice(self.cache, max(0, len(self.cache) - CACHED_VECTORS))):
-            del self.cache[article]
-            self.packed.pop(article, None)
+        """Drop the vectors (and sums) used least recently past their bound (CACHED_SUMS)."""
+        self.articles.trim()
         for story in list(itertools.islice(self.sums, max(0, len(self.sums) - CACHED_SUMS))):
             del self.sums[story]
-
-    def of(self, ids: Collection[str]) -> dict[str, summarize.SparseVector]:
-        missing = [i for i in ids if i not in self.cache]
-        for i in ids:  # used now: the last to be dropped (articles are taken in date order)
-            if i in self.cache:
-                self.cache[i] = self.cache.pop(i)
-        if missing:
-            counts = self.corpus.counts(missing)
-            df = self.corpus.df({t for row in counts.values() for t in row})
-            size = self.corpus.size()
-            for article, row in counts.items():
-                self.cache[article] = summarize.weigh(row, df, size)
-        return {i: self.cache[i] for i in ids if i in self.cache}
-
-    def _pack(self, article: str) -> _Packed:
-        if article not in self.packed:
-            vector, numbers = self.cache[article], self.numbers
-            terms = np.fromiter((numbers.setdefault(t, len(numbers)) for t in vector), np.int64, len(vector))
-            order = np.argsort(terms)
-            self.packed[article] = (terms[order], np.fromiter(vector.values(), float, len(vector))[order])
-        return self.packed[article]
 
     def mean_cosine(self, article: str, story: int, members: list[str]) -> float | None:
         """The mean cosine of `article`'s vector with the vectors of `members` of `story` (None:
@@ -209,23 +172,12 @@ class _Vectors:
         if kept is not None:
             self.sums[story] = kept
         if kept is None or kept[0] != key:
-            packed = [self._pack(m) for m in self.of(members)]
-            total: _Packed
-            if packed:
-                terms, where = np.unique(np.concatenate([t for t, _ in packed]), return_inverse=True)
-                total = (terms, np.bincount(where, weights=np.concatenate([w for _, w in packed])))
-            else:
-                total = (np.empty(0, np.int64), np.empty(0))
-            kept = self.sums[story] = (key, total, len(packed))
-        _, (terms, weights), count = kept
+            vectors = list(self.articles.of(members).values())
+            kept = self.sums[story] = (key, summarize.packed_sum(vectors), len(vectors))
+        _, total, count = kept
         if not count:
             return None
-        if not len(terms):  # members without a term: each cosine is 0
-            return 0.0
-        own_terms, own_weights = self._pack(article)
-        at = np.minimum(np.searchsorted(terms, own_terms), len(terms) - 1)
-        shared = terms[at] == own_terms
-        return float(np.dot(own_weights[shared], weights[at[shared]])) / count
+        return summarize.packed_dot(self.articles.packed[article], total) / count
 
 
 def assign(
@@ -246,11 +198,9 @@ def assign(
     return found
 
 
-def _candidates(article: str, own: summarize.SparseVector, corpus: Corpus, board: Board) -> list[int]:
-    """Stories of the articles sharing one of the heaviest terms of `article` (whose vector is
-    `own`): the `CANDIDATES` that share most of them (a story told with other words cannot be
-    similar enough to join)."""
-    heavy = sorted(own, key=lambda t: (-own[t], t))[:CANDIDATE_TERMS]
+def _candidates(article: str, heavy: list[str], corpus: Corpus, board: Board) -> list[int]:
+    """Stories of the articles sharing one of the `heavy` terms of `article`: the `CANDIDATES`
+    that share most of them (a story told with other words cannot be similar enough to join)."""
     holding = {term: [o for o in corpus.with_term(term, CANDIDATE_HOLDERS) if o != article] for term in heavy}
     story_of = board.stories_of({other for found in holding.values() for other in found})
     shared: Counter[int] = Counter()
@@ -262,11 +212,11 @@ def _candidates(article: str, own: summarize.SparseVector, corpus: Corpus, board
 def _best_story(
     article: str, day: date | None, corpus: Corpus, board: Board, vectors: _Vectors, p: Params
 ) -> tuple[int | None, float]:
-    own = vectors.of([article]).get(article)
-    if not own:
+    own = vectors.articles.of([article]).get(article)
+    if own is None or not len(own[0]):
         return None, 0.0
     best: tuple[int | None, float] = (None, 0.0)
-    for story_id in _candidates(article, own, corpus, board):
+    for story_id in _candidates(article, vectors.articles.heaviest(own, CANDIDATE_TERMS), corpus, board):
         story = board.story(story_id)
         gap = story.gap(day)
         if gap > p.window:
@@ -347,5 +297,11 @@ def _central_title(articles: Sequence[Article]) -> str:
     if len(titled) == 1:
         return titled[0].display_title
     vectors, _ = summarize.sparse_vectors([" ".join(s.text for s in a.sentences) for a in titled])
-    score = [sum(summarize.cosine(v, w) for w in vectors) for v in vectors]
+    # the sum of an article's cosines with all is its cosine with the sum of all; rounded, so that
+    # a tie (two members: both score 1 + their cosine) goes to the latest, not to rounding noise
+    total: dict[str, float] = {}
+    for vector in vectors:
+        for term, weight in vector.items():
+            total[term] = total.get(term, 0.0) + weight
+    score = [round(summarize.cosine(v, total), 9) for v in vectors]
     return titled[max(range(len(titled)), key=lambda i: (score[i], -i))].display_title

@@ -3,8 +3,8 @@ and locality-sensitive hashing.
 
 An article is the set of its 3-syllable shingles (lower case, diacritics kept). MinHash
 estimates the Jaccard similarity of two sets from 128 hash minima; LSH puts signatures in 64
-bands of 2 rows, so pairs similar enough to matter share a bucket and only those pairs are
-compared: cost grows with the corpus, not with its square. An article whose estimated
+bands of 2 rows, so pairs similar enough to matter share buckets and only pairs sharing two or
+more are compared: cost grows with the corpus, not with its square. An article whose estimated
 similarity to an earlier canonical article reaches THRESHOLD is a copy of it; the earliest
 article of a group is its canonical one. THRESHOLD was chosen on a labelled set built from the MDS articles
 (bench/bench_dedup.py): edited copies against different articles about the same event.
@@ -13,10 +13,11 @@ article of a group is its canonical one. THRESHOLD was chosen on a labelled set 
 from __future__ import annotations
 
 import heapq
+import itertools
 import re
 import unicodedata
 import zlib
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
@@ -27,11 +28,17 @@ from nienbieu.models import Article
 
 SHINGLE = 3  # syllables; 4 and 5 found fewer edited copies at every threshold (bench_dedup)
 PERMUTATIONS = 128
-BANDS = 64  # of 2 rows: a pair at Jaccard 0.3 meets in some band with probability 0.998
+BANDS = 64  # of 2 rows: a pair at Jaccard 0.3 meets in two bands or more with probability 0.982
 # Estimated Jaccard from which an article is a copy: the best F1 on the dev half of bench_dedup
 # among thresholds whose precision there is at least 0.95 (a false merge hides an article from
 # the timeline; a missed copy only repeats it). 0.2 scored a higher F1 at precision 0.91.
 THRESHOLD = 0.3
+# Bands two articles must share to be compared. Sharing one is mostly chance: a shingle common to
+# many texts (a phrase every article of an outlet uses) is the minimum of some hash function for
+# all of them, so its buckets grow with the corpus and comparing their members made grouping
+# grow with the square of it (1.1 million pairs at 10,000 synthetic articles, 0.19 million at
+# 2,500). A pair at Jaccard 0.3 shares two bands or more with probability 0.982 (0.9998 at 0.4).
+MIN_SHARED_BANDS = 2
 _EMPTY = np.iinfo(np.uint64).max
 # One seed per hash function, fixed: signatures must be comparable across runs and processes.
 _SEEDS = np.random.default_rng(20261123).integers(0, _EMPTY, PERMUTATIONS, dtype=np.uint64, endpoint=True)
@@ -79,16 +86,16 @@ def bucket_keys(sig: np.ndarray) -> np.ndarray:
 
 
 def candidate_pairs(signatures: Sequence[np.ndarray]) -> set[tuple[int, int]]:
-    """Pairs of indices sharing a bucket in at least one band (for inspection: grouping asks
-    a Neighbourhood for one article's candidates at a time)."""
+    """Pairs of indices sharing a bucket in at least MIN_SHARED_BANDS bands (for inspection:
+    grouping asks a Neighbourhood for one article's candidates at a time)."""
     buckets: dict[int, list[int]] = defaultdict(list)
     for i, sig in enumerate(signatures):
         for key in bucket_keys(sig).tolist():
             buckets[key].append(i)
-    pairs: set[tuple[int, int]] = set()
+    shared: Counter[tuple[int, int]] = Counter()
     for members in buckets.values():
-        pairs.update((a, b) for k, a in enumerate(members) for b in members[k + 1 :])
-    return pairs
+        shared.update((a, b) for k, a in enumerate(members) for b in members[k + 1 :])
+    return {pair for pair, bands in shared.items() if bands >= MIN_SHARED_BANDS}
 
 
 @dataclass(frozen=True, slots=True)
@@ -225,7 +232,8 @@ class InMemory:
 
     def candidates(self, article: str) -> set[str]:
         keys = bucket_keys(self._items[article][1]).tolist()
-        return set().union(*(self._buckets[k] for k in keys)) - {article}
+        shared = Counter(itertools.chain.from_iterable(self._buckets[k] for k in keys))
+        return {other for other, bands in shared.items() if bands >= MIN_SHARED_BANDS} - {article}
 
     def order(self, article: str) -> tuple[str, str]:
         return (self._items[article][0], article)

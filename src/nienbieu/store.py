@@ -1426,10 +1426,10 @@ class _StoredNeighbourhood:
     def candidates(self, article: str) -> list[str]:
         keys = dedup.bucket_keys(self.signature(article)).tolist()
         marks = ",".join("?" * len(keys))
-        found = [
-            r[0]
-            for r in self.conn.execute(f"SELECT DISTINCT article_id FROM lsh WHERE bucket IN ({marks})", keys)
-        ]
+        found = [r[0] for r in self.conn.execute(
+            f"SELECT article_id FROM lsh WHERE bucket IN ({marks}) GROUP BY article_id HAVING count(*) >= ?",
+            [*keys, dedup.MIN_SHARED_BANDS],
+        )]  # fmt: skip
         self._fetch([c for c in found if c not in self._known])
         return found
 

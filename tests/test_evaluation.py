@@ -330,3 +330,16 @@ def test_word_scores_count_exact_character_spans():
     scores = evaluation.score_words(gold, predicted)
     assert (scores.tp, scores.predicted, scores.gold) == (2, 6, 4)
     assert round(scores.f1, 3) == 0.4
+
+
+def test_sentences_starting_inside_a_gold_quotation_are_counted_against_in_quote(tmp_path):
+    gold, clusters = _excerpt_cluster(tmp_path)
+    [(article, analysed)] = evaluation.analysed_clusters(
+        evaluation.quote_articles(evaluation.read_quote_gold(gold), clusters), clusters
+    )
+    # "Phần đuôi của máy bay …" goes on with the quotation opened by "Chúng tôi nghĩ rằng …"
+    assert [s.index for s in analysed.sentences if s.in_quote] == [5]
+    assert evaluation.quote_states(article, analysed.sentences) == {"tp": 1, "tn": 6}
+    analysed.sentences[0].in_quote = True
+    analysed.sentences[5].in_quote = False
+    assert evaluation.quote_states(article, analysed.sentences) == {"fp": 1, "fn": 1, "tn": 5}

@@ -4,7 +4,7 @@ import time
 import unicodedata
 
 import pytest
-from conftest import EXAMPLES
+from conftest import EXAMPLES, TITLE_LEFT_OPEN
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -378,3 +378,45 @@ def test_quoted_stretches_are_ordered_disjoint_and_start_at_marks(text, inside):
 @given(st.text())
 def test_fold_by_table_is_fold_character_by_character(text):
     assert nlp.fold(text) == "".join(nlp._fold_char(c) for c in text)
+
+
+def test_a_title_left_open_inside_a_clause_ends_with_its_sentence():
+    assert quote_states(TITLE_LEFT_OPEN) == [False, False, False, False]
+
+
+def test_a_straight_mark_after_a_word_inside_a_quotation_keeps_it_open():
+    # MDS dev cluster_92: "biếu không" in straight marks inside a curly quotation
+    sentences = [
+        "“Các cầu thủ Milan đã thi đấu khá tốt.",
+        "Chúng tôi cũng tạo ra nhiều cơ hội không kém.",
+        'Nhưng hàng thủ đã "biếu không" Barca một bàn thắng và chúng tôi đã mất 2 điểm.',
+        "Dù sao, AC Milan vẫn đang đứng trên Celtic, đó không phải là một kết quả không tốt.”",
+        "Ở trận đấu cùng bảng H, Ajax thất thủ 0-2 khi đến làm khách của Celtic.",
+    ]
+    assert quote_states(sentences) == [False, True, True, True, False]
+
+
+@pytest.mark.parametrize(
+    ("text", "inside", "runs_on"),
+    [
+        ("Ông Stoltenberg nói: “Các đồng minh chưa bao giờ đoàn kết hơn.", False, True),
+        ("Cũng theo tuyên bố trên, “nhóm thanh sát viên quốc tế hiện đang rất hài lòng.", False, True),
+        ("“Chúng tôi xứng đáng giành chiến thắng trước Milan.", False, True),
+        ("Chúng tôi mắc sai lầm khi để Milan ghi bàn từ quá sớm.", True, True),
+        ("Tuy nhiên, Barca vẫn đang ở vị thế thuận lợi.”", True, False),
+        (TITLE_LEFT_OPEN[0], False, False),
+        ("Ngày 16.10, đội sẽ về TP. HCM.", False, False),
+    ],
+)
+def test_which_quotations_run_on_into_the_next_sentence(text, inside, runs_on):
+    assert nlp.runs_on(text, inside) is runs_on
+
+
+@given(st.text(alphabet='ab “”"«». :,', max_size=40), st.booleans())
+def test_only_an_open_quotation_runs_on_and_without_curly_openers_every_one_does(text, inside):
+    stretches = nlp.quoted_stretches(text, inside)
+    left_open = bool(stretches) and not stretches[-1][2]
+    if nlp.runs_on(text, inside):
+        assert left_open
+    if not any(mark in text for mark in "“«"):
+        assert nlp.runs_on(text, inside) is left_open

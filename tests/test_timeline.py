@@ -3,6 +3,7 @@ from datetime import date, datetime
 
 import numpy as np
 import pytest
+from conftest import TITLE_LEFT_OPEN
 
 from nienbieu import pipeline, timeline
 from nienbieu.models import Article, DateProvenance, Paragraph
@@ -255,3 +256,10 @@ def test_a_time_of_day_places_its_sentence_on_that_day():
     assert timeline.calendar_date(before) is None
     a = _article(4, "2013-10-17T08:00:00", "Khoảng 16h ngày 16/10, máy bay ATR-72 rơi xuống sông Mekong.")
     assert sorted(timeline.assign([a])) == ["2013-10-16"]  # not its publication day
+
+
+def test_a_title_left_open_does_not_keep_a_dated_event_out_of_the_timeline():
+    # the rescue of 4/9/2013 is named by one sentence only, after a title the source left open
+    a = _article(5, "2013-11-03T18:29:00", " ".join(TITLE_LEFT_OPEN))
+    entries = {e.date: e.sentences for e in timeline.build([a], dates=3, sentences=1)}
+    assert entries["2013-09-04"] == [TITLE_LEFT_OPEN[-1]]

@@ -791,6 +791,19 @@ def analyse_quotes(
     return {"ours": ours, "ours, best guess": best_guess(ours), "baseline": baseline}
 
 
+def quote_states(article: QuoteArticle, sentences: list[Sentence]) -> Counter[str]:
+    """`Sentence.in_quote` of the analysed sentences against the gold: "tp" (marked, and starts
+    inside a gold quotation of any kind), "fp" (marked, starts outside), "fn", "tn"; a sentence
+    that cannot be placed in the body counts as starting outside."""
+    body = _Body(article.body)
+    counts: Counter[str] = Counter()
+    for sentence, where in zip(sentences, _place(body, sentences), strict=True):
+        start = body.offsets[where.at] if where.at >= 0 and where.length else -1
+        inside = any(g.start <= start < g.end for g in article.gold)
+        counts[("t" if inside == sentence.in_quote else "f") + ("p" if sentence.in_quote else "n")] += 1
+    return counts
+
+
 def best_guess(articles: list[QuoteArticle]) -> list[QuoteArticle]:
     """The same quotes with their candidate speaker shown whatever its confidence."""
     return [

@@ -228,14 +228,27 @@ def read_only(db: Path) -> closing[sqlite3.Connection]:
 
 
 def dump(db: Path) -> dict[str, list[tuple]]:
-    """Every row of every table, sorted, without the ingestion timestamps."""
+    """Every row of every table, sorted, without the ingestion timestamps; the term index as
+    (term, article id) pairs: its own tables hold article rowids, which depend on the order
+    articles were stored in."""
     with read_only(db) as conn:
         tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
         dump = {}
-        for table in sorted(tables):
+        for table in sorted(t for t in tables if not t.startswith("term_index")):
             columns = [r[1] for r in conn.execute(f"PRAGMA table_info({table})") if r[1] != "ingested_at"]
             dump[table] = sorted(conn.execute(f"SELECT {', '.join(columns)} FROM {table}"), key=repr)
+        if "term_index" in tables:
+            dump["term_index"] = term_holders(conn)
     return dump
+
+
+def term_holders(conn: sqlite3.Connection) -> list[tuple[str, str]]:
+    """(term, article id) of every posting of the store's term index (v14)."""
+    vocab = "CREATE VIRTUAL TABLE IF NOT EXISTS temp.term_vocab USING fts5vocab(main, term_index, 'row')"
+    conn.execute(vocab)
+    found = "SELECT a.id FROM term_index f JOIN articles a ON a.rowid = f.rowid WHERE term_index MATCH ?"
+    terms = [r[0] for r in conn.execute("SELECT term FROM temp.term_vocab")]
+    return sorted((term, r[0]) for term in terms for r in conn.execute(found, (f'"{term}"',)))
 
 
 # An article meant to run script in a web page: tags, an event handler, a javascript: link and url

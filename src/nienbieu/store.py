@@ -1354,7 +1354,7 @@ def _sentence_texts(conn: sqlite3.Connection, ids: list[str]) -> dict[str, list[
 
 
 class _StoredTerms:
-    """dating.TermIndex over the store's `terms` table and full-text index."""
+    """dating.TermIndex over the store's `terms` table and term index (`term_index`)."""
 
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn

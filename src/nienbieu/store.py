@@ -672,7 +672,7 @@ class Store:
             "SELECT 1 FROM pending WHERE article_id = ? AND counted = 0", (article_id,)
         ).fetchone():
             _count_terms(conn, [(terms, provenance == str(DateProvenance.STATED))], -1)
-        _index_terms(conn, article_id, terms, remove=True)
+        _index_terms(conn, [(article_id, terms)], remove=True)
         for (blob,) in conn.execute(
             "SELECT minhash FROM signatures WHERE article_id = ?", (article_id,)
         ).fetchall():
@@ -700,9 +700,9 @@ class Store:
         )
 
     @staticmethod
-    def _insert(conn: sqlite3.Connection, a: Article, now: str) -> bytes:
-        """Insert the article and its rows (its LSH buckets are left to the caller, to insert a
-        whole batch's in key order); returns its signature."""
+    def _insert(conn: sqlite3.Connection, a: Article, now: str) -> tuple[bytes, list[tuple[int, str, str]]]:
+        """Insert the article and its rows, but for its LSH buckets and search rows, left to the
+        caller to write a whole batch's at once; returns its signature and search rows."""
         body = json.dumps([[p.kind, p.text] for p in a.body], ensure_ascii=False)
         conn.execute(
             "INSERT INTO articles (id, source, url, title, outlet, author, published, published_provenance, "
@@ -710,19 +710,18 @@ class Store:
             (a.id, a.source, a.url, a.title, a.outlet, a.author, _iso(a.published),
              str(a.published_provenance), a.published_evidence, body, now, a.year_hint),
         )  # fmt: skip
+        searched = []
         for s in a.sentences:
             rowid = conn.execute(
                 "INSERT INTO sentences VALUES (?,?,?,?,?)", (a.id, s.index, s.paragraph, s.in_quote, s.text)
             ).lastrowid
-            conn.execute(
-                "INSERT INTO sentences_fts(rowid, text, folded) VALUES (?, ?, ?)",
-                (rowid, s.text, s.folded if s.folded is not None else search.fold(s.text)),
-            )
+            assert rowid is not None
+            searched.append((rowid, s.text, s.folded if s.folded is not None else search.fold(s.text)))
         Store._insert_timexes(conn, a)
         Store._insert_entities(conn, a)
         blob = a.fingerprint or dedup.fingerprint(a)
         conn.execute("INSERT INTO signatures VALUES (?, ?)", (a.id, blob))
-        return blob
+        return blob, searched
 
     @staticmethod
     def _insert_entities(conn: sqlite3.Connection, a: Article) -> None:
@@ -816,8 +815,8 @@ class Store:
         ids = [r[0] for r in self.conn.execute("SELECT id FROM articles ORDER BY rowid")]
         with self.transaction() as conn:
             for chunk in _chunks(ids):
-                for article_id, texts in _sentence_texts(conn, chunk).items():
-                    _index_terms(conn, article_id, dating.term_set(texts))
+                texts = _sentence_texts(conn, chunk).items()
+                _index_terms(conn, ((article_id, dating.term_set(t)) for article_id, t in texts))
 
     def _adopt_old_sources(self) -> None:
         """Sources stored before v9 were paths as given on the command line. A relative one was
@@ -1221,24 +1220,32 @@ def _record_stat(conn: sqlite3.Connection, file: int, st: FileStat) -> None:
 
 @dataclass(slots=True)
 class _NewRows:
-    """The LSH buckets of the articles a batch inserts, written together in key order at its end
-    or before an article is deleted; their terms go to the store's tally (`Store.count_terms`)."""
+    """The LSH buckets and term-index rows of the articles a batch inserts, written together at
+    its end or before an article is deleted (FTS5 writes what one statement gives it as one
+    segment: an article at a time, 700 terms each, made storing a third slower); their terms
+    go to the store's tally (`Store.count_terms`)."""
 
     tally: dict[str, tuple[Set[str], bool]]
     signatures: list[tuple[str, bytes]] = field(default_factory=list)
+    indexed: list[tuple[str, Set[str]]] = field(default_factory=list)
+    searched: list[tuple[int, str, str]] = field(default_factory=list)
 
     def insert(self, conn: sqlite3.Connection, article: Article, now: str) -> None:
-        self.signatures.append((article.id, Store._insert(conn, article, now)))
+        signature, searched = Store._insert(conn, article, now)
+        self.signatures.append((article.id, signature))
+        self.searched += searched
         conn.execute("INSERT INTO pending(article_id, counted) VALUES (?, 0)", (article.id,))
         terms = article.terms
         if terms is None:
             terms = frozenset(dating.term_set(s.text for s in article.sentences))
         self.tally[article.id] = (terms, _stated(article))
-        _index_terms(conn, article.id, terms)
+        self.indexed.append((article.id, terms))
 
     def write(self, conn: sqlite3.Connection) -> None:
         _insert_lsh(conn, self.signatures)
-        self.signatures = []
+        _index_terms(conn, self.indexed)
+        conn.executemany("INSERT INTO sentences_fts(rowid, text, folded) VALUES (?, ?, ?)", self.searched)
+        self.signatures, self.indexed, self.searched = [], [], []
 
 
 def _iso(value: date | datetime | None) -> str | None:
@@ -1322,15 +1329,17 @@ def _count_terms(conn: sqlite3.Connection, articles: list[tuple[Set[str], bool]]
         conn.execute("DELETE FROM terms WHERE df <= 0")
 
 
-def _index_terms(conn: sqlite3.Connection, article_id: str, terms: Set[str], remove: bool = False) -> None:
-    """Add a stored article's terms to `term_index` (v14), or take them away: a contentless
-    index forgets a row only when given the very terms it was written with."""
-    if not terms:
-        return
+def _index_terms(
+    conn: sqlite3.Connection, articles: Iterable[tuple[str, Set[str]]], remove: bool = False
+) -> None:
+    """Add stored articles' terms to `term_index` (v14), or take them away: a contentless index
+    forgets a row only when given the very terms it was written with."""
+    rows = [(article_id, " ".join(sorted(terms))) for article_id, terms in articles if terms]
     command, column = ("'delete', ", "term_index, ") if remove else ("", "")
-    conn.execute(
-        f"INSERT INTO term_index({column}rowid, terms) SELECT {command}rowid, ? FROM articles WHERE id = ?",
-        (" ".join(sorted(terms)), article_id),
+    conn.executemany(
+        f"INSERT INTO term_index({column}rowid, terms) "
+        f"VALUES ({command}(SELECT rowid FROM articles WHERE id = ?), ?)",
+        rows,
     )
 
 

@@ -1,4 +1,4 @@
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import numpy as np
 import pytest
@@ -318,3 +318,26 @@ def test_calibration_narrows_overwide_windows_and_widens_narrow_ones():
     table = bench_dating.calibrate(corpus + alone, target=0.9)
     assert (table["corpus"]["level"], table["corpus"]["margin_days"]) == (0.18, 0)
     assert (table["alone"]["level"], table["alone"]["margin_days"]) == (0.9, 30)
+
+
+@given(st.dates(min_value=date(1, 1, 1), max_value=date(9998, 1, 1)), st.integers(0, 800))
+def test_a_grid_s_years_and_months_are_the_calendar_s(start, span):
+    grid = dating._Grid.between(start, start + timedelta(days=span))
+    days = [date.fromordinal(int(d)) for d in grid.days]
+    assert grid.years.tolist() == [d.year for d in days] and grid.months.tolist() == [d.month for d in days]
+
+
+def test_an_unyeared_day_is_weighed_by_its_nearest_occurrence():
+    grid = dating._Grid.between(date(2023, 1, 1), date(2025, 12, 31))
+    peak = 0.5 / 1.5 + 0.5 / 20  # at distance 0
+    ides = dating._underspecified_day(grid, 3, 15, None)
+    at = {date.fromordinal(int(d)): v for d, v in zip(grid.days, ides, strict=True)}
+    assert [at[date(y, 3, 15)] for y in (2023, 2024, 2025)] == pytest.approx([peak] * 3)
+    assert at[date(2024, 3, 17)] == pytest.approx(0.5 * np.exp(-2 / 1.5) / 1.5 + 0.5 * np.exp(-2 / 20) / 20)
+    # 29 February exists in 2024 only: a day of 2023 is as far from it as it is
+    leap = dating._underspecified_day(grid, 2, 29, "future")
+    at = {date.fromordinal(int(d)): v for d, v in zip(grid.days, leap, strict=True)}
+    assert at[date(2024, 2, 29)] == pytest.approx(0.45 / 1.5 + 0.55 / 40)
+    a_year = 0.45 * np.exp(-365 / 1.5) / 1.5 + 0.55 * np.exp(-365 / 40) / 40
+    assert at[date(2023, 3, 1)] == pytest.approx(a_year)
+    assert at[date(2024, 3, 1)] < 1e-10  # the next one is four years ahead, beyond any year tried

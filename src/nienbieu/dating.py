@@ -112,10 +112,14 @@ class _Grid:
     @classmethod
     def between(cls, start: date, end: date) -> _Grid:
         days = np.arange(start.toordinal(), end.toordinal() + 1)
-        dates = [date.fromordinal(int(d)) for d in days]
-        years = np.array([d.year for d in dates])
-        months = np.array([d.month for d in dates])
+        # years and months in numpy's calendar, not one `date` per day (a grid may span 60 years)
+        calendar = (days - _EPOCH_ORDINAL).astype("datetime64[D]")
+        years = calendar.astype("datetime64[Y]").astype(np.int64) + 1970
+        months = calendar.astype("datetime64[M]").astype(np.int64) % 12 + 1
         return cls(int(days[0]), days, years, months, years * 12 + months - 1, days % 7)
+
+
+_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()  # numpy's day 0
 
 
 @dataclass(slots=True)
@@ -201,13 +205,10 @@ def period(value: str) -> tuple[date, date] | None:
 def _underspecified_day(grid: _Grid, month: int, day: int, tense: str | None) -> np.ndarray:
     distances = []
     for offset in (-1, 0, 1):
-        occurrence = []
-        for y in grid.years + offset:
-            try:
-                occurrence.append(date(int(y), month, day).toordinal())
-            except ValueError:
-                occurrence.append(10**9)
-        distances.append(grid.days - np.array(occurrence))  # > 0: occurrence in the past
+        # the day's date in each year of the grid, worked out once per year, not once per day
+        years, where = np.unique(grid.years + offset, return_inverse=True)
+        occurrence = np.array([_ordinal_or_far(int(y), month, day) for y in years])[where]
+        distances.append(grid.days - occurrence)  # > 0: occurrence in the past
     stacked = np.stack(distances)
     if tense == "past":
         dist = np.where(stacked >= 0, stacked, 10**9).min(axis=0)
@@ -220,6 +221,14 @@ def _underspecified_day(grid: _Grid, month: int, day: int, tense: str | None) ->
     # ("sẽ") lie further ahead than reported ones lie behind.
     near, scale = (0.45, 40.0) if tense == "future" else (0.5, 20.0)
     return near * _decay(dist, 1.5) / 1.5 + (1 - near) * _decay(dist, scale) / scale
+
+
+def _ordinal_or_far(year: int, month: int, day: int) -> int:
+    """The day's ordinal, or one far beyond any grid where it does not exist (29 February)."""
+    try:
+        return date(year, month, day).toordinal()
+    except ValueError:
+        return 10**9
 
 
 def _underspecified_month(grid: _Grid, month: int, tense: str | None) -> np.ndarray:

@@ -138,19 +138,19 @@ class CorpusVectors:
 
     def weigh(self, counts: Counter[str]) -> Packed:
         """The vector of these term counts (an article's), weighed over the corpus."""
-        self._learn(counts)
         numbers = self.numbers
-        terms = np.fromiter((numbers[t] for t in counts), np.int64, len(counts))
+        known = [numbers.get(t, -1) for t in counts]
+        if -1 in known:
+            self._learn([t for t, number in zip(counts, known, strict=True) if number < 0])
+            known = [numbers[t] for t in counts]
+        terms = np.array(known, np.int64)
         weights = (1 + np.log(np.fromiter(counts.values(), float, len(counts)))) * self.idf[terms]
         weights /= np.sqrt(np.dot(weights, weights)) or 1.0
         order = np.argsort(terms)
         return terms[order].astype(np.int32), weights[order]
 
-    def _learn(self, terms: Collection[str]) -> None:
-        """Number the terms not met yet, and weigh their idf."""
-        new = [t for t in terms if t not in self.numbers]
-        if not new:
-            return
+    def _learn(self, new: list[str]) -> None:
+        """Number terms not met yet, and weigh their idf."""
         df, size = self.corpus.df(new), self.corpus.size()
         for term in new:
             self.numbers[term] = len(self.names)

@@ -191,7 +191,7 @@ def test_a_story_s_mean_cosine_is_the_mean_of_its_members_cosines(seeds):
     corpus = CorpusTerms.build(articles, [a.id for a in articles])
     # the reference: summarize's TF-IDF dicts and cosine
     reference = {a.id: summarize.weigh(corpus.by_article[a.id], corpus.df_all, 5) for a in articles}
-    vectors = stories._Vectors(corpus)
+    vectors = stories._Vectors(stories.vectors_of(corpus))
     own, members = articles[0].id, [a.id for a in articles[1:]]
     vectors.articles.of([own])
     cosines = [summarize.cosine(reference[own], reference[m]) for m in members]

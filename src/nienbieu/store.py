@@ -17,7 +17,7 @@ from typing import TypeVar
 
 import numpy as np
 
-from nienbieu import dating, dedup, search, stories
+from nienbieu import dating, dedup, search, stories, summarize
 from nienbieu.models import (
     Article,
     DateProvenance,
@@ -931,12 +931,14 @@ class Store:
             new = [
                 (article, date.fromisoformat(day) if day else None) for article, day in conn.execute(waiting)
             ]
+            terms = _StoredTerms(conn)
+            vectors = stories.vectors_of(terms)  # weighed for assignment, used again for labels
             with timed(timings, "stories"):
-                found = stories.assign(new, _StoredTerms(conn), board, params or stories.Params())
+                found = stories.assign(new, terms, board, params or stories.Params(), vectors)
             conn.execute("DELETE FROM stories WHERE id NOT IN (SELECT story_id FROM story_members)")
             unlabelled = [r[0] for r in conn.execute("SELECT id FROM stories WHERE label = ''")]
             with timed(timings, "story labels"):
-                self._label_stories(board.touched | set(unlabelled))
+                self._label_stories(board.touched | set(unlabelled), vectors)
             return found
 
     def reassign_stories(self, params: stories.Params | None = None) -> dict[str, int]:
@@ -947,7 +949,7 @@ class Store:
             conn.execute("DELETE FROM stories")
             return self.settle_stories(params)
 
-    def _label_stories(self, ids: Iterable[str | int]) -> None:
+    def _label_stories(self, ids: Iterable[str | int], vectors: summarize.CorpusVectors) -> None:
         for story_id in sorted({int(i) for i in ids}):
             members = [r[0] for r in self.conn.execute(
                 "SELECT m.article_id FROM story_members m JOIN articles a ON a.id = m.article_id "
@@ -955,7 +957,7 @@ class Store:
                 (story_id, LABEL_MEMBERS),
             )]  # fmt: skip
             if members:
-                text = stories.label(self.articles(ids=members))
+                text = stories.label(self.articles(ids=members), vectors)
                 self.conn.execute("UPDATE stories SET label = ? WHERE id = ?", (text, story_id))
 
     def _ready(self) -> list[str]:

@@ -149,14 +149,10 @@ class _Vectors:
     """The articles' vectors (`summarize.CorpusVectors`) and, per story, the sum of its compared
     members' vectors: its mean cosine with an article is one dot product (they are normalised)."""
 
-    corpus: Corpus
-    articles: summarize.CorpusVectors = field(init=False)
+    articles: summarize.CorpusVectors
     # story id -> (the members summed, their vectors' sum, how many had a vector); kept while the
     # story's compared members stay the same
     sums: dict[int, tuple[tuple[str, ...], summarize.Packed, int]] = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        self.articles = summarize.CorpusVectors(self.corpus, CACHED_VECTORS)
 
     def trim(self) -> None:
         """Drop the vectors (and sums) used least recently past their bound (CACHED_SUMS)."""
@@ -181,11 +177,15 @@ class _Vectors:
 
 
 def assign(
-    articles: Iterable[tuple[str, date | None]], corpus: Corpus, board: Board, p: Params = Params()
+    articles: Iterable[tuple[str, date | None]],
+    corpus: Corpus,
+    board: Board,
+    p: Params = Params(),
+    weighed: summarize.CorpusVectors | None = None,
 ) -> dict[str, int]:
     """Put each (article id, publication day) in a story, in date order (undated ones last);
-    returns each article's story."""
-    vectors = _Vectors(corpus)
+    returns each article's story. `weighed`: the corpus's vectors, to keep for labels."""
+    vectors = _Vectors(weighed or vectors_of(corpus))
     found: dict[str, int] = {}
     for article, day in sorted(articles, key=lambda a: (a[1] is None, a[1] or date.min, a[0])):
         vectors.trim()
@@ -196,6 +196,11 @@ def assign(
             board.join(best, article, day, similarity)
             found[article] = best
     return found
+
+
+def vectors_of(corpus: Corpus) -> summarize.CorpusVectors:
+    """The TF-IDF vectors stories compare, over `corpus`."""
+    return summarize.CorpusVectors(corpus, CACHED_VECTORS)
 
 
 def _candidates(article: str, heavy: list[str], corpus: Corpus, board: Board) -> list[int]:
@@ -273,9 +278,9 @@ def cluster(
 LABEL_NAMES = 3
 
 
-def label(articles: Sequence[Article]) -> str:
+def label(articles: Sequence[Article], vectors: summarize.CorpusVectors) -> str:
     """What a reader needs to recognise a story: its most mentioned names, then the title of
-    its most central article (the one most like the others)."""
+    its most central article (the one most like the others, by the stories' own `vectors`)."""
     names = Counter(
         m.canonical or m.text
         for a in articles
@@ -284,24 +289,21 @@ def label(articles: Sequence[Article]) -> str:
         if m.type in ENTITY_TYPES
     )
     top = [name for name, _ in sorted(names.items(), key=lambda kv: (-kv[1], kv[0]))[:LABEL_NAMES]]
-    title = _central_title(articles)
+    title = _central_title(articles, vectors)
     if not top:
         return title
     return " – ".join(top) + (f": {title}" if title else "")
 
 
-def _central_title(articles: Sequence[Article]) -> str:
+def _central_title(articles: Sequence[Article], vectors: summarize.CorpusVectors) -> str:
     titled = [a for a in articles if a.display_title]
     if not titled:
         return ""
     if len(titled) == 1:
         return titled[0].display_title
-    vectors, _ = summarize.sparse_vectors([" ".join(s.text for s in a.sentences) for a in titled])
+    weighed = vectors.of([a.id for a in titled])
     # the sum of an article's cosines with all is its cosine with the sum of all; rounded, so that
     # a tie (two members: both score 1 + their cosine) goes to the latest, not to rounding noise
-    total: dict[str, float] = {}
-    for vector in vectors:
-        for term, weight in vector.items():
-            total[term] = total.get(term, 0.0) + weight
-    score = [round(summarize.cosine(v, total), 9) for v in vectors]
+    total = summarize.packed_sum(list(weighed.values()))
+    score = [round(summarize.packed_dot(weighed[a.id], total), 9) if a.id in weighed else 0.0 for a in titled]
     return titled[max(range(len(titled)), key=lambda i: (score[i], -i))].display_title

@@ -24,6 +24,7 @@ Growth: the exponent b of time ≈ a·n^b fitted over the sizes (n log n between
 articles looks like b ≈ 1.1; quadratic like 2).
 
     .venv/bin/python bench/bench_scale.py [--sizes 1250,2500,5000,10000] [--workers N] [--segmenter S]
+        [--no-timeline]   (the timeline of a whole store of 40,000 articles is no product use)
 
 Ingest is also timed by stage (`IngestReport.timings`: waiting for analysis, storing, date
 inference, duplicate groups, stories and their labels, wall-clock in the main process; and the
@@ -220,6 +221,12 @@ def _run(*args: str) -> dict[str, float]:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+_NO_TIMELINE = dict.fromkeys(("seconds", "load_seconds", "build_seconds", "peak_mib"), math.nan) | {
+    "entries": 0,
+    "sentences": 0,
+}
+
+
 def _exponent(points: list[tuple[int, float]]) -> float:
     xs, ys = [math.log(n) for n, _ in points], [math.log(t) for _, t in points]
     mx, my = sum(xs) / len(xs), sum(ys) / len(ys)
@@ -232,6 +239,9 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--segmenter", default=None, help="pyvi (default), underthesea or syllable")
     parser.add_argument("--stage", choices=["ingest", "timeline"])
+    parser.add_argument(
+        "--no-timeline", action="store_true", help="skip the timeline of the whole store (big sizes)"
+    )
     parser.add_argument("paths", nargs="*")
     args = parser.parse_args()
     if args.stage == "ingest":
@@ -257,11 +267,12 @@ def main() -> None:
             write_additions(n, write_corpus(n, folder), added)
             db = Path(tmp) / "bench.db"
             ing = _run(*ingest_args, str(folder), str(db))
-            tl = _run("--stage", "timeline", str(db))
+            tl = _run("--stage", "timeline", str(db)) if not args.no_timeline else _NO_TIMELINE
             more = _run(*ingest_args, str(added), str(db))
             alone = _run(*ingest_args, str(added), str(Path(tmp) / "empty.db"))
         ingest_points.append((n, ing["seconds"]))
-        timeline_points.append((n, tl["seconds"]))
+        if not args.no_timeline:
+            timeline_points.append((n, tl["seconds"]))
         cells = (n, tl["sentences"], ing["seconds"], ing["peak_mib"], tl["seconds"])
         cells += (tl["load_seconds"], tl["build_seconds"], tl["peak_mib"], more["seconds"])
         cells += (more["seconds"] / alone["seconds"],)
@@ -279,8 +290,8 @@ def main() -> None:
     print("\n".join(stage_rows))
     if len(sizes) > 1:
         print(
-            f"growth exponent b (time ~ n^b): ingest {_exponent(ingest_points):.2f}, "
-            f"timeline {_exponent(timeline_points):.2f}"
+            f"growth exponent b (time ~ n^b): ingest {_exponent(ingest_points):.2f}"
+            + (f", timeline {_exponent(timeline_points):.2f}" if len(timeline_points) > 1 else "")
         )
         exponents = (
             f"{stage} {_exponent(points):.2f}"

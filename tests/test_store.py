@@ -2,9 +2,10 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from conftest import EXAMPLES, roll_back
+from conftest import EXAMPLES, NHAT_23, VILNIUS, VTC, VTV, VTV_COPY, roll_back
 
 from nienbieu import attribution, pipeline
+from nienbieu import store as store_module
 from nienbieu.store import MIGRATIONS, Store, schema_version
 
 
@@ -296,3 +297,14 @@ def test_a_term_s_holders_are_capped_to_the_latest_stored_as_in_memory(tmp_path)
     in_file_order = [by_name[name] for name in "abcd"]
     in_memory = dating.CorpusTerms.build(in_file_order, [a.id for a in in_file_order])
     assert sorted(in_memory.with_term("vilnius", 2)) == latest
+
+
+def test_names_are_counted_and_their_articles_found_in_sql(mixed_store, monkeypatch):
+    with Store(mixed_store, readonly=True) as s:
+        counts = s.name_counts({NHAT_23, VTV, VTV_COPY})
+        assert counts[("Mỹ", "LOC", "Mỹ")] == 39 and counts[("Jens Stoltenberg", "PER", None)] == 6
+        monkeypatch.setattr(store_module, "CHUNK", 1)  # a name in several chunks is counted once each
+        assert s.name_counts({NHAT_23, VTV, VTV_COPY}) == counts
+        some = {NHAT_23, VTV, VTV_COPY, VTC, VILNIUS}
+        assert s.naming_articles(some, {("Hoa Kỳ", "LOC"), ("Stoltenberg", "PER")}) == {VILNIUS}
+        assert s.naming_articles(some, {("Stoltenberg", "ORG")}) == set()  # the type counts too

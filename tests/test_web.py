@@ -12,13 +12,14 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from conftest import NHAT_22, U23, VTV, hostile_web_store
+from conftest import NHAT_22, RUTTE, U23, VILNIUS, VTV, hostile_web_store
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from nienbieu.cli import app as cli
 from nienbieu.store import Store
 from nienbieu.web import create_app
+from nienbieu.web.views import entity as entity_view
 
 runner = CliRunner()
 
@@ -99,6 +100,27 @@ def test_the_entity_page_charts_mentions_and_tells_its_timeline(client, mixed_st
     html = client.get("/entities/Stoltenberg").text
     assert "<h1>Jens Stoltenberg</h1>" in html and "<rect" in html
     assert client.get("/api/entities/Kh%C3%B4ng%20Ai").status_code == 404
+
+
+@pytest.mark.parametrize("name", ["Stoltenberg", "Mỹ", "hoa ky", "Nhật", "Hà Nam", "NATO", "Trung Quốc"])
+def test_an_entity_page_tells_what_the_cli_tells_of_its_scope(client, mixed_store, name):
+    # under the cap, the page's timeline, entity and quotations are the CLI's for --entity NAME
+    found = client.get(f"/api/entities/{name}").json()
+    scope = ["--entity", name]
+    assert found["articles_read"] == found["articles"] > 0
+    assert {"timeline": found["timeline"]} == _cli_json(mixed_store, "timeline", "-f", "json", *scope)
+    assert found["entity"] in _cli_json(mixed_store, "entities", "--json", *scope)
+    said = [q for q in _cli_json(mixed_store, "quotes", "--json", *scope) if q["speaker"] == found["name"]]
+    assert found["quotes"] == said
+
+
+def test_a_common_name_s_page_reads_its_latest_articles_and_says_so(mixed_store, monkeypatch):
+    monkeypatch.setattr(entity_view, "ARTICLES", 2)
+    capped = TestClient(create_app(mixed_store))
+    found = capped.get("/api/entities/Mỹ").json()
+    assert (found["articles"], found["articles_read"]) == (6, 2)
+    assert {source for e in found["timeline"] for source in e["sources"]} == {VILNIUS, RUTTE}
+    assert "6 bài nhắc đến tên này; trang này đọc 2 bài mới nhất" in capped.get("/entities/Mỹ").text
 
 
 def test_search_without_diacritics_highlights_the_match(client):

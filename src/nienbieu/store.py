@@ -1032,6 +1032,25 @@ class Store:
                "WHERE article_id IN (?*) ORDER BY article_id, sentence_idx, start")  # fmt: skip
         return [(row[0], Mention(*row[1:])) for row in _select_in(self.conn, sql, ids)]
 
+    def name_counts(self, ids: Iterable[str]) -> Counter[tuple[str, str, str | None]]:
+        """How many recognised names in the articles `ids` have each (surface, type, gazetteer
+        name): what `entities.naming_names` decides on, counted by SQLite (a common word's
+        articles hold hundreds of thousands of mentions: reading them costs seconds)."""
+        sql = ("SELECT text, type, canonical, count(*) FROM mentions WHERE article_id IN (?*) "
+               "GROUP BY text, type, canonical")  # fmt: skip
+        counts: Counter[tuple[str, str, str | None]] = Counter()
+        for text, kind, canonical, n in _select_in(self.conn, sql, ids):
+            counts[(text, kind, canonical)] += n  # a name is in several chunks
+        return counts
+
+    def naming_articles(self, ids: Iterable[str], names: Set[tuple[str, str]]) -> set[str]:
+        """The articles among `ids` that hold a recognised name among `names` (surface, type)."""
+        sql = ("SELECT DISTINCT article_id, text, type FROM mentions WHERE article_id IN (?*) "
+               "AND text IN (SELECT value FROM json_each(?))")  # fmt: skip
+        texts = json.dumps(sorted({text for text, _ in names}), ensure_ascii=False)
+        rows = _select_in(self.conn, sql, ids, texts)
+        return {article for article, text, kind in rows if (text, kind) in names}
+
     def story_articles(self, story_id: int) -> set[str]:
         """Ids of the canonical articles of a story (empty for an unknown id)."""
         sql = "SELECT article_id FROM story_members WHERE story_id = ?"
@@ -1259,12 +1278,13 @@ _COPY_OUTLETS = (
 )
 
 
-def _select_in(conn: sqlite3.Connection, sql: str, ids: Iterable[_Key]) -> list[tuple]:
+def _select_in(conn: sqlite3.Connection, sql: str, ids: Iterable[_Key], *after: object) -> list[tuple]:
     """The rows of `sql` for `ids`, which fill its `IN (?*)`, a `CHUNK` of them at a time (in id
-    order, so a per-chunk ORDER BY by id holds overall)."""
+    order, so a per-chunk ORDER BY by id holds overall); `after`: the parameters after them."""
     rows: list[tuple] = []
     for chunk in _chunks(sorted(set(ids))):
-        rows += conn.execute(sql.replace("?*", ",".join("?" * len(chunk))), chunk).fetchall()
+        marks = ",".join("?" * len(chunk))
+        rows += conn.execute(sql.replace("?*", marks), chunk + list(after)).fetchall()
     return rows
 
 

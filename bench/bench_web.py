@@ -7,7 +7,8 @@ years), built once by `pipeline.ingest_paths` and kept in out/bench_web/. The se
 picking a route at random from the mix below with parameters drawn from the store (stories,
 articles, entity names, search words), so that some answers are new to the server and some are
 repeats, as with a newsroom reading the same stories. Reported: p50/p95 per route (ms), errors,
-the server's resident memory after the first tenth of the requests and at the end.
+the server's resident memory after the first tenth of the requests and at the end, and its
+CPU time (steadier than latencies on a shared machine).
 
     .venv/bin/python bench/bench_web.py [--articles 100000] [--clients 20] [--requests 3000]
 """
@@ -17,6 +18,7 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
+import os
 import random
 import socket
 import subprocess
@@ -66,6 +68,12 @@ def _rss_kib(pid: int) -> int:
         if line.startswith("VmRSS:"):
             return int(line.split()[1])
     return 0
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User and system time of a live process (/proc/PID/stat fields 14 and 15, in clock ticks)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _get(port: int, path: str) -> tuple[int, bytes]:
@@ -146,6 +154,7 @@ def run(db: Path, clients: int, requests: int, seed: int = 5) -> None:
             t.join()
         wall = time.perf_counter() - began
         memory.append(_rss_kib(server.pid))
+        cpu = _cpu_seconds(server.pid)
     finally:
         server.terminate()
         server.wait(10)
@@ -159,6 +168,8 @@ def run(db: Path, clients: int, requests: int, seed: int = 5) -> None:
             print(f"{kind:24s} {len(values):>5d} {cuts[9]:>8.1f} {cuts[18]:>8.1f} {values[-1]:>8.1f}")
     print(f"server memory (RSS): {memory[0] / 1024:.0f} MiB after {requests // 10} requests, "
           f"{memory[-1] / 1024:.0f} MiB at the end")  # fmt: skip
+    # the server's own CPU time: on a shared machine, steadier than its latencies
+    print(f"server CPU: {cpu:.1f} s (start-up and the routes' set-up requests included)")
     for e in errors[:10]:
         print("error:", e)
 

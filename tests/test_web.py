@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from html import escape
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,7 @@ from conftest import NHAT_22, RUTTE, U23, VILNIUS, VTV, hostile_web_store
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
+from nienbieu import api
 from nienbieu.cli import app as cli
 from nienbieu.store import Store
 from nienbieu.web import create_app
@@ -233,6 +235,32 @@ def test_a_page_and_its_api_route_share_an_answer_without_spoiling_it(mixed_stor
     assert client.get(f"/articles/{VTV}").status_code == 200
     response = client.get(f"/api/articles/{VTV}")
     assert response.status_code == 200 and response.json()["id"] == VTV
+
+
+def _timeline_lines(found: dict) -> list[str]:
+    return [line for entry in found["timeline"] for line in entry["sentences"]]
+
+
+def _brief_lines(found: dict) -> list[str]:
+    return [sentence["text"] for sentence in found["sentences"]]
+
+
+STORY_PAGES = [
+    ("/timeline", "/api/timeline", "timeline", _timeline_lines),
+    ("/brief", "/api/brief", "brief", _brief_lines),
+]
+
+
+@pytest.mark.parametrize(("page", "route", "builder", "lines"), STORY_PAGES, ids=["timeline", "brief"])
+def test_a_page_and_its_api_route_build_once(mixed_store, monkeypatch, page, route, builder, lines):
+    built = []
+    build = getattr(api, builder)
+    monkeypatch.setattr(api, builder, lambda *args: built.append(args[1:]) or build(*args))
+    client = TestClient(create_app(mixed_store))  # a fresh app: nothing kept yet
+    found = client.get(f"{route}?query=NATO").json()
+    html = client.get(f"{page}?query=NATO").text
+    assert len(built) == 1
+    assert len(lines(found)) > 3 and all(escape(line, quote=False) in html for line in lines(found))
 
 
 def test_the_search_page_takes_the_cli_filters(client):

@@ -113,9 +113,20 @@ def create_app(db: str | Path, settings: Settings | None = None) -> FastAPI:
         found = read(("stories", *args, offset), lambda s: stories_view.data(s, *args, offset=offset))
         return page(request, "stories.html", found)
 
+    # A page shows what its API route gives, built once for both (a story's timeline or briefing
+    # is the costliest answer after an entity's).
+    def timeline_json(scope: Scope, dates: int, sentences: int) -> dict[str, Any]:
+        return read(
+            ("api-timeline", scope, dates, sentences),
+            lambda s: api.timeline(s, api.choose(s, scope)[0], dates, sentences),
+        )
+
+    def brief_json(scope: Scope, words: int) -> dict[str, Any]:
+        return read(("api-brief", scope, words), lambda s: api.brief(s, api.choose(s, scope)[0], words))
+
     def timeline(scope: Scope) -> dict[str, Any]:
         size = (settings.timeline_dates, settings.timeline_sentences)
-        return read(("timeline", scope, *size), lambda s: timeline_view.data(s, scope, *size))
+        return read(("timeline", scope), lambda s: timeline_view.data(s, scope, timeline_json(scope, *size)))
 
     def timeline_page(request: Request, scope: ScopeQ) -> HTMLResponse:
         return page(request, "timeline.html", timeline(scope))
@@ -125,8 +136,10 @@ def create_app(db: str | Path, settings: Settings | None = None) -> FastAPI:
         return page(request, "timeline_visual.html", timeline(scope))
 
     def brief_page(request: Request, scope: ScopeQ) -> HTMLResponse:
-        found = read(("brief", scope), lambda s: brief_view.data(s, scope, settings.brief_words))
-        return page(request, "brief.html", found)
+        def compute(s: Store) -> dict[str, Any]:  # the briefing read in the page's snapshot
+            return brief_view.data(s, scope, brief_json(scope, settings.brief_words))
+
+        return page(request, "brief.html", read(("brief", scope), compute))
 
     def search_page(
         request: Request,
@@ -194,20 +207,13 @@ def create_app(db: str | Path, settings: Settings | None = None) -> FastAPI:
         dates: Dates = 10,
         sentences: Sentences = 2,
     ) -> Response:
-        return _Json(
-            read(
-                ("api-timeline", scope, dates, sentences),
-                lambda s: api.timeline(s, api.choose(s, scope)[0], dates, sentences),
-            )
-        )
+        return _Json(timeline_json(scope, dates, sentences))
 
     def api_brief(
         scope: ScopeQ,
         words: Words = 150,
     ) -> Response:
-        return _Json(
-            read(("api-brief", scope, words), lambda s: api.brief(s, api.choose(s, scope)[0], words))
-        )
+        return _Json(brief_json(scope, words))
 
     def api_search(
         q: Annotated[str, Query(min_length=1, max_length=500)],

@@ -7,7 +7,7 @@ from nienbieu import entities, pipeline
 from nienbieu.models import Article, DateProvenance, Paragraph
 from nienbieu.nlp import fold
 from nienbieu.scope import EmptyScope, Scope, articles_in, ids_in
-from nienbieu.store import Store
+from nienbieu.store import NameIndex, Store
 
 
 @pytest.fixture()
@@ -87,11 +87,15 @@ def test_entity_counted_in_sql_is_entity_linked_in_python(store):
     names = {m.text for a in store.articles() for s in a.sentences for m in s.mentions}
     typed = sorted(names | {fold(n) for n in names})
     assert len(typed) > 150
+    index = NameIndex.read(store.conn)
+    indexed = Store(store.path, readonly=True)  # the server's way: the names in memory
+    indexed.name_index = lambda: index
     for name in typed:
         words = entities.last_words(name)
         candidates = set().union(*(store.matching_articles(w, folded) for w, folded in words))
         expected = store.canonical(entities.naming(name, store.mentions(candidates)))
-        assert ids_in(store, Scope(entity=name)) == expected, name
+        assert ids_in(store, Scope(entity=name)) == ids_in(indexed, Scope(entity=name)) == expected, name
+    indexed.close()
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,5 @@
 import sqlite3
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -6,7 +7,7 @@ from conftest import EXAMPLES, NHAT_23, VILNIUS, VTC, VTV, VTV_COPY, roll_back
 
 from nienbieu import attribution, pipeline
 from nienbieu import store as store_module
-from nienbieu.store import MIGRATIONS, Store, schema_version
+from nienbieu.store import MIGRATIONS, NameIndex, Store, schema_version
 
 
 def test_reingest_adds_nothing(tmp_path):
@@ -308,3 +309,9 @@ def test_names_are_counted_and_their_articles_found_in_sql(mixed_store, monkeypa
         some = {NHAT_23, VTV, VTV_COPY, VTC, VILNIUS}
         assert s.naming_articles(some, {("Hoa Kỳ", "LOC"), ("Stoltenberg", "PER")}) == {VILNIUS}
         assert s.naming_articles(some, {("Stoltenberg", "ORG")}) == set()  # the type counts too
+        # the same answers from the names held in memory
+        index = NameIndex.read(s.conn)
+        assert index.name_counts({NHAT_23, VTV, VTV_COPY}) == counts
+        assert index.naming_articles(some, {("Hoa Kỳ", "LOC"), ("Stoltenberg", "PER")}) == {VILNIUS}
+        assert index.name_counts(set()) == Counter()
+        assert index.naming_articles({"unknown"}, {("Mỹ", "LOC")}) == set()

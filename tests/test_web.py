@@ -3,6 +3,7 @@ store's text escaped, bad requests get a 4xx with a message, and serving never w
 
 import hashlib
 import json
+import os
 import re
 import socket
 import subprocess
@@ -19,7 +20,7 @@ from typer.testing import CliRunner
 
 from nienbieu import api
 from nienbieu.cli import app as cli
-from nienbieu.store import Store
+from nienbieu.store import NameIndex, Store
 from nienbieu.web import create_app
 from nienbieu.web.views import entity as entity_view
 
@@ -123,6 +124,22 @@ def test_a_common_name_s_page_reads_its_latest_articles_and_says_so(mixed_store,
     assert (found["articles"], found["articles_read"]) == (6, 2)
     assert {source for e in found["timeline"] for source in e["sources"]} == {VILNIUS, RUTTE}
     assert "6 bài nhắc đến tên này; trang này đọc 2 bài mới nhất" in capped.get("/entities/Mỹ").text
+
+
+def test_entity_pages_read_the_store_s_names_once_per_state(tmp_path, mixed_store, monkeypatch):
+    reads = []
+    read = NameIndex.read
+    monkeypatch.setattr(NameIndex, "read", lambda conn: reads.append(1) or read(conn))
+    db = tmp_path / "copy.db"
+    db.write_bytes(mixed_store.read_bytes())
+    client = TestClient(create_app(db))
+    assert client.get("/api/entities/Mỹ").json()["articles"] == 6
+    assert client.get("/entities/Stoltenberg").status_code == 200
+    assert client.get("/api/timeline?entity=Biden").status_code == 200
+    assert len(reads) == 1
+    os.utime(db, ns=(0, 0))  # another state of the store (as a commit leaves it): read again
+    assert client.get("/api/entities/Nhật").json()["articles"] == 3
+    assert len(reads) == 2
 
 
 def test_search_without_diacritics_highlights_the_match(client):
@@ -295,6 +312,44 @@ def test_readers_asking_for_one_answer_at_once_wait_for_one_computation(tmp_path
     assert found == ["timeline"] * 8 and len(calls) == 1
     db.write_bytes(b"xy")  # the store changed: computed again
     assert memo.get(("t",), lambda: "new") == "new"
+
+
+def test_new_answers_are_built_in_turns_and_quick_ones_skip_the_line(tmp_path):
+    import threading
+
+    from nienbieu.web.app import _Memo
+
+    db = tmp_path / "s.db"
+    db.write_bytes(b"x")
+    memo, lock, gate = _Memo(db), threading.Lock(), threading.Event()
+    building, most = [0], [0]
+
+    def build(name: str) -> str:
+        with lock:
+            building[0] += 1
+            most[0] = max(most[0], building[0])
+        gate.wait(5)
+        # a build that needs another answer (a page, its API route's) keeps its turn for it
+        inner = memo.get(("inner", name), lambda: name.upper())
+        with lock:
+            building[0] -= 1
+        return inner
+
+    found: list[str] = []
+
+    def read(name: str) -> None:
+        found.append(memo.get(("t", name), lambda: build(name)))
+
+    readers = [threading.Thread(target=read, args=(name,)) for name in "abcd"]
+    for r in readers:
+        r.start()
+    time.sleep(0.2)
+    assert most[0] == 1  # one build at a time; the others wait for their turn
+    assert memo.get(("article",), lambda: "quick", in_turn=False) == "quick"  # no waiting
+    gate.set()
+    for r in readers:
+        r.join()
+    assert sorted(found) == ["A", "B", "C", "D"] and most[0] == 1
 
 
 def test_the_stories_page_comes_a_page_at_a_time(mixed_store):

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from concurrent.futures import Future
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -23,7 +24,7 @@ from starlette.routing import BaseRoute
 
 from nienbieu import api, export, search
 from nienbieu.scope import EmptyScope, Scope
-from nienbieu.store import Store, StoreError
+from nienbieu.store import NameIndex, Store, StoreError
 from nienbieu.web import templating
 from nienbieu.web.views import article as article_view
 from nienbieu.web.views import brief as brief_view
@@ -45,6 +46,9 @@ SECURITY_HEADERS = {
     "X-Frame-Options": "DENY",
 }
 MAX_LIMIT = 500
+# Answers built in a few milliseconds (one article, a page of search hits): they take no turn
+# (`_Turns`) behind the builds of timelines and entity pages, which take hundreds.
+QUICK = frozenset({"article", "search", "api-search"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,13 +75,16 @@ def create_app(db: str | Path, settings: Settings | None = None) -> FastAPI:
     path = Path(db)
     Store(path, readonly=True, upgrade=False).close()  # a missing or old store fails now, not per request
     stores = _Stores()
+    turns = _Turns()
+    memo = _Memo(path, turns=turns)
+    # the recognised names of the store's current state, read once for every entity looked up
+    names = _Memo(path, size=1, turns=turns)
 
     def store() -> Store:
         if stores.store is None:
-            stores.store = Store(path, readonly=True, upgrade=False)
+            opened = stores.store = Store(path, readonly=True, upgrade=False)
+            opened.name_index = lambda: names.get(("names",), lambda: NameIndex.read(opened.conn))
         return stores.store
-
-    memo = _Memo(path)
 
     def read(key: tuple[Any, ...], compute: Callable[[Store], T]) -> T:
         """`compute` over one snapshot of the store; the same request on the same store state is
@@ -87,7 +94,7 @@ def create_app(db: str | Path, settings: Settings | None = None) -> FastAPI:
             with store().snapshot():
                 return compute(store())
 
-        return memo.get(key, fresh)
+        return memo.get(key, fresh, in_turn=key[0] not in QUICK)
 
     templates = Jinja2Templates(env=templating.environment())  # autoescaping, controls stripped
 
@@ -289,17 +296,42 @@ def create_app(db: str | Path, settings: Settings | None = None) -> FastAPI:
 T = TypeVar("T")
 
 
+class _Turns:
+    """New answers are computed `at_once` at a time, the others waiting their turn. Python runs
+    one thread at a time: twenty builds at once each took twenty times its own time (an entity
+    page, 0.4 s alone, took 7 s under bench_web's load), and every reader of each waited that
+    long; in turns, the first are done in their own time. A thread that has its turn keeps it
+    for the answers its own needs (a page and its API route's answer)."""
+
+    def __init__(self, at_once: int = 1) -> None:
+        self.permits = threading.BoundedSemaphore(at_once)
+        self.local = threading.local()
+
+    @contextmanager
+    def turn(self) -> Iterator[None]:
+        if getattr(self.local, "holding", False):
+            yield
+            return
+        with self.permits:
+            self.local.holding = True
+            try:
+                yield
+            finally:
+                self.local.holding = False
+
+
 class _Memo:
     """Answers computed on one state of the store, kept while the store is unchanged: its state
     is the size and modification time of the database file and of its write-ahead log, which
     any commit changes. Least recently used answers go first."""
 
-    def __init__(self, path: Path, size: int = 256) -> None:
+    def __init__(self, path: Path, size: int = 256, turns: _Turns | None = None) -> None:
         self.files = (path, path.with_name(path.name + "-wal"))
         self.size = size
         self.found: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
         self.running: dict[tuple[Any, ...], Future[Any]] = {}
         self.lock = threading.Lock()
+        self.turns = turns or _Turns()
 
     def state(self) -> tuple[tuple[int, int], ...]:
         stats = []
@@ -311,22 +343,37 @@ class _Memo:
                 stats.append((0, 0))
         return tuple(stats)
 
-    def get(self, key: tuple[Any, ...], compute: Callable[[], Any]) -> Any:
+    def get(self, key: tuple[Any, ...], compute: Callable[[], Any], in_turn: bool = True) -> Any:
         """The kept answer, or the one another thread is computing now (a page asked by twenty
-        readers at once is built once), or a new one."""
+        readers at once is built once), or a new one, computed in its turn (`_Turns`) unless
+        `in_turn` is False."""
         key = (self.state(), *key)
         with self.lock:
-            if key in self.found:
-                self.found.move_to_end(key)
-                return self.found[key]
-            running = self.running.get(key)
-            if running is None:
-                running = self.running[key] = Future()
-                mine = True
-            else:
-                mine = False
-        if not mine:
-            return running.result()
+            found, running = self._kept(key)
+        if not found and running is None:
+            with self.turns.turn() if in_turn else nullcontext():
+                with self.lock:  # kept, or begun, while this thread waited for its turn?
+                    found, running = self._kept(key)
+                    mine = not found and running is None
+                    if mine:
+                        running = self.running[key] = Future()
+                if mine:
+                    assert running is not None
+                    return self._compute(key, running, compute)
+        if found:
+            return found[0]
+        assert running is not None
+        return running.result()
+
+    def _kept(self, key: tuple[Any, ...]) -> tuple[tuple[Any] | None, Future[Any] | None]:
+        """The kept answer (in a 1-tuple: an answer may be None), or the future of its
+        computation; the caller holds the lock."""
+        if key in self.found:
+            self.found.move_to_end(key)
+            return (self.found[key],), None
+        return None, self.running.get(key)
+
+    def _compute(self, key: tuple[Any, ...], running: Future[Any], compute: Callable[[], Any]) -> Any:
         try:
             value = compute()
         except BaseException as exc:

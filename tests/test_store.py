@@ -266,6 +266,8 @@ def test_quotations_keep_their_candidate_and_confidence_and_an_old_store_finds_t
         assert schema_version(store.conn) == len(MIGRATIONS)
         articles = store.articles()
         assert store.without_entities() == [articles[0].id]  # to be found again
+        assert store.without_entities([articles[0].id]) == [articles[0].id]
+        assert store.without_entities([a.id for a in articles[1:]]) == []
         pipeline.link_articles(store, articles)
         [again] = [q for a in store.articles() for s in a.sentences for q in s.quotes]
     assert (again.candidate, again.confidence) == (stored.candidate, stored.confidence)

@@ -785,8 +785,16 @@ class Store:
             for a in articles:
                 self._insert_entities(conn, a)
 
-    def without_entities(self) -> list[str]:
-        return [r[0] for r in self.conn.execute("SELECT id FROM articles WHERE entities_done = 0")]
+    def without_entities(self, ids: Iterable[str] | None = None) -> list[str]:
+        """Articles stored before entity recognition existed (of `ids` only, when given: looking
+        at every article's flag scans the table, for each timeline a server builds)."""
+        if ids is None:
+            rows = self.conn.execute("SELECT id FROM articles WHERE entities_done = 0").fetchall()
+        else:
+            rows = _select_in(
+                self.conn, "SELECT id FROM articles WHERE id IN (?*) AND entities_done = 0", ids
+            )
+        return [r[0] for r in rows]
 
     @staticmethod
     def _insert_timexes(conn: sqlite3.Connection, a: Article) -> None:

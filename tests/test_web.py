@@ -314,7 +314,7 @@ def test_readers_asking_for_one_answer_at_once_wait_for_one_computation(tmp_path
     assert memo.get(("t",), lambda: "new") == "new"
 
 
-def test_new_answers_are_built_in_turns_and_quick_ones_skip_the_line(tmp_path):
+def test_answers_asked_in_turn_are_built_in_turns_the_others_at_once(tmp_path):
     import threading
 
     from nienbieu.web.app import _Memo
@@ -330,7 +330,7 @@ def test_new_answers_are_built_in_turns_and_quick_ones_skip_the_line(tmp_path):
             most[0] = max(most[0], building[0])
         gate.wait(5)
         # a build that needs another answer (a page, its API route's) keeps its turn for it
-        inner = memo.get(("inner", name), lambda: name.upper())
+        inner = memo.get(("inner", name), lambda: name.upper(), in_turn=True)
         with lock:
             building[0] -= 1
         return inner
@@ -338,14 +338,14 @@ def test_new_answers_are_built_in_turns_and_quick_ones_skip_the_line(tmp_path):
     found: list[str] = []
 
     def read(name: str) -> None:
-        found.append(memo.get(("t", name), lambda: build(name)))
+        found.append(memo.get(("t", name), lambda: build(name), in_turn=True))
 
     readers = [threading.Thread(target=read, args=(name,)) for name in "abcd"]
     for r in readers:
         r.start()
     time.sleep(0.2)
     assert most[0] == 1  # one build at a time; the others wait for their turn
-    assert memo.get(("article",), lambda: "quick", in_turn=False) == "quick"  # no waiting
+    assert memo.get(("article",), lambda: "at once") == "at once"  # no waiting
     gate.set()
     for r in readers:
         r.join()

@@ -46,9 +46,11 @@ SECURITY_HEADERS = {
     "X-Frame-Options": "DENY",
 }
 MAX_LIMIT = 500
-# Answers built in a few milliseconds (one article, a page of search hits): they take no turn
-# (`_Turns`) behind the builds of timelines and entity pages, which take hundreds.
-QUICK = frozenset({"article", "search", "api-search"})
+# The answers whose builds take turns (`_Turns`): an entity page takes hundreds of milliseconds,
+# six times a story's timeline; the others are built as soon as asked for (in turns, every
+# timeline waited behind the entity pages asked before it: bench_web's p95 of /timeline went
+# from 0.1-0.2 s to 1.5 s).
+IN_TURN = frozenset({"entity"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,10 +77,9 @@ def create_app(db: str | Path, settings: Settings | None = None) -> FastAPI:
     path = Path(db)
     Store(path, readonly=True, upgrade=False).close()  # a missing or old store fails now, not per request
     stores = _Stores()
-    turns = _Turns()
-    memo = _Memo(path, turns=turns)
+    memo = _Memo(path)
     # the recognised names of the store's current state, read once for every entity looked up
-    names = _Memo(path, size=1, turns=turns)
+    names = _Memo(path, size=1)
 
     def store() -> Store:
         if stores.store is None:
@@ -94,7 +95,7 @@ def create_app(db: str | Path, settings: Settings | None = None) -> FastAPI:
             with store().snapshot():
                 return compute(store())
 
-        return memo.get(key, fresh, in_turn=key[0] not in QUICK)
+        return memo.get(key, fresh, in_turn=key[0] in IN_TURN)
 
     templates = Jinja2Templates(env=templating.environment())  # autoescaping, controls stripped
 
@@ -298,10 +299,9 @@ T = TypeVar("T")
 
 class _Turns:
     """New answers are computed `at_once` at a time, the others waiting their turn. Python runs
-    one thread at a time: twenty builds at once each took twenty times its own time (an entity
-    page, 0.4 s alone, took 7 s under bench_web's load), and every reader of each waited that
-    long; in turns, the first are done in their own time. A thread that has its turn keeps it
-    for the answers its own needs (a page and its API route's answer)."""
+    one thread at a time: twenty builds at once each take twenty times their own time, and every
+    reader of each waits that long; in turns, the first are done in their own time. A thread that
+    has its turn keeps it for the answers its own needs (a page and its API route's answer)."""
 
     def __init__(self, at_once: int = 1) -> None:
         self.permits = threading.BoundedSemaphore(at_once)
@@ -325,13 +325,13 @@ class _Memo:
     is the size and modification time of the database file and of its write-ahead log, which
     any commit changes. Least recently used answers go first."""
 
-    def __init__(self, path: Path, size: int = 256, turns: _Turns | None = None) -> None:
+    def __init__(self, path: Path, size: int = 256) -> None:
         self.files = (path, path.with_name(path.name + "-wal"))
         self.size = size
         self.found: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
         self.running: dict[tuple[Any, ...], Future[Any]] = {}
         self.lock = threading.Lock()
-        self.turns = turns or _Turns()
+        self.turns = _Turns()
 
     def state(self) -> tuple[tuple[int, int], ...]:
         stats = []
@@ -343,7 +343,7 @@ class _Memo:
                 stats.append((0, 0))
         return tuple(stats)
 
-    def get(self, key: tuple[Any, ...], compute: Callable[[], Any], in_turn: bool = True) -> Any:
+    def get(self, key: tuple[Any, ...], compute: Callable[[], Any], in_turn: bool = False) -> Any:
         """The kept answer, or the one another thread is computing now (a page asked by twenty
         readers at once is built once), or a new one, computed in its turn (`_Turns`) unless
         `in_turn` is False."""

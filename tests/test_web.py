@@ -20,11 +20,14 @@ from typer.testing import CliRunner
 
 from nienbieu import api
 from nienbieu.cli import app as cli
+from nienbieu.scope import EmptyScope, Scope
 from nienbieu.store import NameIndex, Store
-from nienbieu.web import create_app
+from nienbieu.web import Settings, create_app
 from nienbieu.web.views import entity as entity_view
+from nienbieu.web.worker import EntityPages
 
 runner = CliRunner()
+IN_PROCESS = Settings(entity_process=False)
 
 
 @pytest.fixture(scope="module")
@@ -119,7 +122,7 @@ def test_an_entity_page_tells_what_the_cli_tells_of_its_scope(client, mixed_stor
 
 def test_a_common_name_s_page_reads_its_latest_articles_and_says_so(mixed_store, monkeypatch):
     monkeypatch.setattr(entity_view, "ARTICLES", 2)
-    capped = TestClient(create_app(mixed_store))
+    capped = TestClient(create_app(mixed_store, IN_PROCESS))  # the patch is not in a worker
     found = capped.get("/api/entities/Mỹ").json()
     assert (found["articles"], found["articles_read"]) == (6, 2)
     assert {source for e in found["timeline"] for source in e["sources"]} == {VILNIUS, RUTTE}
@@ -132,7 +135,7 @@ def test_entity_pages_read_the_store_s_names_once_per_state(tmp_path, mixed_stor
     monkeypatch.setattr(NameIndex, "read", lambda conn: reads.append(1) or read(conn))
     db = tmp_path / "copy.db"
     db.write_bytes(mixed_store.read_bytes())
-    client = TestClient(create_app(db))
+    client = TestClient(create_app(db, IN_PROCESS))  # counted here, not in a worker
     assert client.get("/api/entities/Mỹ").json()["articles"] == 6
     assert client.get("/entities/Stoltenberg").status_code == 200
     assert client.get("/api/timeline?entity=Biden").status_code == 200
@@ -140,6 +143,23 @@ def test_entity_pages_read_the_store_s_names_once_per_state(tmp_path, mixed_stor
     os.utime(db, ns=(0, 0))  # another state of the store (as a commit leaves it): read again
     assert client.get("/api/entities/Nhật").json()["articles"] == 3
     assert len(reads) == 2
+
+
+def test_entity_pages_are_built_in_a_worker_process_as_in_the_server(mixed_store):
+    pages = EntityPages(mixed_store)
+    try:
+        pages.start()  # as the server starts: the worker reads the store's names meanwhile
+        with Store(mixed_store, readonly=True) as store:
+            assert pages.data("Stoltenberg", 10, 2) == entity_view.data(store, "Stoltenberg", 10, 2)
+        with pytest.raises(EmptyScope) as caught:  # raised there, the same here
+            pages.data("Không Ai", 10, 2)
+        assert caught.value.scope == Scope(entity="Không Ai")
+        assert pages.pool is not None and {p.pid for p in pages.pool._processes.values()} - {os.getpid()}
+    finally:
+        pages.close()
+    assert pages.pool is None
+    with TestClient(create_app(mixed_store)) as served:  # started and stopped with the app
+        assert served.get("/api/entities/Nhật").json()["articles"] == 3
 
 
 def test_search_without_diacritics_highlights_the_match(client):
@@ -290,11 +310,11 @@ def test_the_search_page_takes_the_cli_filters(client):
 def test_readers_asking_for_one_answer_at_once_wait_for_one_computation(tmp_path):
     import threading
 
-    from nienbieu.web.app import _Memo
+    from nienbieu.web.memo import Memo
 
     db = tmp_path / "s.db"
     db.write_bytes(b"x")
-    memo, calls, gate = _Memo(db), [], threading.Event()
+    memo, calls, gate = Memo(db), [], threading.Event()
 
     def slow() -> str:
         calls.append(1)
@@ -312,44 +332,6 @@ def test_readers_asking_for_one_answer_at_once_wait_for_one_computation(tmp_path
     assert found == ["timeline"] * 8 and len(calls) == 1
     db.write_bytes(b"xy")  # the store changed: computed again
     assert memo.get(("t",), lambda: "new") == "new"
-
-
-def test_answers_asked_in_turn_are_built_in_turns_the_others_at_once(tmp_path):
-    import threading
-
-    from nienbieu.web.app import _Memo
-
-    db = tmp_path / "s.db"
-    db.write_bytes(b"x")
-    memo, lock, gate = _Memo(db), threading.Lock(), threading.Event()
-    building, most = [0], [0]
-
-    def build(name: str) -> str:
-        with lock:
-            building[0] += 1
-            most[0] = max(most[0], building[0])
-        gate.wait(5)
-        # a build that needs another answer (a page, its API route's) keeps its turn for it
-        inner = memo.get(("inner", name), lambda: name.upper(), in_turn=True)
-        with lock:
-            building[0] -= 1
-        return inner
-
-    found: list[str] = []
-
-    def read(name: str) -> None:
-        found.append(memo.get(("t", name), lambda: build(name), in_turn=True))
-
-    readers = [threading.Thread(target=read, args=(name,)) for name in "abcd"]
-    for r in readers:
-        r.start()
-    time.sleep(0.2)
-    assert most[0] == 1  # one build at a time; the others wait for their turn
-    assert memo.get(("article",), lambda: "at once") == "at once"  # no waiting
-    gate.set()
-    for r in readers:
-        r.join()
-    assert sorted(found) == ["A", "B", "C", "D"] and most[0] == 1
 
 
 def test_the_stories_page_comes_a_page_at_a_time(mixed_store):

@@ -48,6 +48,9 @@ class EmptyScope(LookupError):
         super().__init__(f"no article matches {scope.describe()}")
         self.scope = scope
 
+    def __reduce__(self) -> tuple[type[EmptyScope], tuple[Scope]]:
+        return EmptyScope, (self.scope,)  # raised in a worker process, pickled back whole
+
 
 def articles_in(store: Store, scope: Scope) -> list[Article]:
     """The canonical articles in scope, oldest first; raises EmptyScope when a scope that sets

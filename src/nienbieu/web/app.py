@@ -4,10 +4,8 @@ project's errors mapped to HTTP codes, security headers on every response."""
 from __future__ import annotations
 
 import threading
-from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Iterator
-from concurrent.futures import Future
-from contextlib import contextmanager, nullcontext
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -26,12 +24,14 @@ from nienbieu import api, export, search
 from nienbieu.scope import EmptyScope, Scope
 from nienbieu.store import NameIndex, Store, StoreError
 from nienbieu.web import templating
+from nienbieu.web.memo import Memo
 from nienbieu.web.views import article as article_view
 from nienbieu.web.views import brief as brief_view
 from nienbieu.web.views import entity as entity_view
 from nienbieu.web.views import search as search_view
 from nienbieu.web.views import stories as stories_view
 from nienbieu.web.views import timeline as timeline_view
+from nienbieu.web.worker import EntityPages
 
 HERE = Path(__file__).parent
 # No inline script or style anywhere: article text that slipped through escaping still could not run.
@@ -46,11 +46,6 @@ SECURITY_HEADERS = {
     "X-Frame-Options": "DENY",
 }
 MAX_LIMIT = 500
-# The answers whose builds take turns (`_Turns`): an entity page takes hundreds of milliseconds,
-# six times a story's timeline; the others are built as soon as asked for (in turns, every
-# timeline waited behind the entity pages asked before it: bench_web's p95 of /timeline went
-# from 0.1-0.2 s to 1.5 s).
-IN_TURN = frozenset({"entity"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +54,8 @@ class Settings:
     timeline_dates: int = 10
     timeline_sentences: int = 2
     brief_words: int = 150
+    # entity pages built in a worker process (`web.worker`); False: on the server's threads
+    entity_process: bool = True
 
 
 class _Stores(threading.local):
@@ -77,9 +74,9 @@ def create_app(db: str | Path, settings: Settings | None = None) -> FastAPI:
     path = Path(db)
     Store(path, readonly=True, upgrade=False).close()  # a missing or old store fails now, not per request
     stores = _Stores()
-    memo = _Memo(path)
+    memo = Memo(path)
     # the recognised names of the store's current state, read once for every entity looked up
-    names = _Memo(path, size=1)
+    names = Memo(path, size=1)
 
     def store() -> Store:
         if stores.store is None:
@@ -95,7 +92,7 @@ def create_app(db: str | Path, settings: Settings | None = None) -> FastAPI:
             with store().snapshot():
                 return compute(store())
 
-        return memo.get(key, fresh, in_turn=key[0] in IN_TURN)
+        return memo.get(key, fresh)
 
     templates = Jinja2Templates(env=templating.environment())  # autoescaping, controls stripped
 
@@ -103,9 +100,13 @@ def create_app(db: str | Path, settings: Settings | None = None) -> FastAPI:
         # a copy: the response adds the request to its context, and `context` may be a kept answer
         return templates.TemplateResponse(request, name, {**context})
 
+    entity_pages = EntityPages(path) if settings.entity_process else None
+
     def entity(name: str) -> dict[str, Any]:
         size = (settings.timeline_dates, settings.timeline_sentences)
-        return read(("entity", name, *size), lambda s: entity_view.data(s, name, *size))
+        if entity_pages is None:
+            return read(("entity", name, *size), lambda s: entity_view.data(s, name, *size))
+        return memo.get(("entity", name, *size), lambda: entity_pages.data(name, *size))
 
     # --- pages -------------------------------------------------------------------------------------
 
@@ -281,7 +282,17 @@ def create_app(db: str | Path, settings: Settings | None = None) -> FastAPI:
         APIRoute("/api/entities/{name}", api_entity, summary="One entity: names, mentions by day, timeline"),
         APIRoute("/api/quotes", api_quotes, summary="Attributed quotations of a scope"),
     ]
-    app = FastAPI(title="Niên Biểu", routes=routes, docs_url=None, redoc_url=None)  # docs pages need a CDN
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if entity_pages is not None:
+            entity_pages.start()
+        yield
+        if entity_pages is not None:
+            entity_pages.close()
+
+    # no docs pages: they need a CDN
+    app = FastAPI(title="Niên Biểu", routes=routes, docs_url=None, redoc_url=None, lifespan=lifespan)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     _handle_errors(app, templates)
 
@@ -295,99 +306,6 @@ def create_app(db: str | Path, settings: Settings | None = None) -> FastAPI:
 
 
 T = TypeVar("T")
-
-
-class _Turns:
-    """New answers are computed `at_once` at a time, the others waiting their turn. Python runs
-    one thread at a time: twenty builds at once each take twenty times their own time, and every
-    reader of each waits that long; in turns, the first are done in their own time. A thread that
-    has its turn keeps it for the answers its own needs (a page and its API route's answer)."""
-
-    def __init__(self, at_once: int = 1) -> None:
-        self.permits = threading.BoundedSemaphore(at_once)
-        self.local = threading.local()
-
-    @contextmanager
-    def turn(self) -> Iterator[None]:
-        if getattr(self.local, "holding", False):
-            yield
-            return
-        with self.permits:
-            self.local.holding = True
-            try:
-                yield
-            finally:
-                self.local.holding = False
-
-
-class _Memo:
-    """Answers computed on one state of the store, kept while the store is unchanged: its state
-    is the size and modification time of the database file and of its write-ahead log, which
-    any commit changes. Least recently used answers go first."""
-
-    def __init__(self, path: Path, size: int = 256) -> None:
-        self.files = (path, path.with_name(path.name + "-wal"))
-        self.size = size
-        self.found: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
-        self.running: dict[tuple[Any, ...], Future[Any]] = {}
-        self.lock = threading.Lock()
-        self.turns = _Turns()
-
-    def state(self) -> tuple[tuple[int, int], ...]:
-        stats = []
-        for f in self.files:
-            try:
-                st = f.stat()
-                stats.append((st.st_size, st.st_mtime_ns))
-            except FileNotFoundError:
-                stats.append((0, 0))
-        return tuple(stats)
-
-    def get(self, key: tuple[Any, ...], compute: Callable[[], Any], in_turn: bool = False) -> Any:
-        """The kept answer, or the one another thread is computing now (a page asked by twenty
-        readers at once is built once), or a new one, computed in its turn (`_Turns`) unless
-        `in_turn` is False."""
-        key = (self.state(), *key)
-        with self.lock:
-            found, running = self._kept(key)
-        if not found and running is None:
-            with self.turns.turn() if in_turn else nullcontext():
-                with self.lock:  # kept, or begun, while this thread waited for its turn?
-                    found, running = self._kept(key)
-                    mine = not found and running is None
-                    if mine:
-                        running = self.running[key] = Future()
-                if mine:
-                    assert running is not None
-                    return self._compute(key, running, compute)
-        if found:
-            return found[0]
-        assert running is not None
-        return running.result()
-
-    def _kept(self, key: tuple[Any, ...]) -> tuple[tuple[Any] | None, Future[Any] | None]:
-        """The kept answer (in a 1-tuple: an answer may be None), or the future of its
-        computation; the caller holds the lock."""
-        if key in self.found:
-            self.found.move_to_end(key)
-            return (self.found[key],), None
-        return None, self.running.get(key)
-
-    def _compute(self, key: tuple[Any, ...], running: Future[Any], compute: Callable[[], Any]) -> Any:
-        try:
-            value = compute()
-        except BaseException as exc:
-            running.set_exception(exc)
-            raise
-        finally:
-            with self.lock:
-                self.running.pop(key, None)
-        with self.lock:
-            self.found[key] = value
-            while len(self.found) > self.size:
-                self.found.popitem(last=False)
-        running.set_result(value)
-        return value
 
 
 class _Json(JSONResponse):

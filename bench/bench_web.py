@@ -7,7 +7,8 @@ years), built once by `pipeline.ingest_paths` and kept in out/bench_web/. The se
 picking a route at random from the mix below with parameters drawn from the store (stories,
 articles, entity names, search words), so that some answers are new to the server and some are
 repeats, as with a newsroom reading the same stories. Reported: p50/p95 per route (ms), errors,
-the server's resident memory after the first tenth of the requests and at the end.
+the server's resident memory after the first tenth of the requests and at the end, and its
+CPU time (steadier than latencies on a shared machine).
 
     .venv/bin/python bench/bench_web.py [--articles 100000] [--clients 20] [--requests 3000]
 """
@@ -17,6 +18,7 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
+import os
 import random
 import socket
 import subprocess
@@ -25,6 +27,7 @@ import tempfile
 import threading
 import time
 from collections import defaultdict
+from contextlib import suppress
 from pathlib import Path
 from statistics import quantiles
 from urllib.parse import quote
@@ -61,11 +64,35 @@ def _port() -> int:
         return s.getsockname()[1]
 
 
+def _tree(pid: int) -> list[int]:
+    """The process and its descendants (the server's worker process for entity pages)."""
+    children = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        with suppress(OSError):
+            children += [int(c) for c in (task / "children").read_text().split()]
+    return [pid, *(p for child in children for p in _tree(child))]
+
+
 def _rss_kib(pid: int) -> int:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1])
-    return 0
+    """Resident memory of the process and its descendants."""
+    total = 0
+    for member in _tree(pid):
+        with suppress(OSError):
+            for line in Path(f"/proc/{member}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1])
+    return total
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User and system time of the process and its live descendants (/proc/PID/stat fields 14
+    and 15, in clock ticks)."""
+    ticks = 0
+    for member in _tree(pid):
+        with suppress(OSError):
+            fields = Path(f"/proc/{member}/stat").read_text().rsplit(")", 1)[1].split()
+            ticks += int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def _get(port: int, path: str) -> tuple[int, bytes]:
@@ -146,6 +173,7 @@ def run(db: Path, clients: int, requests: int, seed: int = 5) -> None:
             t.join()
         wall = time.perf_counter() - began
         memory.append(_rss_kib(server.pid))
+        cpu = _cpu_seconds(server.pid)
     finally:
         server.terminate()
         server.wait(10)
@@ -157,8 +185,10 @@ def run(db: Path, clients: int, requests: int, seed: int = 5) -> None:
         if len(values) >= 2:
             cuts = quantiles(values, n=20)
             print(f"{kind:24s} {len(values):>5d} {cuts[9]:>8.1f} {cuts[18]:>8.1f} {values[-1]:>8.1f}")
-    print(f"server memory (RSS): {memory[0] / 1024:.0f} MiB after {requests // 10} requests, "
+    print(f"server memory (RSS, its worker too): {memory[0] / 1024:.0f} MiB after {requests // 10} requests, "
           f"{memory[-1] / 1024:.0f} MiB at the end")  # fmt: skip
+    # the server's own CPU time: on a shared machine, steadier than its latencies
+    print(f"server CPU (with its worker): {cpu:.1f} s (start-up and the routes' set-up requests included)")
     for e in errors[:10]:
         print("error:", e)
 

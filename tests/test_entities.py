@@ -1,4 +1,5 @@
 import socket
+from collections import Counter
 
 import pytest
 
@@ -340,6 +341,23 @@ def test_naming_links_names_as_the_corpus_does():
     # "Biden" alone could be either Biden: only where the short name is written
     assert entities.naming("Biden", mentions) == {"2"}
     assert entities.naming("Putin", mentions) == set()
+
+
+def test_naming_names_decides_on_counts_alone():
+    # what `naming` needs of the mentions: how many of each (surface, type, gazetteer name)
+    names = Counter({("Jens Stoltenberg", "PER", None): 1, ("Stoltenberg", "PER", None): 2,
+                     ("Mỹ", "LOC", "Mỹ"): 2, ("Hoa Kỳ", "LOC", "Mỹ"): 1, ("Biden", "PER", None): 1,
+                     ("Joe Biden", "PER", None): 1, ("Hunter Biden", "PER", None): 1})  # fmt: skip
+    stoltenberg = {("Jens Stoltenberg", "PER"), ("Stoltenberg", "PER")}
+    assert entities.naming_names("stoltenberg", names) == stoltenberg
+    assert entities.naming_names("hoa ky", names) == {("Mỹ", "LOC"), ("Hoa Kỳ", "LOC")}
+    assert entities.naming_names("Biden", names) == {("Biden", "PER")}
+    # a second "… Stoltenberg" leaves the short name on its own
+    names[("Marianne Stoltenberg", "PER", None)] = 1
+    assert entities.naming_names("Jens Stoltenberg", names) == {("Jens Stoltenberg", "PER")}
+    # the type most of a name's mentions give it decides whether it is a person's full name
+    names[("Stoltenberg", "ORG", None)] = 3
+    assert entities.naming_names("Stoltenberg", names) == {("Stoltenberg", "PER"), ("Stoltenberg", "ORG")}
 
 
 def test_scare_quotes_and_titles_get_no_speaker():

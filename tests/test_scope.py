@@ -3,10 +3,11 @@ from datetime import date, datetime
 import pytest
 from conftest import HA_NAM, NGOAITRUONG, NHAT_22, NHAT_23, RUTTE, U23, U23_16, VILNIUS, VTC, VTV, VTV_COPY
 
-from nienbieu import pipeline
+from nienbieu import entities, pipeline
 from nienbieu.models import Article, DateProvenance, Paragraph
+from nienbieu.nlp import fold
 from nienbieu.scope import EmptyScope, Scope, articles_in, ids_in
-from nienbieu.store import Store
+from nienbieu.store import NameIndex, Store
 
 
 @pytest.fixture()
@@ -78,6 +79,23 @@ def test_entity_by_any_of_its_names(store, entity, expected):
 def test_entity_with_diacritics_matches_them_as_typed(store):
     # "Hà Nậm" folds to "ha nam" as well, but it is not the name typed
     assert ids_in(store, Scope(entity="Hà Nậm")) == set()
+
+
+def test_entity_counted_in_sql_is_entity_linked_in_python(store):
+    # every name of the store, and each without diacritics: the articles SQL counts and selects
+    # are those `entities.naming` finds reading every mention of the candidate articles
+    names = {m.text for a in store.articles() for s in a.sentences for m in s.mentions}
+    typed = sorted(names | {fold(n) for n in names})
+    assert len(typed) > 150
+    index = NameIndex.read(store.conn)
+    indexed = Store(store.path, readonly=True)  # the server's way: the names in memory
+    indexed.name_index = lambda: index
+    for name in typed:
+        words = entities.last_words(name)
+        candidates = set().union(*(store.matching_articles(w, folded) for w, folded in words))
+        expected = store.canonical(entities.naming(name, store.mentions(candidates)))
+        assert ids_in(store, Scope(entity=name)) == ids_in(indexed, Scope(entity=name)) == expected, name
+    indexed.close()
 
 
 @pytest.mark.parametrize(

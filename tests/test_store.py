@@ -1,13 +1,15 @@
 import sqlite3
+from collections import Counter
 from pathlib import Path
 
 import pytest
-from conftest import EXAMPLES, roll_back
+from conftest import EXAMPLES, NHAT_23, VILNIUS, VTC, VTV, VTV_COPY, roll_back
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from nienbieu import attribution, pipeline
-from nienbieu.store import MIGRATIONS, Store, schema_version
+from nienbieu import store as store_module
+from nienbieu.store import MIGRATIONS, NameIndex, Store, schema_version
 
 
 def test_reingest_adds_nothing(tmp_path):
@@ -266,6 +268,8 @@ def test_quotations_keep_their_candidate_and_confidence_and_an_old_store_finds_t
         assert schema_version(store.conn) == len(MIGRATIONS)
         articles = store.articles()
         assert store.without_entities() == [articles[0].id]  # to be found again
+        assert store.without_entities([articles[0].id]) == [articles[0].id]
+        assert store.without_entities([a.id for a in articles[1:]]) == []
         pipeline.link_articles(store, articles)
         [again] = [q for a in store.articles() for s in a.sentences for q in s.quotes]
     assert (again.candidate, again.confidence) == (stored.candidate, stored.confidence)
@@ -369,3 +373,20 @@ def test_a_v13_store_gets_its_term_index_on_upgrade(tmp_path):
     with Store(path) as store:
         assert schema_version(store.conn) == len(MIGRATIONS)
         assert _holders_by_term(store) == fresh and len(fresh["nato"]) == 5
+
+
+def test_names_are_counted_and_their_articles_found_in_sql(mixed_store, monkeypatch):
+    with Store(mixed_store, readonly=True) as s:
+        counts = s.name_counts({NHAT_23, VTV, VTV_COPY})
+        assert counts[("Mỹ", "LOC", "Mỹ")] == 39 and counts[("Jens Stoltenberg", "PER", None)] == 6
+        monkeypatch.setattr(store_module, "CHUNK", 1)  # a name in several chunks is counted once each
+        assert s.name_counts({NHAT_23, VTV, VTV_COPY}) == counts
+        some = {NHAT_23, VTV, VTV_COPY, VTC, VILNIUS}
+        assert s.naming_articles(some, {("Hoa Kỳ", "LOC"), ("Stoltenberg", "PER")}) == {VILNIUS}
+        assert s.naming_articles(some, {("Stoltenberg", "ORG")}) == set()  # the type counts too
+        # the same answers from the names held in memory
+        index = NameIndex.read(s.conn)
+        assert index.name_counts({NHAT_23, VTV, VTV_COPY}) == counts
+        assert index.naming_articles(some, {("Hoa Kỳ", "LOC"), ("Stoltenberg", "PER")}) == {VILNIUS}
+        assert index.name_counts(set()) == Counter()
+        assert index.naming_articles({"unknown"}, {("Mỹ", "LOC")}) == set()

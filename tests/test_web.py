@@ -3,24 +3,31 @@ store's text escaped, bad requests get a 4xx with a message, and serving never w
 
 import hashlib
 import json
+import os
 import re
 import socket
 import subprocess
 import sys
 import time
 import urllib.request
+from html import escape
 from pathlib import Path
 
 import pytest
-from conftest import NHAT_22, U23, VTV, hostile_web_store
+from conftest import NHAT_22, RUTTE, U23, VILNIUS, VTV, hostile_web_store
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
+from nienbieu import api
 from nienbieu.cli import app as cli
-from nienbieu.store import Store
-from nienbieu.web import create_app
+from nienbieu.scope import EmptyScope, Scope
+from nienbieu.store import NameIndex, Store
+from nienbieu.web import Settings, create_app
+from nienbieu.web.views import entity as entity_view
+from nienbieu.web.worker import EntityPages
 
 runner = CliRunner()
+IN_PROCESS = Settings(entity_process=False)
 
 
 @pytest.fixture(scope="module")
@@ -99,6 +106,60 @@ def test_the_entity_page_charts_mentions_and_tells_its_timeline(client, mixed_st
     html = client.get("/entities/Stoltenberg").text
     assert "<h1>Jens Stoltenberg</h1>" in html and "<rect" in html
     assert client.get("/api/entities/Kh%C3%B4ng%20Ai").status_code == 404
+
+
+@pytest.mark.parametrize("name", ["Stoltenberg", "Mỹ", "hoa ky", "Nhật", "Hà Nam", "NATO", "Trung Quốc"])
+def test_an_entity_page_tells_what_the_cli_tells_of_its_scope(client, mixed_store, name):
+    # under the cap, the page's timeline, entity and quotations are the CLI's for --entity NAME
+    found = client.get(f"/api/entities/{name}").json()
+    scope = ["--entity", name]
+    assert found["articles_read"] == found["articles"] > 0
+    assert {"timeline": found["timeline"]} == _cli_json(mixed_store, "timeline", "-f", "json", *scope)
+    assert found["entity"] in _cli_json(mixed_store, "entities", "--json", *scope)
+    said = [q for q in _cli_json(mixed_store, "quotes", "--json", *scope) if q["speaker"] == found["name"]]
+    assert found["quotes"] == said
+
+
+def test_a_common_name_s_page_reads_its_latest_articles_and_says_so(mixed_store, monkeypatch):
+    monkeypatch.setattr(entity_view, "ARTICLES", 2)
+    capped = TestClient(create_app(mixed_store, IN_PROCESS))  # the patch is not in a worker
+    found = capped.get("/api/entities/Mỹ").json()
+    assert (found["articles"], found["articles_read"]) == (6, 2)
+    assert {source for e in found["timeline"] for source in e["sources"]} == {VILNIUS, RUTTE}
+    assert "6 bài nhắc đến tên này; trang này đọc 2 bài mới nhất" in capped.get("/entities/Mỹ").text
+
+
+def test_entity_pages_read_the_store_s_names_once_per_state(tmp_path, mixed_store, monkeypatch):
+    reads = []
+    read = NameIndex.read
+    monkeypatch.setattr(NameIndex, "read", lambda conn: reads.append(1) or read(conn))
+    db = tmp_path / "copy.db"
+    db.write_bytes(mixed_store.read_bytes())
+    client = TestClient(create_app(db, IN_PROCESS))  # counted here, not in a worker
+    assert client.get("/api/entities/Mỹ").json()["articles"] == 6
+    assert client.get("/entities/Stoltenberg").status_code == 200
+    assert client.get("/api/timeline?entity=Biden").status_code == 200
+    assert len(reads) == 1
+    os.utime(db, ns=(0, 0))  # another state of the store (as a commit leaves it): read again
+    assert client.get("/api/entities/Nhật").json()["articles"] == 3
+    assert len(reads) == 2
+
+
+def test_entity_pages_are_built_in_a_worker_process_as_in_the_server(mixed_store):
+    pages = EntityPages(mixed_store)
+    try:
+        pages.start()  # as the server starts: the worker reads the store's names meanwhile
+        with Store(mixed_store, readonly=True) as store:
+            assert pages.data("Stoltenberg", 10, 2) == entity_view.data(store, "Stoltenberg", 10, 2)
+        with pytest.raises(EmptyScope) as caught:  # raised there, the same here
+            pages.data("Không Ai", 10, 2)
+        assert caught.value.scope == Scope(entity="Không Ai")
+        assert pages.pool is not None and {p.pid for p in pages.pool._processes.values()} - {os.getpid()}
+    finally:
+        pages.close()
+    assert pages.pool is None
+    with TestClient(create_app(mixed_store)) as served:  # started and stopped with the app
+        assert served.get("/api/entities/Nhật").json()["articles"] == 3
 
 
 def test_search_without_diacritics_highlights_the_match(client):
@@ -213,6 +274,32 @@ def test_a_page_and_its_api_route_share_an_answer_without_spoiling_it(mixed_stor
     assert response.status_code == 200 and response.json()["id"] == VTV
 
 
+def _timeline_lines(found: dict) -> list[str]:
+    return [line for entry in found["timeline"] for line in entry["sentences"]]
+
+
+def _brief_lines(found: dict) -> list[str]:
+    return [sentence["text"] for sentence in found["sentences"]]
+
+
+STORY_PAGES = [
+    ("/timeline", "/api/timeline", "timeline", _timeline_lines),
+    ("/brief", "/api/brief", "brief", _brief_lines),
+]
+
+
+@pytest.mark.parametrize(("page", "route", "builder", "lines"), STORY_PAGES, ids=["timeline", "brief"])
+def test_a_page_and_its_api_route_build_once(mixed_store, monkeypatch, page, route, builder, lines):
+    built = []
+    build = getattr(api, builder)
+    monkeypatch.setattr(api, builder, lambda *args: built.append(args[1:]) or build(*args))
+    client = TestClient(create_app(mixed_store))  # a fresh app: nothing kept yet
+    found = client.get(f"{route}?query=NATO").json()
+    html = client.get(f"{page}?query=NATO").text
+    assert len(built) == 1
+    assert len(lines(found)) > 3 and all(escape(line, quote=False) in html for line in lines(found))
+
+
 def test_the_search_page_takes_the_cli_filters(client):
     everything = client.get("/search?q=nato").text
     later = client.get("/search?q=nato&from=2021-12-01").text
@@ -223,11 +310,11 @@ def test_the_search_page_takes_the_cli_filters(client):
 def test_readers_asking_for_one_answer_at_once_wait_for_one_computation(tmp_path):
     import threading
 
-    from nienbieu.web.app import _Memo
+    from nienbieu.web.memo import Memo
 
     db = tmp_path / "s.db"
     db.write_bytes(b"x")
-    memo, calls, gate = _Memo(db), [], threading.Event()
+    memo, calls, gate = Memo(db), [], threading.Event()
 
     def slow() -> str:
         calls.append(1)

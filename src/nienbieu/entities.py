@@ -1008,7 +1008,14 @@ def naming(typed: str, mentions: Sequence[tuple[str, Mention]]) -> set[str]:
     names: by `typed` itself (`name_test`), by another gazetteer name of it (`names_of`), or by a
     name that `link` makes the same entity over these mentions ("Stoltenberg" and "Jens
     Stoltenberg", unless another "… Stoltenberg" makes the short name ambiguous)."""
-    names = Counter((m.text, m.type, m.canonical) for _, m in mentions)
+    names = naming_names(typed, Counter((m.text, m.type, m.canonical) for _, m in mentions))
+    return {article for article, m in mentions if (m.text, m.type) in names}
+
+
+def naming_names(typed: str, names: Counter[tuple[str, str, str | None]]) -> set[tuple[str, str]]:
+    """The (surface, type) pairs among `names` (how many mentions have each surface, type and
+    gazetteer name) that `link` makes the entity `typed` names, as `naming` decides: the counts
+    alone decide it, so a store can count them in SQL instead of reading every mention."""
     canon = canonical_names(names)
     same, known = name_test(typed), {name.lower() for name in names_of(typed)}
 
@@ -1021,7 +1028,7 @@ def naming(typed: str, mentions: Sequence[tuple[str, Mention]]) -> set[str]:
         for text, kind, gazetteer_name in names
         if is_it(text) or is_it(gazetteer_name) or is_it(canon[(text, kind)][0])
     }
-    return {article for article, m in mentions if canon[(m.text, m.type)][0] in wanted}
+    return {key for key, (name, _) in canon.items() if name in wanted}
 
 
 def _person_full_names(settled: dict[str, str]) -> dict[str, str]:

@@ -665,7 +665,7 @@ def link_articles(store: Store, articles: list[Article]) -> list[entities.Entity
     """The entities of these stored articles, their names linked across them and their quotes'
     speakers given canonical names (in place). Articles stored before entity recognition existed
     are analysed now, once."""
-    pending = set(store.without_entities())
+    pending = set(store.without_entities(a.id for a in articles))
     if pending:
         recognised = [recognise_entities(a) for a in articles if a.id in pending]
         if not store.readonly:

@@ -48,6 +48,9 @@ class EmptyScope(LookupError):
         super().__init__(f"no article matches {scope.describe()}")
         self.scope = scope
 
+    def __reduce__(self) -> tuple[type[EmptyScope], tuple[Scope]]:
+        return EmptyScope, (self.scope,)  # raised in a worker process, pickled back whole
+
 
 def articles_in(store: Store, scope: Scope) -> list[Article]:
     """The canonical articles in scope, oldest first; raises EmptyScope when a scope that sets
@@ -85,13 +88,15 @@ def _matching_query(store: Store, scope: Scope) -> set[str] | None:
 
 
 def _naming_entity(store: Store, scope: Scope) -> set[str] | None:
-    """Articles whose recognised names include the entity; only the mentions of the articles
-    that hold a word each of its names ends with are read."""
+    """Articles whose recognised names include the entity, as `entities.naming` finds them in the
+    mentions of the articles that hold a word each of its names ends with: counted and selected
+    in SQL, so that a common name's thousands of articles are not read into Python."""
     if scope.entity is None:
         return None
     words = entities.last_words(scope.entity)
     candidates = set().union(*(store.matching_articles(word, folded) for word, folded in words))
-    return store.canonical(entities.naming(scope.entity, store.mentions(candidates)))
+    names = entities.naming_names(scope.entity, store.name_counts(candidates))
+    return store.canonical(store.naming_articles(candidates, names))
 
 
 def _published_within(store: Store, scope: Scope) -> set[str] | None:

@@ -7,8 +7,9 @@ import os
 import re
 import sqlite3
 import time
+from array import array
 from collections import Counter, defaultdict
-from collections.abc import Collection, Iterable, Iterator, Set
+from collections.abc import Callable, Collection, Iterable, Iterator, Set
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -405,6 +406,51 @@ def _connect_readonly(path: str, timeout: float) -> sqlite3.Connection:
     return _connect(f"{uri}?immutable=1", timeout)
 
 
+class NameIndex:
+    """Every recognised name of one state of a store, in memory: for each mention, its article
+    and its (surface, type, gazetteer name), as numbers. `name_counts` and `naming_articles`
+    as the store answers them in SQL, without reading the mentions again: one read of the table
+    (0.2 s for 250,000 mentions) against a GROUP BY over a common name's articles each time."""
+
+    def __init__(self, rows: Iterable[tuple[str, str, str, str | None]]) -> None:
+        self.ids: list[str] = []
+        self.position: dict[str, int] = {}
+        self.names: list[tuple[str, str, str | None]] = []
+        number: dict[tuple[str, str, str | None], int] = {}
+        articles, names = array("i"), array("i")  # one entry per mention
+        for article_id, text, kind, canonical in rows:
+            if (at := self.position.get(article_id)) is None:
+                at = self.position[article_id] = len(self.ids)
+                self.ids.append(article_id)
+            if (name := number.get((text, kind, canonical))) is None:
+                name = number[(text, kind, canonical)] = len(self.names)
+                self.names.append((text, kind, canonical))
+            articles.append(at)
+            names.append(name)
+        self.article_of = np.frombuffer(articles, dtype=np.int32)
+        self.name_of = np.frombuffer(names, dtype=np.int32)
+
+    @classmethod
+    def read(cls, conn: sqlite3.Connection) -> NameIndex:
+        return cls(conn.execute("SELECT article_id, text, type, canonical FROM mentions"))
+
+    def _in(self, ids: Iterable[str]) -> np.ndarray:
+        """Which mentions are in the articles `ids`."""
+        chosen = np.zeros(len(self.ids), dtype=bool)
+        known = (at for i in ids if (at := self.position.get(i)) is not None)
+        chosen[np.fromiter(known, dtype=np.intp)] = True
+        return chosen[self.article_of]
+
+    def name_counts(self, ids: Iterable[str]) -> Counter[tuple[str, str, str | None]]:
+        counts = np.bincount(self.name_of[self._in(ids)], minlength=len(self.names))
+        return Counter({self.names[n]: int(counts[n]) for n in np.flatnonzero(counts)})
+
+    def naming_articles(self, ids: Iterable[str], names: Set[tuple[str, str]]) -> set[str]:
+        wanted = np.array([(text, kind) in names for text, kind, _ in self.names], dtype=bool)
+        holding = self._in(ids) & wanted[self.name_of]
+        return {self.ids[at] for at in np.unique(self.article_of[holding])}
+
+
 class Store:
     """The SQLite store. Any number of processes may read and write one file at once: SQLite's
     WAL lets readers go on while one writer writes, and writers take turns (`LOCK_TIMEOUT`).
@@ -412,6 +458,10 @@ class Store:
     `readonly`: opened so that nothing can be written (read commands, a server); an older schema
     is upgraded first when `upgrade` and the file can be written, else refused. `salvage`: a
     damaged store opened read-only without any check, for `pipeline.recover`."""
+
+    # Where `name_counts` and `naming_articles` look: None, SQL each time; a server that answers
+    # many entity pages over one state of the store sets a shared `NameIndex` of that state.
+    name_index: Callable[[], NameIndex] | None = None
 
     def __init__(
         self,
@@ -751,8 +801,16 @@ class Store:
             for a in articles:
                 self._insert_entities(conn, a)
 
-    def without_entities(self) -> list[str]:
-        return [r[0] for r in self.conn.execute("SELECT id FROM articles WHERE entities_done = 0")]
+    def without_entities(self, ids: Iterable[str] | None = None) -> list[str]:
+        """Articles stored before entity recognition existed (of `ids` only, when given: looking
+        at every article's flag scans the table, for each timeline a server builds)."""
+        if ids is None:
+            rows = self.conn.execute("SELECT id FROM articles WHERE entities_done = 0").fetchall()
+        else:
+            rows = _select_in(
+                self.conn, "SELECT id FROM articles WHERE id IN (?*) AND entities_done = 0", ids
+            )
+        return [r[0] for r in rows]
 
     @staticmethod
     def _insert_timexes(conn: sqlite3.Connection, a: Article) -> None:
@@ -1058,6 +1116,29 @@ class Store:
                "WHERE article_id IN (?*) ORDER BY article_id, sentence_idx, start")  # fmt: skip
         return [(row[0], Mention(*row[1:])) for row in _select_in(self.conn, sql, ids)]
 
+    def name_counts(self, ids: Iterable[str]) -> Counter[tuple[str, str, str | None]]:
+        """How many recognised names in the articles `ids` have each (surface, type, gazetteer
+        name): what `entities.naming_names` decides on, counted by SQLite (a common word's
+        articles hold hundreds of thousands of mentions: reading them costs seconds)."""
+        if self.name_index is not None:
+            return self.name_index().name_counts(ids)
+        sql = ("SELECT text, type, canonical, count(*) FROM mentions WHERE article_id IN (?*) "
+               "GROUP BY text, type, canonical")  # fmt: skip
+        counts: Counter[tuple[str, str, str | None]] = Counter()
+        for text, kind, canonical, n in _select_in(self.conn, sql, ids):
+            counts[(text, kind, canonical)] += n  # a name is in several chunks
+        return counts
+
+    def naming_articles(self, ids: Iterable[str], names: Set[tuple[str, str]]) -> set[str]:
+        """The articles among `ids` that hold a recognised name among `names` (surface, type)."""
+        if self.name_index is not None:
+            return self.name_index().naming_articles(ids, names)
+        sql = ("SELECT DISTINCT article_id, text, type FROM mentions WHERE article_id IN (?*) "
+               "AND text IN (SELECT value FROM json_each(?))")  # fmt: skip
+        texts = json.dumps(sorted({text for text, _ in names}), ensure_ascii=False)
+        rows = _select_in(self.conn, sql, ids, texts)
+        return {article for article, text, kind in rows if (text, kind) in names}
+
     def story_articles(self, story_id: int) -> set[str]:
         """Ids of the canonical articles of a story (empty for an unknown id)."""
         sql = "SELECT article_id FROM story_members WHERE story_id = ?"
@@ -1294,12 +1375,13 @@ _COPY_OUTLETS = (
 )
 
 
-def _select_in(conn: sqlite3.Connection, sql: str, ids: Iterable[_Key]) -> list[tuple]:
+def _select_in(conn: sqlite3.Connection, sql: str, ids: Iterable[_Key], *after: object) -> list[tuple]:
     """The rows of `sql` for `ids`, which fill its `IN (?*)`, a `CHUNK` of them at a time (in id
-    order, so a per-chunk ORDER BY by id holds overall)."""
+    order, so a per-chunk ORDER BY by id holds overall); `after`: the parameters after them."""
     rows: list[tuple] = []
     for chunk in _chunks(sorted(set(ids))):
-        rows += conn.execute(sql.replace("?*", ",".join("?" * len(chunk))), chunk).fetchall()
+        marks = ",".join("?" * len(chunk))
+        rows += conn.execute(sql.replace("?*", marks), chunk + list(after)).fetchall()
     return rows
 
 

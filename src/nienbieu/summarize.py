@@ -206,12 +206,15 @@ def vectorize(texts: Sequence[str]) -> np.ndarray:
     return matrix
 
 
-def lexrank(matrix: np.ndarray, threshold: float = 0.1, damping: float = 0.85) -> np.ndarray:
-    """Stationary distribution of the thresholded cosine graph (Erkan & Radev, 2004)."""
+def lexrank(
+    matrix: np.ndarray, threshold: float = 0.1, damping: float = 0.85, similar: np.ndarray | None = None
+) -> np.ndarray:
+    """Stationary distribution of the thresholded cosine graph (Erkan & Radev, 2004); `similar`:
+    `matrix @ matrix.T`, when the caller has it already."""
     n = matrix.shape[0]
     if n == 0:
         return np.zeros(0)
-    graph = (matrix @ matrix.T >= threshold).astype(np.float64)
+    graph = ((matrix @ matrix.T if similar is None else similar) >= threshold).astype(np.float64)
     np.fill_diagonal(graph, 1.0)  # a sentence with no content terms still links to itself
     graph /= graph.sum(axis=1, keepdims=True)
     scores = np.full(n, 1.0 / n)
@@ -231,17 +234,22 @@ def mmr(
     max_similarity: float = 0.6,
     allowed: Sequence[int] | None = None,
     said: np.ndarray | None = None,
+    similar: np.ndarray | None = None,
 ) -> list[int]:
     """Maximal marginal relevance: relevant but not repeating what is already chosen.
 
     A candidate more similar than `max_similarity` to a chosen sentence, or to a row of `said`
-    (vectors of what was said elsewhere, same vocabulary), is never taken."""
+    (vectors of what was said elsewhere, same vocabulary), is never taken. `similar`:
+    `matrix @ matrix.T`, when the caller has it already (used when k > 8)."""
     pool = np.zeros(len(scores), dtype=bool)
     pool[list(range(len(scores))) if allowed is None else list(allowed)] = True
     # similarity of each candidate to the closest sentence already said or chosen
     overlap = (matrix @ said.T).max(axis=1) if said is not None and len(said) else np.zeros(len(scores))
     chosen: list[int] = []
-    similar = matrix @ matrix.T if k > 8 else None  # ranking a whole pool: every pair, once
+    if k <= 8:
+        similar = None
+    elif similar is None:
+        similar = matrix @ matrix.T  # ranking a whole pool: every pair, once
     while len(chosen) < k:
         gain = np.where(pool & (overlap <= max_similarity), lam * scores - (1 - lam) * overlap, -np.inf)
         best = int(np.argmax(gain))
@@ -345,8 +353,10 @@ def rank(articles: Sequence[Article]) -> list[tuple[Article, Sentence]]:
     pool = candidate_pool(articles)
     if not pool:
         return []
-    scores, matrix = score_pool(pool)
-    order = mmr(scores, matrix, k=len(pool), lam=1.0, max_similarity=brief_model().redundancy)
+    scores, matrix, similar = score_pool(pool)
+    redundancy = brief_model().redundancy
+    whole = similar() if len(pool) > 8 else None  # (mmr compares a few sentences one by one)
+    order = mmr(scores, matrix, k=len(pool), lam=1.0, max_similarity=redundancy, similar=whole)
     return [pool[i] for i in order]
 
 
@@ -501,6 +511,16 @@ def pool_features(
     columns in `names` order), and the pool's TF-IDF rows (titles weigh in the document
     frequencies, so that title words shared by every article count less). Only the features
     asked for are computed: some are quadratic in the pool."""
+    features, matrix, _ = _pool_features(pool, names)
+    return features, matrix
+
+
+def _pool_features(
+    pool: Sequence[tuple[Article, Sentence]], names: Sequence[str]
+) -> tuple[np.ndarray, np.ndarray, Callable[[], np.ndarray]]:
+    """`pool_features`, and the rows' similarities (`matrix @ matrix.T`, computed once when first
+    asked for: the graph, the repeats and the ranking all read them, and of a thousand sentences
+    it is most of a briefing's time)."""
     titles = list(dict.fromkeys(a.title for a, _ in pool if a.title))
     both = vectorize([s.text for _, s in pool] + titles)
     matrix, title_rows = both[: len(pool)], both[len(pool) :]
@@ -509,14 +529,15 @@ def pool_features(
     sizes = {a.id: len(a.sentences) for a, _ in pool}
     shape = np.array([length_factor(s.text) for _, s in pool])
     context = np.array([context_factor(s) for _, s in pool])
-    centrality = cache(lambda: lexrank(matrix))
+    similar = cache(lambda: matrix @ matrix.T)
+    centrality = cache(lambda: lexrank(matrix, similar=similar()))
 
     def centroid() -> np.ndarray:
         total = matrix.sum(axis=0)
         return matrix @ (total / (np.linalg.norm(total) or 1.0))
 
     def repeated() -> np.ndarray:
-        similarity = matrix @ matrix.T
+        similarity = similar()
         owners = np.array([a.id for a, _ in pool])
         others = len(sizes) - 1
         found = np.zeros(n)
@@ -545,14 +566,17 @@ def pool_features(
         ),
         "quote": lambda: np.array([1.0 if _QUOTE_MARKS.search(s.text) else 0.0 for _, s in pool]),
     }
-    return np.column_stack([columns[name]() for name in names]), matrix
+    return np.column_stack([columns[name]() for name in names]), matrix, similar
 
 
-def score_pool(pool: Sequence[tuple[Article, Sentence]]) -> tuple[np.ndarray, np.ndarray]:
-    """The learned score of each pool sentence, and the pool's TF-IDF rows."""
+def score_pool(
+    pool: Sequence[tuple[Article, Sentence]],
+) -> tuple[np.ndarray, np.ndarray, Callable[[], np.ndarray]]:
+    """The learned score of each pool sentence, the pool's TF-IDF rows and their similarities
+    (`_pool_features`)."""
     model = brief_model()
-    features, matrix = pool_features(pool, model.used)
-    return model.score(features, model.used), matrix
+    features, matrix, similar = _pool_features(pool, model.used)
+    return model.score(features, model.used), matrix, similar
 
 
 def brief(articles: Sequence[Article], words: int = 150) -> Briefing:

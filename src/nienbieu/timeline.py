@@ -250,13 +250,20 @@ class _Idf:
     scikit-learn's), so that words every article uses weigh little in any language."""
 
     def __init__(self, texts: Sequence[str]) -> None:
+        # kept: the candidates of every date are these sentences, vectorised again and again
+        self.terms = {text: summarize.terms(text) for text in texts}
         df: Counter[str] = Counter()
         for text in texts:
-            df.update(set(summarize.terms(text)))
-        self.idf = {t: math.log((1 + len(texts)) / (1 + n)) + 1 for t, n in df.items()}
+            df.update(set(self.terms[text]))
+        weights = {n: math.log((1 + len(texts)) / (1 + n)) + 1 for n in set(df.values())}  # few counts
+        self.idf = {t: weights[n] for t, n in df.items()}
 
     def vectors(self, texts: Sequence[str]) -> np.ndarray:
-        counts = [Counter(t for t in summarize.terms(text) if t in self.idf) for text in texts]
+        found = [self.terms.get(text) for text in texts]
+        counts = [
+            Counter(t for t in (summarize.terms(text) if terms is None else terms) if t in self.idf)
+            for text, terms in zip(texts, found, strict=True)
+        ]
         vocab = {t: i for i, t in enumerate(sorted({t for c in counts for t in c}))}
         matrix = np.zeros((len(texts), len(vocab)))
         for row, c in enumerate(counts):

@@ -4,9 +4,8 @@ project's errors mapped to HTTP codes, security headers on every response."""
 from __future__ import annotations
 
 import threading
-from collections import OrderedDict
-from collections.abc import Awaitable, Callable
-from concurrent.futures import Future
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -23,14 +22,16 @@ from starlette.routing import BaseRoute
 
 from nienbieu import api, export, search
 from nienbieu.scope import EmptyScope, Scope
-from nienbieu.store import Store, StoreError
+from nienbieu.store import NameIndex, Store, StoreError
 from nienbieu.web import templating
+from nienbieu.web.memo import Memo
 from nienbieu.web.views import article as article_view
 from nienbieu.web.views import brief as brief_view
 from nienbieu.web.views import entity as entity_view
 from nienbieu.web.views import search as search_view
 from nienbieu.web.views import stories as stories_view
 from nienbieu.web.views import timeline as timeline_view
+from nienbieu.web.worker import EntityPages
 
 HERE = Path(__file__).parent
 # No inline script or style anywhere: article text that slipped through escaping still could not run.
@@ -53,6 +54,8 @@ class Settings:
     timeline_dates: int = 10
     timeline_sentences: int = 2
     brief_words: int = 150
+    # entity pages built in a worker process (`web.worker`); False: on the server's threads
+    entity_process: bool = True
 
 
 class _Stores(threading.local):
@@ -71,13 +74,15 @@ def create_app(db: str | Path, settings: Settings | None = None) -> FastAPI:
     path = Path(db)
     Store(path, readonly=True, upgrade=False).close()  # a missing or old store fails now, not per request
     stores = _Stores()
+    memo = Memo(path)
+    # the recognised names of the store's current state, read once for every entity looked up
+    names = Memo(path, size=1)
 
     def store() -> Store:
         if stores.store is None:
-            stores.store = Store(path, readonly=True, upgrade=False)
+            opened = stores.store = Store(path, readonly=True, upgrade=False)
+            opened.name_index = lambda: names.get(("names",), lambda: NameIndex.read(opened.conn))
         return stores.store
-
-    memo = _Memo(path)
 
     def read(key: tuple[Any, ...], compute: Callable[[Store], T]) -> T:
         """`compute` over one snapshot of the store; the same request on the same store state is
@@ -95,9 +100,13 @@ def create_app(db: str | Path, settings: Settings | None = None) -> FastAPI:
         # a copy: the response adds the request to its context, and `context` may be a kept answer
         return templates.TemplateResponse(request, name, {**context})
 
+    entity_pages = EntityPages(path) if settings.entity_process else None
+
     def entity(name: str) -> dict[str, Any]:
         size = (settings.timeline_dates, settings.timeline_sentences)
-        return read(("entity", name, *size), lambda s: entity_view.data(s, name, *size))
+        if entity_pages is None:
+            return read(("entity", name, *size), lambda s: entity_view.data(s, name, *size))
+        return memo.get(("entity", name, *size), lambda: entity_pages.data(name, *size))
 
     # --- pages -------------------------------------------------------------------------------------
 
@@ -113,9 +122,20 @@ def create_app(db: str | Path, settings: Settings | None = None) -> FastAPI:
         found = read(("stories", *args, offset), lambda s: stories_view.data(s, *args, offset=offset))
         return page(request, "stories.html", found)
 
+    # A page shows what its API route gives, built once for both (a story's timeline or briefing
+    # is the costliest answer after an entity's).
+    def timeline_json(scope: Scope, dates: int, sentences: int) -> dict[str, Any]:
+        return read(
+            ("api-timeline", scope, dates, sentences),
+            lambda s: api.timeline(s, api.choose(s, scope)[0], dates, sentences),
+        )
+
+    def brief_json(scope: Scope, words: int) -> dict[str, Any]:
+        return read(("api-brief", scope, words), lambda s: api.brief(s, api.choose(s, scope)[0], words))
+
     def timeline(scope: Scope) -> dict[str, Any]:
         size = (settings.timeline_dates, settings.timeline_sentences)
-        return read(("timeline", scope, *size), lambda s: timeline_view.data(s, scope, *size))
+        return read(("timeline", scope), lambda s: timeline_view.data(s, scope, timeline_json(scope, *size)))
 
     def timeline_page(request: Request, scope: ScopeQ) -> HTMLResponse:
         return page(request, "timeline.html", timeline(scope))
@@ -125,8 +145,10 @@ def create_app(db: str | Path, settings: Settings | None = None) -> FastAPI:
         return page(request, "timeline_visual.html", timeline(scope))
 
     def brief_page(request: Request, scope: ScopeQ) -> HTMLResponse:
-        found = read(("brief", scope), lambda s: brief_view.data(s, scope, settings.brief_words))
-        return page(request, "brief.html", found)
+        def compute(s: Store) -> dict[str, Any]:  # the briefing read in the page's snapshot
+            return brief_view.data(s, scope, brief_json(scope, settings.brief_words))
+
+        return page(request, "brief.html", read(("brief", scope), compute))
 
     def search_page(
         request: Request,
@@ -194,20 +216,13 @@ def create_app(db: str | Path, settings: Settings | None = None) -> FastAPI:
         dates: Dates = 10,
         sentences: Sentences = 2,
     ) -> Response:
-        return _Json(
-            read(
-                ("api-timeline", scope, dates, sentences),
-                lambda s: api.timeline(s, api.choose(s, scope)[0], dates, sentences),
-            )
-        )
+        return _Json(timeline_json(scope, dates, sentences))
 
     def api_brief(
         scope: ScopeQ,
         words: Words = 150,
     ) -> Response:
-        return _Json(
-            read(("api-brief", scope, words), lambda s: api.brief(s, api.choose(s, scope)[0], words))
-        )
+        return _Json(brief_json(scope, words))
 
     def api_search(
         q: Annotated[str, Query(min_length=1, max_length=500)],
@@ -267,7 +282,17 @@ def create_app(db: str | Path, settings: Settings | None = None) -> FastAPI:
         APIRoute("/api/entities/{name}", api_entity, summary="One entity: names, mentions by day, timeline"),
         APIRoute("/api/quotes", api_quotes, summary="Attributed quotations of a scope"),
     ]
-    app = FastAPI(title="Niên Biểu", routes=routes, docs_url=None, redoc_url=None)  # docs pages need a CDN
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if entity_pages is not None:
+            entity_pages.start()
+        yield
+        if entity_pages is not None:
+            entity_pages.close()
+
+    # no docs pages: they need a CDN
+    app = FastAPI(title="Niên Biểu", routes=routes, docs_url=None, redoc_url=None, lifespan=lifespan)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     _handle_errors(app, templates)
 
@@ -281,60 +306,6 @@ def create_app(db: str | Path, settings: Settings | None = None) -> FastAPI:
 
 
 T = TypeVar("T")
-
-
-class _Memo:
-    """Answers computed on one state of the store, kept while the store is unchanged: its state
-    is the size and modification time of the database file and of its write-ahead log, which
-    any commit changes. Least recently used answers go first."""
-
-    def __init__(self, path: Path, size: int = 256) -> None:
-        self.files = (path, path.with_name(path.name + "-wal"))
-        self.size = size
-        self.found: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
-        self.running: dict[tuple[Any, ...], Future[Any]] = {}
-        self.lock = threading.Lock()
-
-    def state(self) -> tuple[tuple[int, int], ...]:
-        stats = []
-        for f in self.files:
-            try:
-                st = f.stat()
-                stats.append((st.st_size, st.st_mtime_ns))
-            except FileNotFoundError:
-                stats.append((0, 0))
-        return tuple(stats)
-
-    def get(self, key: tuple[Any, ...], compute: Callable[[], Any]) -> Any:
-        """The kept answer, or the one another thread is computing now (a page asked by twenty
-        readers at once is built once), or a new one."""
-        key = (self.state(), *key)
-        with self.lock:
-            if key in self.found:
-                self.found.move_to_end(key)
-                return self.found[key]
-            running = self.running.get(key)
-            if running is None:
-                running = self.running[key] = Future()
-                mine = True
-            else:
-                mine = False
-        if not mine:
-            return running.result()
-        try:
-            value = compute()
-        except BaseException as exc:
-            running.set_exception(exc)
-            raise
-        finally:
-            with self.lock:
-                self.running.pop(key, None)
-        with self.lock:
-            self.found[key] = value
-            while len(self.found) > self.size:
-                self.found.popitem(last=False)
-        running.set_result(value)
-        return value
 
 
 class _Json(JSONResponse):

@@ -10,10 +10,11 @@ from nienbieu.store import Store
 from nienbieu.web import urls
 
 
-def data(store: Store, scope: Scope, words: int = 150) -> dict[str, Any]:
+def data(store: Store, scope: Scope, found: dict[str, Any]) -> dict[str, Any]:
+    """The page of `found`, the briefing `/api/brief` gives for `scope`."""
     chosen, others = api.choose(store, scope)
     return {
-        **api.brief(store, chosen, words),
+        **found,
         "others": export.story_rows(others[1:]),
         "timeline": urls.timeline(chosen),
         "downloads": {fmt: urls.download("brief", chosen, fmt) for fmt in export.FORMATS},

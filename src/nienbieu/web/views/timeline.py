@@ -10,9 +10,9 @@ from nienbieu.store import Store
 from nienbieu.web import urls
 
 
-def data(store: Store, scope: Scope, dates: int = 10, sentences: int = 2) -> dict[str, Any]:
+def data(store: Store, scope: Scope, found: dict[str, Any]) -> dict[str, Any]:
+    """The page of `found`, the timeline `/api/timeline` gives for `scope`."""
     chosen, others = api.choose(store, scope)
-    found = api.timeline(store, chosen, dates, sentences)
     story = _story(store, chosen)
     return {
         **found,

@@ -332,8 +332,6 @@ def one_blas_thread() -> None:
     threadpoolctl.threadpool_limits(limits=1, user_api="blas")
 
 
-
-
 @dataclass(slots=True)
 class _Failed:
     error: BaseException

@@ -234,22 +234,20 @@ def mmr(
     max_similarity: float = 0.6,
     allowed: Sequence[int] | None = None,
     said: np.ndarray | None = None,
-    similar: np.ndarray | None = None,
+    similar: Callable[[], np.ndarray] | None = None,
 ) -> list[int]:
     """Maximal marginal relevance: relevant but not repeating what is already chosen.
 
     A candidate more similar than `max_similarity` to a chosen sentence, or to a row of `said`
-    (vectors of what was said elsewhere, same vocabulary), is never taken. `similar`:
-    `matrix @ matrix.T`, when the caller has it already (used when k > 8)."""
+    (vectors of what was said elsewhere, same vocabulary), is never taken. `similar`: gives
+    `matrix @ matrix.T`, when the caller may have it already (asked for only when k > 8)."""
     pool = np.zeros(len(scores), dtype=bool)
     pool[list(range(len(scores))) if allowed is None else list(allowed)] = True
     # similarity of each candidate to the closest sentence already said or chosen
     overlap = (matrix @ said.T).max(axis=1) if said is not None and len(said) else np.zeros(len(scores))
     chosen: list[int] = []
-    if k <= 8:
-        similar = None
-    elif similar is None:
-        similar = matrix @ matrix.T  # ranking a whole pool: every pair, once
+    # ranking a whole pool: every pair, once; a few sentences: one row per sentence chosen
+    whole = (similar or (lambda: matrix @ matrix.T))() if k > 8 else None
     while len(chosen) < k:
         gain = np.where(pool & (overlap <= max_similarity), lam * scores - (1 - lam) * overlap, -np.inf)
         best = int(np.argmax(gain))
@@ -257,7 +255,7 @@ def mmr(
             break
         chosen.append(best)
         pool[best] = False
-        overlap = np.maximum(overlap, similar[best] if similar is not None else matrix @ matrix[best])
+        overlap = np.maximum(overlap, whole[best] if whole is not None else matrix @ matrix[best])
     return chosen
 
 
@@ -355,8 +353,7 @@ def rank(articles: Sequence[Article]) -> list[tuple[Article, Sentence]]:
         return []
     scores, matrix, similar = score_pool(pool)
     redundancy = brief_model().redundancy
-    whole = similar() if len(pool) > 8 else None  # (mmr compares a few sentences one by one)
-    order = mmr(scores, matrix, k=len(pool), lam=1.0, max_similarity=redundancy, similar=whole)
+    order = mmr(scores, matrix, k=len(pool), lam=1.0, max_similarity=redundancy, similar=similar)
     return [pool[i] for i in order]
 
 

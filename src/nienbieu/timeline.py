@@ -259,10 +259,10 @@ class _Idf:
         self.idf = {t: weights[n] for t, n in df.items()}
 
     def vectors(self, texts: Sequence[str]) -> np.ndarray:
-        found = [self.terms.get(text) for text in texts]
+        known = self.terms
         counts = [
-            Counter(t for t in (summarize.terms(text) if terms is None else terms) if t in self.idf)
-            for text, terms in zip(texts, found, strict=True)
+            Counter(t for t in (known[text] if text in known else summarize.terms(text)) if t in self.idf)
+            for text in texts
         ]
         vocab = {t: i for i, t in enumerate(sorted({t for c in counts for t in c}))}
         matrix = np.zeros((len(texts), len(vocab)))
